@@ -1,0 +1,206 @@
+//! uint8 / uint16 affine quantization, both directions.
+//!
+//! Decoding follows TensorFlow.js exactly: `q * scale + min` in f64, stored
+//! to float32 (one rounding) or, for int32 weights, rounded like JavaScript's
+//! `Math.round` and stored like an `Int32Array` store (ToInt32).
+//! Encoding follows the converter (numpy 2): per-tensor min/max in f64, the
+//! range nudged so that 0 is exact when it lies inside, round half to even.
+
+use super::spec::QuantDType;
+
+/// Dequantizes little-endian codes of `dtype` (1 or 2 bytes) to float32.
+pub fn decode_f32(src: &[u8], dtype: QuantDType, scale: f64, min: f64, dst: &mut [f32]) {
+    assert_eq!(src.len(), dst.len() * dtype.value_bytes() as usize, "affine decode: length mismatch");
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        let done = simd::decode_f32(src, dtype, scale, min, dst);
+        let start = done * dtype.value_bytes() as usize;
+        decode_f32_scalar(&src[start..], dtype, scale, min, &mut dst[done..]);
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    decode_f32_scalar(src, dtype, scale, min, dst);
+}
+
+/// The reference loop, one value at a time.
+pub fn decode_f32_scalar(src: &[u8], dtype: QuantDType, scale: f64, min: f64, dst: &mut [f32]) {
+    match dtype {
+        QuantDType::Uint8 => {
+            for (out, &q) in dst.iter_mut().zip(src) {
+                *out = (f64::from(q) * scale + min) as f32;
+            }
+        }
+        _ => {
+            for (out, b) in dst.iter_mut().zip(src.chunks_exact(2)) {
+                *out = (f64::from(u16::from_le_bytes([b[0], b[1]])) * scale + min) as f32;
+            }
+        }
+    }
+}
+
+/// Dequantizes to int32 the way TensorFlow.js does for int32 weights.
+pub fn decode_i32(src: &[u8], dtype: QuantDType, scale: f64, min: f64, dst: &mut [i32]) {
+    assert_eq!(src.len(), dst.len() * dtype.value_bytes() as usize, "affine decode: length mismatch");
+    let value = |q: f64| to_int32(js_round(q * scale + min));
+    match dtype {
+        QuantDType::Uint8 => dst.iter_mut().zip(src).for_each(|(o, &q)| *o = value(f64::from(q))),
+        _ => dst
+            .iter_mut()
+            .zip(src.chunks_exact(2))
+            .for_each(|(o, b)| *o = value(f64::from(u16::from_le_bytes([b[0], b[1]])))),
+    }
+}
+
+/// JavaScript `Math.round`: nearest integer, ties toward +Infinity.
+pub fn js_round(x: f64) -> f64 {
+    let floor = x.floor();
+    // x - floor is exact for every finite double.
+    if x - floor >= 0.5 {
+        floor + 1.0
+    } else {
+        floor
+    }
+}
+
+/// ECMAScript ToInt32, what an `Int32Array` store does to a number.
+pub fn to_int32(x: f64) -> i32 {
+    if !x.is_finite() {
+        return 0;
+    }
+    let wrapped = x.trunc().rem_euclid(4_294_967_296.0);
+    wrapped as u32 as i32
+}
+
+/// Range of an affine quantization: the converter's `min`, `scale` and the
+/// clip bounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AffineParams {
+    pub min: f64,
+    pub scale: f64,
+    pub max: f64,
+}
+
+impl AffineParams {
+    /// The converter's parameters for data whose extremes are `min`, `max`.
+    pub fn for_range(min: f64, max: f64, dtype: QuantDType) -> Self {
+        let qmax = match dtype {
+            QuantDType::Uint8 => 255.0,
+            _ => 65535.0,
+        };
+        if min == max {
+            // A single value: every code is 0.
+            return AffineParams { min, scale: 1.0, max };
+        }
+        let scale = (max - min) / qmax;
+        if min <= 0.0 && 0.0 <= max {
+            let zero_point = ((0.0 - min) / scale).round_ties_even();
+            let nudged_min = -zero_point * scale;
+            AffineParams { min: nudged_min, scale, max: qmax * scale + nudged_min }
+        } else {
+            AffineParams { min, scale, max }
+        }
+    }
+
+    /// Quantizes values to little-endian codes; `dst.len()` is
+    /// `src.len() * dtype.value_bytes()`.
+    pub fn encode(&self, src: &[f32], dtype: QuantDType, dst: &mut [u8]) {
+        let width = dtype.value_bytes() as usize;
+        assert_eq!(dst.len(), src.len() * width, "affine encode: length mismatch");
+        let single = self.min == self.max;
+        let qmax = if width == 1 { 255.0 } else { 65535.0 };
+        for (x, out) in src.iter().zip(dst.chunks_exact_mut(width)) {
+            let q = if single {
+                0.0
+            } else {
+                ((f64::from(*x).clamp(self.min, self.max) - self.min) / self.scale).round_ties_even().clamp(0.0, qmax)
+            };
+            let q = q as u16;
+            if width == 1 {
+                out[0] = q as u8;
+            } else {
+                out.copy_from_slice(&q.to_le_bytes());
+            }
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod simd {
+    use super::QuantDType;
+    use core::arch::wasm32::*;
+
+    /// Four values per step through f64x2 (same two roundings as the scalar
+    /// path: f64 multiply, f64 add, then f64 -> f32). Returns values done.
+    pub fn decode_f32(src: &[u8], dtype: QuantDType, scale: f64, min: f64, dst: &mut [f32]) -> usize {
+        let n = dst.len() / 4 * 4;
+        let (s, m) = (f64x2_splat(scale), f64x2_splat(min));
+        let affine = |codes: v128| -> v128 {
+            let lo = f64x2_add(f64x2_mul(f64x2_convert_low_u32x4(codes), s), m);
+            let hi_codes = i32x4_shuffle::<2, 3, 0, 1>(codes, codes);
+            let hi = f64x2_add(f64x2_mul(f64x2_convert_low_u32x4(hi_codes), s), m);
+            let (lo, hi) = (f32x4_demote_f64x2_zero(lo), f32x4_demote_f64x2_zero(hi));
+            i32x4_shuffle::<0, 1, 4, 5>(lo, hi)
+        };
+        for i in (0..n).step_by(4) {
+            // SAFETY: i + 4 <= dst.len(); src holds `width` bytes per value;
+            // wasm loads and stores are unaligned.
+            unsafe {
+                let codes = match dtype {
+                    QuantDType::Uint8 => {
+                        let w = u32::from_le_bytes([src[i], src[i + 1], src[i + 2], src[i + 3]]);
+                        u32x4_extend_low_u16x8(u16x8_extend_low_u8x16(u32x4_splat(w)))
+                    }
+                    _ => u32x4_extend_low_u16x8(v128_load64_zero(src.as_ptr().add(2 * i) as *const u64)),
+                };
+                v128_store(dst.as_mut_ptr().add(i) as *mut v128, affine(codes));
+            }
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tfjs_test_vector_uint8() {
+        // uint8 [0, 48, 255], min -1, scale 0.1 -> f32 [-1, 3.8, 24.5], int32 [-1, 4, 25]
+        let mut f = [0f32; 3];
+        decode_f32(&[0, 48, 255], QuantDType::Uint8, 0.1, -1.0, &mut f);
+        assert_eq!(f, [-1.0, 3.8, 24.5]);
+        let mut i = [0i32; 3];
+        decode_i32(&[0, 48, 255], QuantDType::Uint8, 0.1, -1.0, &mut i);
+        assert_eq!(i, [-1, 4, 25]);
+    }
+
+    #[test]
+    fn math_round_semantics() {
+        assert_eq!(js_round(2.5), 3.0);
+        assert_eq!(js_round(-2.5), -2.0);
+        assert_eq!(js_round(0.499_999_999_999_999_94), 0.0);
+        assert_eq!(js_round(-0.5), 0.0);
+        assert_eq!(js_round(1e300), 1e300);
+        assert_eq!(to_int32(2_147_483_648.0), -2_147_483_648);
+        assert_eq!(to_int32(-1.0), -1);
+        assert_eq!(to_int32(f64::INFINITY), 0);
+    }
+
+    #[test]
+    fn nudged_range_keeps_zero_exact() {
+        let p = AffineParams::for_range(-0.3, 0.7, QuantDType::Uint8);
+        let zero_code = (-p.min / p.scale).round_ties_even();
+        assert_eq!(zero_code * p.scale + p.min, 0.0);
+        let mut codes = [0u8; 1];
+        p.encode(&[0.0], QuantDType::Uint8, &mut codes);
+        assert_eq!(f64::from(codes[0]) * p.scale + p.min, 0.0);
+    }
+
+    #[test]
+    fn single_value_range_is_all_zero_codes_with_scale_one() {
+        let p = AffineParams::for_range(0.5, 0.5, QuantDType::Uint16);
+        assert_eq!(p, AffineParams { min: 0.5, scale: 1.0, max: 0.5 });
+        let mut codes = [9u8; 4];
+        p.encode(&[0.5, 0.5], QuantDType::Uint16, &mut codes);
+        assert_eq!(codes, [0; 4]);
+    }
+}

@@ -1,0 +1,83 @@
+//! The one error type of the format core. Every variant has a stable `code`
+//! that JavaScript sees as `ModelArtifactsError.code`; messages name the
+//! weight or field and say what was expected.
+
+use thiserror::Error;
+
+/// Result alias used across the format core.
+pub type Result<T, E = FormatError> = std::result::Result<T, E>;
+
+/// Everything that can be wrong with model artifacts.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum FormatError {
+    /// The text is not JSON at all.
+    #[error("invalid JSON in {what}: {detail}")]
+    InvalidJson { what: String, detail: String },
+
+    /// JSON that does not have the shape of a model.json / manifest.
+    #[error("{0}")]
+    InvalidModelJson(String),
+
+    /// A weight spec that is malformed (name, shape, group...).
+    #[error("weight '{name}': {detail}")]
+    InvalidWeightSpec { name: String, detail: String },
+
+    /// A weight dtype the format does not know.
+    #[error("unsupported dtype in weight '{name}': {dtype} (expected float32, int32, bool, complex64 or string)")]
+    UnsupportedDtype { name: String, dtype: String },
+
+    /// A quantization dtype the format does not know.
+    #[error("weight '{name}' has unknown quantization dtype {dtype} (supported: 'uint8', 'uint16', 'float16')")]
+    UnsupportedQuantization { name: String, dtype: String },
+
+    /// Quantization metadata that cannot be used.
+    #[error("weight '{name}': {detail}")]
+    InvalidQuantization { name: String, detail: String },
+
+    /// A shape whose element or byte count does not fit the platform.
+    #[error("weight '{name}': shape {shape} has too many elements")]
+    ShapeOverflow { name: String, shape: String },
+
+    /// The weight data ends before the specs do.
+    #[error("weight '{name}' needs bytes {start}..{end} but the weight data holds only {available} bytes")]
+    WeightDataTooShort { name: String, start: u64, end: u64, available: u64 },
+
+    /// A string element whose length prefix runs past the data.
+    #[error("string weight '{name}': element {index} claims {claimed} bytes at offset {offset} but only {available} bytes remain")]
+    StringOverrun { name: String, index: u64, claimed: u64, offset: u64, available: u64 },
+
+    /// A binary (GraphDef protobuf) topology where JSON is required.
+    #[error("{0}")]
+    BinaryTopology(String),
+
+    /// A caller-supplied argument of the wrong kind.
+    #[error("{0}")]
+    InvalidArgument(String),
+}
+
+impl FormatError {
+    /// Stable, documented error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FormatError::InvalidJson { .. } => "E_INVALID_JSON",
+            FormatError::InvalidModelJson(_) => "E_INVALID_MODEL_JSON",
+            FormatError::InvalidWeightSpec { .. } => "E_INVALID_WEIGHT_SPEC",
+            FormatError::UnsupportedDtype { .. } => "E_UNSUPPORTED_DTYPE",
+            FormatError::UnsupportedQuantization { .. } => "E_UNSUPPORTED_QUANTIZATION",
+            FormatError::InvalidQuantization { .. } => "E_INVALID_QUANTIZATION",
+            FormatError::ShapeOverflow { .. } => "E_SHAPE_OVERFLOW",
+            FormatError::WeightDataTooShort { .. } => "E_WEIGHT_DATA_TOO_SHORT",
+            FormatError::StringOverrun { .. } => "E_STRING_OVERRUN",
+            FormatError::BinaryTopology(_) => "E_BINARY_TOPOLOGY",
+            FormatError::InvalidArgument(_) => "E_INVALID_ARGUMENT",
+        }
+    }
+
+    pub(crate) fn spec(name: &str, detail: impl Into<String>) -> Self {
+        FormatError::InvalidWeightSpec { name: name.to_owned(), detail: detail.into() }
+    }
+
+    pub(crate) fn quant(name: &str, detail: impl Into<String>) -> Self {
+        FormatError::InvalidQuantization { name: name.to_owned(), detail: detail.into() }
+    }
+}
