@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install everything needed to build and test model-artifacts.
+# Idempotent: ~0.5 s when everything is present, a few minutes on a new machine.
+# Never downloads a browser: Chromium and ChromeDriver come from Debian.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# 1. Rust target for WebAssembly.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen CLI (+ wasm-bindgen-test-runner): exactly the version of the
+#    wasm-bindgen crate in Cargo.lock, compiled from crates.io into ~/.cargo/bin.
+WBG_VERSION=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)
+if [ -z "$WBG_VERSION" ]; then
+  echo "setup: cannot find the wasm-bindgen version in Cargo.lock" >&2
+  exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WBG_VERSION" ]; then
+  # --locked can fail when the registry lacks a locked dependency: fall back.
+  cargo install wasm-bindgen-cli --version "$WBG_VERSION" --locked \
+    || cargo install wasm-bindgen-cli --version "$WBG_VERSION"
+fi
+
+# 3. Headless Chromium + matching ChromeDriver from Debian (only as root).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+  else
+    echo "setup: chromium/chromedriver missing; install them as root:" >&2
+    echo "  apt-get install --no-install-recommends chromium chromium-driver" >&2
+  fi
+fi
+
+# 4. npm devDependencies (binaryen's wasm-opt, fake-indexeddb, playwright-core,
+#    TensorFlow.js for the comparison tests and benchmarks).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+echo "setup: $(rustc --version | cut -d' ' -f1-2); $(wasm-bindgen --version);" \
+  "$(chromedriver --version 2>/dev/null | cut -d' ' -f1-2 || echo 'no chromedriver');" \
+  "node $(node --version); wasm-opt $(node_modules/.bin/wasm-opt --version | cut -d' ' -f3)"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test layer, in order (what `npm test` and CI run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== setup"
+bash scripts/setup.sh
+
+echo "== native Rust tests (pure format core)"
+cargo test --locked
+
+echo "== wasm tests: Node (fake-indexeddb), headless Chromium page + workers"
+# No -q: wasm-bindgen-test-runner rejects --quiet.
+NODE_ARGS=--import=fake-indexeddb/auto CHROMEDRIVER=/usr/bin/chromedriver \
+  cargo test --locked --target wasm32-unknown-unknown
+
+echo "== npm package build (pkg/)"
+bash scripts/build.sh --no-setup
+
+echo "== JS tests: the built package in Node, TensorFlow.js interop, Playwright"
+node --test tests/js/
