@@ -1,0 +1,271 @@
+// Type declarations for model-artifacts. The model types are field for field
+// those of TensorFlow.js 4.22 (`tf.io`), so handlers and artifacts pass
+// between the two packages unchanged.
+
+// ---------------------------------------------------------------- model types
+
+/** Weight dtypes a manifest may declare. */
+export type DataType = 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
+
+/** Quantized storage dtypes. */
+export type QuantizationDType = 'uint8' | 'uint16' | 'float16';
+
+/** `'model'` weights, or `'optimizer'` state saved with `includeOptimizer`. */
+export type WeightGroup = 'model' | 'optimizer';
+
+/** One entry of a weights manifest. */
+export interface WeightsManifestEntry {
+  name: string;
+  shape: number[];
+  dtype: DataType;
+  group?: WeightGroup;
+  quantization?: {
+    scale?: number;
+    min?: number;
+    dtype: QuantizationDType;
+    /** Written by the converter; ignored when decoding. */
+    original_dtype?: string;
+  };
+}
+
+/** A group of weights stored together in `paths`, in order. */
+export interface WeightsManifestGroupConfig {
+  paths: string[];
+  weights: WeightsManifestEntry[];
+}
+
+export type WeightsManifestConfig = WeightsManifestGroupConfig[];
+
+/** One ArrayBuffer, or the shards in manifest order. */
+export type WeightData = ArrayBuffer | ArrayBuffer[];
+
+export interface TrainingConfig {
+  optimizer_config: {};
+  loss: string | string[] | {[key: string]: string};
+  metrics?: string[] | {[key: string]: string};
+  weighted_metrics?: string[];
+  sample_weight_mode?: string;
+  loss_weights?: number[] | {[key: string]: number};
+}
+
+/** The serialized artifacts of a model: topology and weights. */
+export interface ModelArtifacts {
+  modelTopology?: {} | ArrayBuffer;
+  trainingConfig?: TrainingConfig;
+  weightSpecs?: WeightsManifestEntry[];
+  weightData?: WeightData;
+  getWeightStream?: () => ReadableStream<ArrayBuffer>;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  signature?: {};
+  userDefinedMetadata?: {[key: string]: {}};
+  modelInitializer?: {};
+  initializerSignature?: {};
+}
+
+/** The model.json file. */
+export interface ModelJSON {
+  modelTopology: {};
+  trainingConfig?: TrainingConfig;
+  weightsManifest: WeightsManifestConfig;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  signature?: {};
+  userDefinedMetadata?: {[key: string]: {}};
+  modelInitializer?: {};
+  initializerSignature?: {};
+}
+
+export interface ModelArtifactsInfo {
+  dateSaved: Date;
+  modelTopologyType: 'JSON' | 'GraphDef';
+  modelTopologyBytes?: number;
+  weightSpecsBytes?: number;
+  weightDataBytes?: number;
+}
+
+export interface SaveResult {
+  modelArtifactsInfo: ModelArtifactsInfo;
+  responses?: Response[];
+  errors?: Array<{} | string>;
+}
+
+export type LoadHandler = () => Promise<ModelArtifacts>;
+export type SaveHandler = (modelArtifacts: ModelArtifacts) => Promise<SaveResult>;
+
+export interface IOHandler {
+  save?: SaveHandler;
+  load?: LoadHandler;
+}
+
+export interface IOHandlerSync {
+  save?: (modelArtifacts: ModelArtifacts) => SaveResult;
+  load?: () => ModelArtifacts;
+}
+
+/** Progress details passed as the second argument of `onProgress`. */
+export interface ProgressDetails {
+  phase: string;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export type OnProgressCallback = (fraction: number, details?: ProgressDetails) => void;
+
+export interface LoadOptions {
+  requestInit?: RequestInit;
+  onProgress?: OnProgressCallback;
+  fetchFunc?: typeof fetch;
+  strict?: boolean;
+  weightPathPrefix?: string;
+  fromTFHub?: boolean;
+  weightUrlConverter?: (weightFileName: string) => Promise<string>;
+  streamWeights?: boolean;
+  /** Cancels the operation; it then rejects with code `E_ABORTED`. */
+  signal?: AbortSignal;
+  /** Most requests in flight at once. */
+  concurrency?: number;
+  /** Retries of a failed request. */
+  retries?: number;
+}
+
+export type IORouter = (url: string | string[], loadOptions?: LoadOptions) => IOHandler | null;
+
+// ------------------------------------------------------------------- tensors
+
+/** Typed arrays accepted as weight data. */
+export type TypedArray =
+  | Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array
+  | Uint16Array | Int16Array | Uint32Array | Float64Array;
+
+/** A decoded weight. `data` is a `Float32Array` for float32 (also after
+ * dequantization), `Int32Array` for int32, `Uint8Array` of 0/1 for bool,
+ * interleaved `Float32Array` (re, im) for complex64, `Uint8Array[]` for
+ * string. */
+export interface DecodedTensor {
+  name: string;
+  dtype: DataType;
+  shape: number[];
+  data: Float32Array | Int32Array | Uint8Array | Uint8Array[];
+}
+
+export type NamedTensorMap = {[name: string]: DecodedTensor};
+
+/** A tensor to encode: plain `{dtype, shape, data}` or a TensorFlow.js
+ * `Tensor` (anything with `dataSync`). String data may be `string[]` (UTF-8
+ * encoded) or `Uint8Array[]`. */
+export type EncodableTensor =
+  | {dtype: DataType; shape: number[]; data: TypedArray | number[] | boolean[] | string[] | Uint8Array[]}
+  | {dtype: string; shape: number[]; dataSync(): unknown; data(): Promise<unknown>; bytes?(): Promise<unknown>};
+
+export type NamedEncodableMap = {[name: string]: EncodableTensor};
+export type NamedEncodable = {name: string; tensor: EncodableTensor};
+
+// ------------------------------------------------------------------- errors
+
+/** Stable codes carried by `ModelArtifactsError.code`. */
+export type ErrorCode =
+  | 'E_INVALID_JSON'
+  | 'E_INVALID_MODEL_JSON'
+  | 'E_INVALID_WEIGHT_SPEC'
+  | 'E_UNSUPPORTED_DTYPE'
+  | 'E_UNSUPPORTED_QUANTIZATION'
+  | 'E_INVALID_QUANTIZATION'
+  | 'E_SHAPE_OVERFLOW'
+  | 'E_WEIGHT_DATA_TOO_SHORT'
+  | 'E_STRING_OVERRUN'
+  | 'E_BINARY_TOPOLOGY'
+  | 'E_INVALID_ARGUMENT'
+  | 'E_NO_HANDLER'
+  | 'E_MULTIPLE_HANDLERS'
+  | 'E_NOT_SUPPORTED'
+  | 'E_STREAM';
+
+/** Every error this package throws. */
+export class ModelArtifactsError extends Error {
+  readonly name: 'ModelArtifactsError';
+  readonly code: ErrorCode;
+  /** The weight the error is about, when there is one. */
+  readonly weight?: string;
+  readonly cause?: unknown;
+}
+
+// ---------------------------------------------------------- format functions
+
+export function getModelArtifactsInfoForJSON(modelArtifacts: ModelArtifacts): ModelArtifactsInfo;
+export function getModelArtifactsForJSON(
+  modelJSON: ModelJSON,
+  loadWeights: (weightsManifest: WeightsManifestConfig) => Promise<[WeightsManifestEntry[], WeightData]>,
+): Promise<ModelArtifacts>;
+export function getModelArtifactsForJSONSync(
+  modelJSON: ModelJSON, weightSpecs?: WeightsManifestEntry[], weightData?: WeightData): ModelArtifacts;
+export function getModelJSONForModelArtifacts(
+  artifacts: ModelArtifacts, manifest: WeightsManifestConfig): ModelJSON;
+export function getWeightSpecs(weightsManifest: WeightsManifestConfig): WeightsManifestEntry[];
+/** Parses and validates model.json text (compact or spaced). */
+export function parseModelJSON(text: string): ModelJSON;
+
+export function encodeWeights(
+  tensors: NamedEncodableMap | NamedEncodable[], group?: WeightGroup,
+): Promise<{data: ArrayBuffer; specs: WeightsManifestEntry[]}>;
+export function decodeWeights(
+  weightData: WeightData | TypedArray | TypedArray[], specs: WeightsManifestEntry[]): NamedTensorMap;
+export function decodeWeightsStream(
+  stream: ReadableStream<ArrayBuffer | ArrayBufferView>, specs: WeightsManifestEntry[]): Promise<NamedTensorMap>;
+export function concatenateArrayBuffers(buffers: ArrayBuffer[] | ArrayBuffer): ArrayBuffer;
+export function isHTTPScheme(url: string): boolean;
+
+/** Several buffers seen as one. Unlike TensorFlow.js, a TypedArray's
+ * byteOffset/byteLength are respected and empty buffers are harmless. */
+export class CompositeArrayBuffer {
+  constructor(buffers?: ArrayBuffer | ArrayBuffer[] | TypedArray | TypedArray[]);
+  readonly byteLength: number;
+  /** A copy of bytes `start..end` (NaN counts as 0; clamped to the data). */
+  slice(start?: number, end?: number): ArrayBuffer;
+  static join(buffers?: ArrayBuffer | ArrayBuffer[] | TypedArray | TypedArray[]): ArrayBuffer;
+}
+
+// -------------------------------------------------------------- beyond tf.io
+
+export interface QuantizeOptions {
+  dtype: QuantizationDType;
+  /** Names or glob patterns (`*`, `?`) of the weights to quantize; all
+   * float32 weights when omitted. */
+  weights?: string | string[];
+}
+
+/** Quantizes float32 weights with the TensorFlow.js converter's rules. */
+export function quantizeArtifacts(artifacts: ModelArtifacts, options: QuantizeOptions): ModelArtifacts;
+
+export interface ShardOptions {
+  /** Default 4194304 (4 MiB), the converter's. */
+  shardSizeBytes?: number;
+}
+
+/** Splits the weights into converter-named shard files. */
+export function shardArtifacts(artifacts: ModelArtifacts, options?: ShardOptions): {
+  modelJSON: ModelJSON;
+  files: Array<{path: string; data: ArrayBuffer}>;
+};
+
+// ------------------------------------------------------------------ handlers
+
+export function fromMemory(
+  modelArtifacts: {} | ModelArtifacts, weightSpecs?: WeightsManifestEntry[], weightData?: WeightData,
+  trainingConfig?: TrainingConfig): IOHandler;
+export function fromMemorySync(
+  modelArtifacts: {} | ModelArtifacts, weightSpecs?: WeightsManifestEntry[], weightData?: WeightData,
+  trainingConfig?: TrainingConfig): IOHandlerSync;
+export function withSaveHandler(saveHandler: (artifacts: ModelArtifacts) => Promise<SaveResult>): IOHandler;
+export function withSaveHandlerSync(saveHandler: (artifacts: ModelArtifacts) => SaveResult): IOHandlerSync;
+
+export function registerLoadRouter(loadRouter: IORouter): void;
+export function registerSaveRouter(saveRouter: IORouter): void;
+export function getLoadHandlers(url: string | string[], loadOptions?: LoadOptions): IOHandler[];
+export function getSaveHandlers(url: string | string[]): IOHandler[];
+/** Loads through the one handler registered for `url`. */
+export function load(url: string | string[], options?: LoadOptions): Promise<ModelArtifacts>;
+/** Saves through the one handler registered for `url`. */
+export function save(artifacts: ModelArtifacts, url: string): Promise<SaveResult>;

@@ -1,0 +1,279 @@
+//! Format functions over whole artifacts: model.json <-> ModelArtifacts,
+//! ModelArtifactsInfo, quantizeArtifacts, shardArtifacts.
+
+use js_sys::{Array, ArrayBuffer, Date, Function, Object, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::error::{Error, Result};
+use super::js::{from_json, get, present, set, stringified_byte_length, to_json, type_name, JsComposite};
+use super::weights::specs_from_js;
+use crate::format::model_json::ModelJson;
+use crate::format::quantize::{quantize, Segment};
+use crate::format::shards::{self, DEFAULT_SHARD_SIZE};
+use crate::format::spec::QuantDType;
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+/// Optional artifact fields copied when `!= null`, in TensorFlow.js's order.
+const OPTIONAL_FIELDS: [&str; 4] = ["signature", "userDefinedMetadata", "modelInitializer", "initializerSignature"];
+
+fn binary_topology(what: &str) -> Error {
+    Error::new("E_BINARY_TOPOLOGY", format!("{what}: expected a JSON model topology, received an ArrayBuffer (binary GraphDef)"))
+}
+
+fn object_arg(value: &JsValue, what: &str) -> Result<()> {
+    if value.is_object() && !Array::is_array(value) {
+        Ok(())
+    } else {
+        Err(Error::invalid_argument(format!("{what} must be an object, got {}", type_name(value))))
+    }
+}
+
+/// `getModelArtifactsInfoForJSON(artifacts)`.
+#[wasm_bindgen(js_name = getModelArtifactsInfoForJSON, skip_typescript)]
+pub fn get_model_artifacts_info_for_json(artifacts: JsValue) -> JsResult<Object> {
+    object_arg(&artifacts, "modelArtifacts")?;
+    let topology = get(&artifacts, "modelTopology");
+    if topology.is_instance_of::<ArrayBuffer>() {
+        return Err(binary_topology("getModelArtifactsInfoForJSON").into());
+    }
+    let bytes_of = |key: &str| -> Result<u64> {
+        let v = get(&artifacts, key);
+        if present(&v) {
+            stringified_byte_length(&v, key)
+        } else {
+            Ok(0)
+        }
+    };
+    let info = Object::new();
+    set(&info, "dateSaved", &Date::new_0());
+    set(&info, "modelTopologyType", &"JSON".into());
+    set(&info, "modelTopologyBytes", &(bytes_of("modelTopology")? as f64).into());
+    set(&info, "weightSpecsBytes", &(bytes_of("weightSpecs")? as f64).into());
+    let data = JsComposite::from_js(&get(&artifacts, "weightData"), "weightData")?;
+    set(&info, "weightDataBytes", &(data.index.byte_length() as f64).into());
+    Ok(info)
+}
+
+/// `getModelArtifactsForJSONSync(modelJSON, weightSpecs?, weightData?)`.
+#[wasm_bindgen(js_name = getModelArtifactsForJSONSync, skip_typescript)]
+pub fn get_model_artifacts_for_json_sync(model_json: JsValue, weight_specs: JsValue, weight_data: JsValue) -> JsResult<Object> {
+    object_arg(&model_json, "modelJSON")?;
+    let field = |k: &str| get(&model_json, k);
+    let manifest = field("weightsManifest");
+    if !present(&field("modelTopology")) && !present(&manifest) {
+        return Err(Error::new("E_INVALID_MODEL_JSON", "modelJSON contains neither 'modelTopology' nor 'weightsManifest'").into());
+    }
+    let out = Object::new();
+    for key in ["modelTopology", "format", "generatedBy", "convertedBy"] {
+        set(&out, key, &field(key));
+    }
+    if present(&field("trainingConfig")) {
+        set(&out, "trainingConfig", &field("trainingConfig"));
+    }
+    if present(&manifest) {
+        if !present(&weight_specs) {
+            return Err(Error::invalid_argument("modelJSON has weightsManifest but weightSpecs is null").into());
+        }
+        if !present(&weight_data) {
+            return Err(Error::invalid_argument("modelJSON has weightsManifest but weightData is null").into());
+        }
+        specs_from_js(&weight_specs)?;
+        set(&out, "weightSpecs", &weight_specs);
+        set(&out, "weightData", &weight_data);
+    }
+    for key in OPTIONAL_FIELDS {
+        if present(&field(key)) {
+            set(&out, key, &field(key));
+        }
+    }
+    Ok(out)
+}
+
+/// `getModelArtifactsForJSON(modelJSON, loadWeights)`.
+#[wasm_bindgen(js_name = getModelArtifactsForJSON, skip_typescript)]
+pub async fn get_model_artifacts_for_json(model_json: JsValue, load_weights: JsValue) -> JsResult<Object> {
+    object_arg(&model_json, "modelJSON")?;
+    let manifest = get(&model_json, "weightsManifest");
+    let (mut specs, mut data) = (JsValue::UNDEFINED, JsValue::UNDEFINED);
+    if present(&manifest) {
+        let Some(loader) = load_weights.dyn_ref::<Function>() else {
+            return Err(Error::invalid_argument("loadWeights must be a function").into());
+        };
+        let result = JsFuture::from(Promise::resolve(&loader.call1(&JsValue::NULL, &manifest)?)).await?;
+        if !Array::is_array(&result) {
+            return Err(Error::invalid_argument("loadWeights must resolve to [weightSpecs, weightData]").into());
+        }
+        let pair: Array = result.unchecked_into();
+        (specs, data) = (pair.get(0), pair.get(1));
+    }
+    get_model_artifacts_for_json_sync(model_json, specs, data)
+}
+
+/// `getModelJSONForModelArtifacts(artifacts, manifest)`.
+#[wasm_bindgen(js_name = getModelJSONForModelArtifacts, skip_typescript)]
+pub fn get_model_json_for_model_artifacts(artifacts: JsValue, manifest: JsValue) -> JsResult<Object> {
+    object_arg(&artifacts, "modelArtifacts")?;
+    let field = |k: &str| get(&artifacts, k);
+    let out = Object::new();
+    for key in ["modelTopology", "format", "generatedBy", "convertedBy"] {
+        set(&out, key, &field(key));
+    }
+    set(&out, "weightsManifest", &manifest);
+    for key in OPTIONAL_FIELDS.into_iter().chain(["trainingConfig"]) {
+        if present(&field(key)) {
+            set(&out, key, &field(key));
+        }
+    }
+    Ok(out)
+}
+
+/// `getWeightSpecs(manifest)`: the groups' weights, flattened in order
+/// (the same objects, not copies).
+#[wasm_bindgen(js_name = getWeightSpecs, skip_typescript)]
+pub fn get_weight_specs(manifest: JsValue) -> JsResult<Array> {
+    if !Array::is_array(&manifest) {
+        return Err(Error::invalid_argument(format!("weightsManifest must be an array, got {}", type_name(&manifest))).into());
+    }
+    let out = Array::new();
+    for (i, group) in Array::from(&manifest).iter().enumerate() {
+        let weights = get(&group, "weights");
+        if !Array::is_array(&weights) {
+            return Err(Error::new("E_INVALID_MODEL_JSON", format!("weightsManifest[{i}] has no 'weights' array")).into());
+        }
+        for w in Array::from(&weights).iter() {
+            out.push(&w);
+        }
+    }
+    Ok(out)
+}
+
+/// `parseModelJSON(text)`: parses and validates model.json text.
+#[wasm_bindgen(js_name = parseModelJSON, skip_typescript)]
+pub fn parse_model_json(text: &str) -> JsResult<JsValue> {
+    let model = ModelJson::parse(text, "model.json").map_err(Error::from)?;
+    Ok(from_json(&serde_json::Value::Object(model.fields)))
+}
+
+/// `isHTTPScheme(url)`: `/^https?:\/\//`.
+#[wasm_bindgen(js_name = isHTTPScheme, skip_typescript)]
+pub fn is_http_scheme(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
+fn weights_of(artifacts: &JsValue, what: &str) -> Result<(JsValue, JsComposite)> {
+    object_arg(artifacts, "modelArtifacts")?;
+    let specs = get(artifacts, "weightSpecs");
+    let data = get(artifacts, "weightData");
+    if !present(&specs) || (!present(&data) && Array::from(&specs).length() > 0) {
+        return Err(Error::invalid_argument(format!(
+            "{what} needs weightSpecs and weightData (artifacts loaded with streamWeights have no weightData)"
+        )));
+    }
+    Ok((specs, JsComposite::from_js(&data, "weightData")?))
+}
+
+/// `quantizeArtifacts(artifacts, {dtype, weights?})`.
+#[wasm_bindgen(js_name = quantizeArtifacts, skip_typescript)]
+pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Object> {
+    let dtype = match get(&options, "dtype").as_string().as_deref() {
+        Some("float16") => QuantDType::Float16,
+        Some("uint8") => QuantDType::Uint8,
+        Some("uint16") => QuantDType::Uint16,
+        _ => return Err(Error::invalid_argument("quantizeArtifacts: options.dtype must be 'float16', 'uint8' or 'uint16'").into()),
+    };
+    let patterns = weight_patterns(&get(&options, "weights"))?;
+    let (specs_js, src) = weights_of(&artifacts, "quantizeArtifacts")?;
+    let specs = to_json(&specs_js, "weightSpecs")?;
+    let specs = specs.as_array().cloned().unwrap_or_default();
+    if let Some(patterns) = &patterns {
+        for p in patterns {
+            if !specs.iter().any(|s| s["name"].as_str().is_some_and(|n| p.matches(n))) {
+                return Err(Error::invalid_argument(format!("quantizeArtifacts: no weight matches '{}'", p.as_str())).into());
+            }
+        }
+    }
+    let select = |name: &str| patterns.as_ref().is_none_or(|ps| ps.iter().any(|p| p.matches(name)));
+    let result = quantize(&specs, &src, dtype, select).map_err(Error::from)?;
+    let total: u64 = result
+        .segments
+        .iter()
+        .map(|s| match s {
+            Segment::Source { start, end } => end - start,
+            Segment::Bytes(b) => b.len() as u64,
+        })
+        .sum();
+    let data = Uint8Array::new_with_length(
+        u32::try_from(total).map_err(|_| Error::new("E_NOT_SUPPORTED", format!("{total} bytes of weights do not fit one ArrayBuffer")))?,
+    );
+    let mut at = 0u32;
+    for segment in &result.segments {
+        match segment {
+            Segment::Source { start, end } => {
+                src.copy_to_js(*start, *end, &data, at);
+                at += (end - start) as u32;
+            }
+            Segment::Bytes(bytes) => {
+                data.subarray(at, at + bytes.len() as u32).copy_from(bytes);
+                at += bytes.len() as u32;
+            }
+        }
+    }
+    let out = Object::assign(&Object::new(), artifacts.unchecked_ref());
+    set(&out, "weightSpecs", &from_json(&serde_json::Value::Array(result.specs)));
+    set(&out, "weightData", &data.buffer());
+    Ok(out)
+}
+
+fn weight_patterns(value: &JsValue) -> Result<Option<Vec<glob::Pattern>>> {
+    if !present(value) {
+        return Ok(None);
+    }
+    let list: Vec<JsValue> = if Array::is_array(value) { Array::from(value).iter().collect() } else { vec![value.clone()] };
+    list.iter()
+        .map(|v| {
+            let text = v.as_string().ok_or_else(|| Error::invalid_argument("quantizeArtifacts: options.weights must be a string or an array of strings"))?;
+            glob::Pattern::new(&text).map_err(|e| Error::invalid_argument(format!("quantizeArtifacts: bad weight pattern '{text}': {e}")))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// `shardArtifacts(artifacts, {shardSizeBytes})`: converter-named shard
+/// files and the model.json that lists them.
+#[wasm_bindgen(js_name = shardArtifacts, skip_typescript)]
+pub fn shard_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Object> {
+    let size = get(&options, "shardSizeBytes");
+    let shard_size = if present(&size) {
+        size.as_f64()
+            .filter(|n| n.fract() == 0.0 && *n >= 1.0 && *n <= u32::MAX as f64)
+            .ok_or_else(|| Error::invalid_argument(format!("shardArtifacts: shardSizeBytes must be a positive integer, got {size:?}")))?
+            as u64
+    } else {
+        DEFAULT_SHARD_SIZE
+    };
+    if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
+        return Err(binary_topology("shardArtifacts").into());
+    }
+    let (specs, src) = weights_of(&artifacts, "shardArtifacts")?;
+    specs_from_js(&specs)?;
+    let plan = shards::plan(src.index.byte_length(), shard_size, 1).map_err(Error::from)?;
+    let files = Array::new();
+    let paths = Array::new();
+    for f in &plan {
+        let file = Object::new();
+        set(&file, "path", &f.path.as_str().into());
+        set(&file, "data", &src.slice(f.start, f.end));
+        files.push(&file);
+        paths.push(&f.path.as_str().into());
+    }
+    let group = Object::new();
+    set(&group, "paths", &paths);
+    set(&group, "weights", &specs);
+    let model_json = get_model_json_for_model_artifacts(artifacts, Array::of1(&group).into())?;
+    let out = Object::new();
+    set(&out, "modelJSON", &model_json);
+    set(&out, "files", &files);
+    Ok(out)
+}

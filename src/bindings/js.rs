@@ -1,0 +1,151 @@
+//! Small conversions between JS values and the format core.
+
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array, JSON};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::error::{Error, Result};
+use crate::format::codec::ByteSource;
+use crate::format::composite::ShardIndex;
+
+/// `obj[key]`, undefined when `obj` is not an object.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    if obj.is_object() || obj.is_function() {
+        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// `obj[key] = value` on an object we created.
+pub fn set(obj: &Object, key: &str, value: &JsValue) {
+    Reflect::set(obj, &JsValue::from_str(key), value).expect("setting a property of a plain object");
+}
+
+/// `value != null` in JavaScript.
+pub fn present(value: &JsValue) -> bool {
+    !value.is_null() && !value.is_undefined()
+}
+
+/// A JS value as JSON (through `JSON.stringify`, which is much faster than
+/// walking the object property by property from wasm).
+pub fn to_json(value: &JsValue, what: &str) -> Result<Value> {
+    let text = JSON::stringify(value)
+        .map_err(|e| Error::invalid_argument(format!("{what} cannot be serialized to JSON")).with_cause(e))?;
+    let text = text.as_string().unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| Error::invalid_argument(format!("{what} is not JSON data: {e}")))
+}
+
+/// JSON back to a JS value (key order kept).
+pub fn from_json(value: &Value) -> JsValue {
+    JSON::parse(&crate::format::json::stringify(value)).expect("our JSON text parses")
+}
+
+/// UTF-8 length of `JSON.stringify(value)`, as TensorFlow.js measures it.
+pub fn stringified_byte_length(value: &JsValue, what: &str) -> Result<u64> {
+    let text = JSON::stringify(value)
+        .map_err(|e| Error::invalid_argument(format!("{what} cannot be serialized to JSON")).with_cause(e))?;
+    Ok(text.as_string().map_or(0, |s| s.len() as u64))
+}
+
+/// A byte view of an ArrayBuffer or ArrayBufferView (respecting the view's
+/// offset and length).
+pub fn byte_view(value: &JsValue, what: &str) -> Result<Uint8Array> {
+    if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        return Ok(Uint8Array::new(buffer));
+    }
+    if ArrayBuffer::is_view(value) {
+        let buffer = get(value, "buffer");
+        let offset = get(value, "byteOffset").as_f64().unwrap_or(0.0) as u32;
+        let length = get(value, "byteLength").as_f64().unwrap_or(0.0) as u32;
+        return Ok(Uint8Array::new_with_byte_offset_and_length(&buffer, offset, length));
+    }
+    if get(value, "byteLength").as_f64().is_some() && value.is_object() {
+        // SharedArrayBuffer or an ArrayBuffer from another realm.
+        return Ok(Uint8Array::new(value));
+    }
+    Err(Error::invalid_argument(format!(
+        "{what} must be an ArrayBuffer or a typed array, got {}",
+        type_name(value)
+    )))
+}
+
+/// Byte views of `WeightData` (one buffer or view, or an array of them).
+pub fn byte_views(value: &JsValue, what: &str) -> Result<Vec<Uint8Array>> {
+    if Array::is_array(value) {
+        let items: Array = value.clone().unchecked_into();
+        items.iter().enumerate().map(|(i, v)| byte_view(&v, &format!("{what}[{i}]"))).collect()
+    } else if present(value) {
+        Ok(vec![byte_view(value, what)?])
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// A short description of a JS value's type for error messages.
+pub fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        "null".into()
+    } else if Array::is_array(value) {
+        "an array".into()
+    } else if value.is_object() {
+        let ctor = get(&get(value, "constructor"), "name");
+        ctor.as_string().map_or("an object".into(), |n| format!("a {n}"))
+    } else {
+        value.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+/// JS buffers seen as one byte range.
+pub struct JsComposite {
+    pub parts: Vec<Uint8Array>,
+    pub index: ShardIndex,
+}
+
+impl JsComposite {
+    pub fn new(parts: Vec<Uint8Array>) -> Self {
+        let index = ShardIndex::new(parts.iter().map(|p| u64::from(p.length())));
+        JsComposite { parts, index }
+    }
+
+    pub fn from_js(value: &JsValue, what: &str) -> Result<Self> {
+        Ok(Self::new(byte_views(value, what)?))
+    }
+
+    /// Copies `start..end` into `dst` at `dst_offset`, JS to JS.
+    pub fn copy_to_js(&self, start: u64, end: u64, dst: &Uint8Array, dst_offset: u32) {
+        let mut at = dst_offset;
+        for p in self.index.pieces(start, end) {
+            let piece = self.parts[p.part].subarray(p.start as u32, p.end as u32);
+            dst.set(&piece, at);
+            at += (p.end - p.start) as u32;
+        }
+    }
+
+    /// A fresh ArrayBuffer holding `start..end`.
+    pub fn slice(&self, start: u64, end: u64) -> ArrayBuffer {
+        let mut pieces = self.index.pieces(start, end);
+        if let (Some(p), None) = (pieces.next(), pieces.next()) {
+            // One piece: let the engine copy in one call.
+            return self.parts[p.part].slice(p.start as u32, p.end as u32).buffer();
+        }
+        let out = Uint8Array::new_with_length((end - start) as u32);
+        self.copy_to_js(start, end, &out, 0);
+        out.buffer()
+    }
+}
+
+impl ByteSource for JsComposite {
+    fn byte_length(&self) -> u64 {
+        self.index.byte_length()
+    }
+
+    fn read(&self, start: u64, dst: &mut [u8]) {
+        let mut at = 0usize;
+        for p in self.index.pieces(start, start + dst.len() as u64) {
+            let n = (p.end - p.start) as usize;
+            self.parts[p.part].subarray(p.start as u32, p.end as u32).copy_to(&mut dst[at..at + n]);
+            at += n;
+        }
+    }
+}
