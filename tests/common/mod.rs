@@ -1,0 +1,234 @@
+//! Tests shared by the Node, browser and worker wasm test binaries.
+
+use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint8Array};
+use model_artifacts::bindings::{artifacts, js, weights};
+use model_artifacts::format::{affine, float16, spec::QuantDType};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// (name, model.json, expected.json, shards in manifest order)
+type Fixture = (&'static str, &'static str, &'static str, &'static [&'static [u8]]);
+
+macro_rules! fixture_file {
+    ($dir:literal, $file:literal) => {
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/", $dir, "/", $file))
+    };
+}
+macro_rules! fixture_text {
+    ($dir:literal, $file:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/", $dir, "/", $file))
+    };
+}
+
+const FIXTURES: &[Fixture] = &[
+    (
+        "synth-graph-multigroup",
+        fixture_text!("synth-graph-multigroup", "model.json"),
+        fixture_text!("synth-graph-multigroup", "expected.json"),
+        &[
+            fixture_file!("synth-graph-multigroup", "group1-shard1of1.bin"),
+            fixture_file!("synth-graph-multigroup", "group2-shard1of1.bin"),
+            fixture_file!("synth-graph-multigroup", "group3-shard1of1.bin"),
+            fixture_file!("synth-graph-multigroup", "group4-shard1of2.bin"),
+            fixture_file!("synth-graph-multigroup", "group4-shard2of2.bin"),
+        ],
+    ),
+    (
+        "human-selfie-f16",
+        fixture_text!("human-selfie-f16", "model.json"),
+        fixture_text!("human-selfie-f16", "expected.json"),
+        &[fixture_file!("human-selfie-f16", "selfie.bin")],
+    ),
+    (
+        "synth-layers-uint16",
+        fixture_text!("synth-layers-uint16", "model.json"),
+        fixture_text!("synth-layers-uint16", "expected.json"),
+        &[
+            fixture_file!("synth-layers-uint16", "group1-shard1of3.bin"),
+            fixture_file!("synth-layers-uint16", "group1-shard2of3.bin"),
+            fixture_file!("synth-layers-uint16", "group1-shard3of3.bin"),
+        ],
+    ),
+];
+
+fn hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &k.into()).unwrap()
+}
+
+/// The bytes of a decoded tensor's data, strings re-encoded as tf.io does.
+fn data_bytes(data: &JsValue) -> Vec<u8> {
+    if Array::is_array(data) {
+        let mut out = Vec::new();
+        for item in Array::from(data).iter() {
+            let b = Uint8Array::new(&item).to_vec();
+            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+            out.extend_from_slice(&b);
+        }
+        return out;
+    }
+    js::byte_view(data, "data").unwrap().to_vec()
+}
+
+fn shards_js(shards: &[&[u8]]) -> Array {
+    shards.iter().map(|s| JsValue::from(Uint8Array::from(*s).buffer())).collect()
+}
+
+fn specs_of(model_json: &str) -> (Value, JsValue) {
+    let model: Value = serde_json::from_str(model_json).unwrap();
+    let specs: Vec<Value> =
+        model["weightsManifest"].as_array().unwrap().iter().flat_map(|g| g["weights"].as_array().unwrap().clone()).collect();
+    let specs = Value::Array(specs);
+    let js_specs = js::from_json(&specs);
+    (model, js_specs)
+}
+
+fn check_decoded(name: &str, decoded: &JsValue, expected: &Value) {
+    let weights = expected["weights"].as_array().unwrap();
+    assert_eq!(Object::keys(decoded.unchecked_ref::<Object>()).length() as usize, weights.len(), "{name}");
+    for w in weights {
+        let t = get(decoded, w["name"].as_str().unwrap());
+        assert_eq!(get(&t, "dtype").as_string().unwrap(), w["decoded"]["dtype"].as_str().unwrap());
+        assert_eq!(hex(&data_bytes(&get(&t, "data"))), w["decoded"]["sha256"].as_str().unwrap(), "{name}/{}", w["name"]);
+    }
+}
+
+#[wasm_bindgen_test]
+fn fixtures_decode_to_tfjs_goldens_and_info_matches() {
+    for (name, model_json, expected, shards) in FIXTURES {
+        let expected: Value = serde_json::from_str(expected).unwrap();
+        let (model, specs) = specs_of(model_json);
+        let data = shards_js(shards);
+        let decoded = weights::decode_weights(data.clone().into(), specs.clone()).unwrap();
+        check_decoded(name, &decoded, &expected);
+
+        let arts = Object::new();
+        js::set(&arts, "modelTopology", &js::from_json(&model["modelTopology"]));
+        js::set(&arts, "weightSpecs", &specs);
+        js::set(&arts, "weightData", &data);
+        let info = artifacts::get_model_artifacts_info_for_json(arts.into()).unwrap();
+        for key in ["modelTopologyBytes", "weightSpecsBytes", "weightDataBytes"] {
+            assert_eq!(get(&info, key).as_f64().unwrap(), expected["artifactsInfo"][key].as_f64().unwrap(), "{name} {key}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn fixtures_decode_from_a_stream_of_odd_chunks() {
+    for (name, model_json, expected, shards) in FIXTURES {
+        let expected: Value = serde_json::from_str(expected).unwrap();
+        let (_, specs) = specs_of(model_json);
+        let all: Vec<u8> = shards.concat();
+        let chunks: Vec<Result<JsValue, JsValue>> =
+            all.chunks(7).map(|c| Ok(JsValue::from(Uint8Array::from(c)))).collect();
+        let stream = wasm_streams::ReadableStream::from_stream(futures_util::stream::iter(chunks)).into_raw();
+        let decoded = weights::decode_weights_stream(stream.into(), specs).await.unwrap();
+        check_decoded(name, &decoded, &expected);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_that_ends_early_is_a_typed_error() {
+    let (_, specs) = specs_of(FIXTURES[0].1);
+    let all: Vec<u8> = FIXTURES[0].3.concat();
+    let chunks = vec![Ok(JsValue::from(Uint8Array::from(&all[..100])))];
+    let stream = wasm_streams::ReadableStream::from_stream(futures_util::stream::iter(chunks)).into_raw();
+    let err = weights::decode_weights_stream(stream.into(), specs).await.unwrap_err();
+    assert_model_artifacts_error(&err, "E_WEIGHT_DATA_TOO_SHORT");
+}
+
+fn assert_model_artifacts_error(err: &JsValue, code: &str) {
+    assert!(err.is_instance_of::<js_sys::Error>(), "not an Error: {err:?}");
+    assert_eq!(get(err, "name").as_string().as_deref(), Some("ModelArtifactsError"));
+    assert_eq!(get(err, "code").as_string().as_deref(), Some(code), "{err:?}");
+}
+
+#[wasm_bindgen_test]
+fn bad_input_is_a_model_artifacts_error() {
+    let spec = |json: &str| js::from_json(&serde_json::from_str::<Value>(json).unwrap());
+    let data: JsValue = ArrayBuffer::new(8).into();
+    let cases = [
+        (r#"[{"name":"w","shape":[4],"dtype":"float32"}]"#, "E_WEIGHT_DATA_TOO_SHORT"),
+        (r#"[{"name":"w","shape":[1],"dtype":"float64"}]"#, "E_UNSUPPORTED_DTYPE"),
+        (r#"[{"name":"w","shape":[-1],"dtype":"float32"}]"#, "E_INVALID_WEIGHT_SPEC"),
+        (r#"[{"name":"w","shape":[1099511627776,1099511627776],"dtype":"float32"}]"#, "E_SHAPE_OVERFLOW"),
+        (r#"[{"name":"w","shape":[1],"dtype":"float32","quantization":{"dtype":"int4"}}]"#, "E_UNSUPPORTED_QUANTIZATION"),
+        (r#"[{"name":"w","shape":[1],"dtype":"float32","quantization":null}]"#, "E_INVALID_QUANTIZATION"),
+        (r#"[{"name":"w","shape":[1],"dtype":"float32","quantization":{"dtype":"uint8","min":0}}]"#, "E_INVALID_QUANTIZATION"),
+        (r#"[{"name":"w","shape":[1],"dtype":"int32","quantization":{"dtype":"float16"}}]"#, "E_INVALID_QUANTIZATION"),
+        (r#"[{"name":"w","shape":[3],"dtype":"string"}]"#, "E_STRING_OVERRUN"),
+    ];
+    for (specs, code) in cases {
+        let err = weights::decode_weights(data.clone(), spec(specs)).unwrap_err();
+        assert_model_artifacts_error(&err, code);
+        assert_eq!(get(&err, "weight").as_string().as_deref(), Some("w"));
+    }
+    assert_model_artifacts_error(&artifacts::parse_model_json("{").unwrap_err(), "E_INVALID_JSON");
+    assert_model_artifacts_error(&artifacts::parse_model_json(r#"{"format":"x"}"#).unwrap_err(), "E_INVALID_MODEL_JSON");
+}
+
+#[wasm_bindgen_test]
+fn composite_respects_views_and_empty_buffers() {
+    let backing = Uint8Array::from(&[9u8, 1, 2, 3, 4, 9][..]);
+    let view = backing.subarray(1, 5);
+    let parts: Array = [JsValue::from(ArrayBuffer::new(0)), view.into(), Uint8Array::from(&[5u8][..]).into()].into_iter().collect();
+    let c = weights::CompositeArrayBuffer::new(parts.into()).unwrap();
+    assert_eq!(c.byte_length(), 5.0);
+    assert_eq!(Uint8Array::new(&c.slice(Some(1.0), Some(5.0))).to_vec(), vec![2, 3, 4, 5]);
+    assert_eq!(Uint8Array::new(&c.slice(None, None)).to_vec(), vec![1, 2, 3, 4, 5]);
+    let empty = weights::CompositeArrayBuffer::new(JsValue::UNDEFINED).unwrap();
+    assert_eq!(empty.byte_length(), 0.0);
+}
+
+#[wasm_bindgen_test]
+fn simd_float16_matches_scalar_for_all_65536_values() {
+    let src: Vec<u8> = (0..=u16::MAX).flat_map(|h| h.to_le_bytes()).collect();
+    let (mut fast, mut slow) = (vec![0f32; 65536], vec![0f32; 65536]);
+    float16::decode(&src, &mut fast);
+    float16::decode_scalar(&src, &mut slow);
+    for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+        assert_eq!(a.to_bits(), b.to_bits(), "h = {i:#06x}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn simd_affine_matches_scalar() {
+    let codes8: Vec<u8> = (0..1031u32).map(|i| (i * 37 % 256) as u8).collect();
+    let codes16: Vec<u8> = (0..1031u32).flat_map(|i| ((i.wrapping_mul(2654435761) >> 16) as u16).to_le_bytes()).collect();
+    for (scale, min) in [(0.1, -1.0), (1.5054489333505733e-05, -0.49855952325770936), (3.0e38, -1.0e38), (1e-30, 7.0)] {
+        for (dtype, src) in [(QuantDType::Uint8, &codes8), (QuantDType::Uint16, &codes16)] {
+            let n = 1031;
+            let (mut fast, mut slow) = (vec![0f32; n], vec![0f32; n]);
+            affine::decode_f32(src, dtype, scale, min, &mut fast);
+            affine::decode_f32_scalar(src, dtype, scale, min, &mut slow);
+            assert_eq!(fast.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), slow.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn encode_then_decode_round_trips() {
+    let tensors = Object::new();
+    let t = Object::new();
+    js::set(&t, "dtype", &"float32".into());
+    js::set(&t, "shape", &Array::of2(&2.into(), &2.into()));
+    js::set(&t, "data", &Float32Array::from(&[1.0f32, -2.5, 3.25, 0.0][..]));
+    js::set(&tensors, "a", &t);
+    let s = Object::new();
+    js::set(&s, "dtype", &"string".into());
+    js::set(&s, "shape", &Array::of1(&2.into()));
+    js::set(&s, "data", &Array::of2(&"héllo".into(), &"".into()));
+    js::set(&tensors, "s", &s);
+    let encoded = weights::encode_weights(tensors.into(), JsValue::UNDEFINED).await.unwrap();
+    let decoded = weights::decode_weights(get(&encoded, "data"), get(&encoded, "specs")).unwrap();
+    let a = Float32Array::new(&get(&get(&decoded, "a"), "data")).to_vec();
+    assert_eq!(a, vec![1.0, -2.5, 3.25, 0.0]);
+    let strings = Array::from(&get(&get(&decoded, "s"), "data"));
+    assert_eq!(Uint8Array::new(&strings.get(0)).to_vec(), "héllo".as_bytes());
+    assert_eq!(Uint8Array::new(&strings.get(1)).length(), 0);
+}

@@ -1,0 +1,3 @@
+//! wasm tests in Node (no configure: the runner's default).
+#![cfg(target_arch = "wasm32")]
+mod common;
