@@ -1,0 +1,124 @@
+// The package in real headless Chromium (playwright-core + Debian's
+// chromium), one launch for the whole file: a page that imports it through
+// an import map decodes every fixture (the 64 MiB one too, generated here
+// and served) and checks each weight's sha256 with crypto.subtle; a module
+// worker does the same for one fixture.
+import {describe, it, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {chromium} from 'playwright-core';
+import {FIXTURES_DIR, FIXTURES_URL, REPO_ROOT, LARGE_FIXTURE, fixtureNames} from './support/common.mjs';
+import {startStaticServer} from './support/static-server.mjs';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let browser;
+let page;
+let server;
+let tmpDir;
+const pageErrors = [];
+const consoleErrors = [];
+const failedRequests = [];
+
+function baseFor(name) {
+  return name === LARGE_FIXTURE ? `/generated/${name}/` : `/fixtures/${name}/`;
+}
+
+before(async () => {
+  // The 64 MiB fixture, generated in Node and served from a temp folder.
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-browser-'));
+  const gen = await import(new URL(`${LARGE_FIXTURE}/gen-large-model.mjs`, FIXTURES_URL).href);
+  const {modelJSON, shards} = gen.generateLargeModel();
+  const out = path.join(tmpDir, LARGE_FIXTURE);
+  fs.mkdirSync(out);
+  fs.writeFileSync(path.join(out, 'model.json'), JSON.stringify(modelJSON));
+  for (const s of shards) fs.writeFileSync(path.join(out, s.path), s.data);
+  fs.copyFileSync(path.join(FIXTURES_DIR, LARGE_FIXTURE, 'expected.json'), path.join(out, 'expected.json'));
+
+  server = await startStaticServer({'/fixtures/': FIXTURES_DIR, '/generated/': tmpDir, '/': REPO_ROOT});
+  browser = await chromium.launch({executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS});
+  page = await browser.newPage();
+  page.on('pageerror', e => pageErrors.push(String(e)));
+  page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  // decodeWeightsStream stops reading (and cancels) once it has the last
+  // weight's bytes, which Chromium reports as net::ERR_ABORTED on that body.
+  page.on('requestfailed', r => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') failedRequests.push(`${r.url()}: ${r.failure()?.errorText}`);
+  });
+  page.on('response', r => { if (r.status() >= 400) failedRequests.push(`${r.url()}: HTTP ${r.status()}`); });
+  await page.goto(`${server.url}/test.html`);
+  await page.waitForFunction(() => window.__ready === true, null, {timeout: 30_000});
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (tmpDir) fs.rmSync(tmpDir, {recursive: true, force: true});
+});
+
+describe('browser window', () => {
+  it('loads the package through the import map', async () => {
+    const kinds = await page.evaluate(async () => {
+      const ma = await import('model-artifacts');
+      return {decodeWeights: typeof ma.decodeWeights, err: typeof ma.ModelArtifactsError,
+        win: window.__suite.isWindow, secure: window.isSecureContext};
+    });
+    assert.deepEqual(kinds, {decodeWeights: 'function', err: 'function', win: true, secure: true});
+  });
+
+  for (const name of fixtureNames()) {
+    it(`${name}: decodeWeights, decodeWeightsStream and artifacts info match the goldens`, {timeout: 120_000}, async () => {
+      const r = await page.evaluate(base => window.__suite.checkFixture(base), baseFor(name));
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.weights, r.numWeights);
+      assert.equal(r.streamWeights, r.numWeights);
+      assert.ok(r.numWeights > 0);
+      const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, name, 'expected.json'), 'utf8'));
+      assert.deepEqual(r.info, {modelTopologyBytes: expected.artifactsInfo.modelTopologyBytes,
+        weightSpecsBytes: expected.artifactsInfo.weightSpecsBytes,
+        weightDataBytes: expected.artifactsInfo.weightDataBytes});
+    });
+  }
+
+  it('decodeWeightsStream straight from a fetch Response body', async () => {
+    for (const name of ['upscaler-default-f32', 'human-selfie-f16']) {
+      const r = await page.evaluate(base => window.__suite.directResponseBody(base), baseFor(name));
+      const entries = Object.entries(r);
+      assert.ok(entries.length > 0);
+      for (const [w, [got, want]] of entries) assert.equal(got, want, `${name}: ${w}`);
+    }
+  });
+
+  it('errors are ModelArtifactsError with a code in the browser too', async () => {
+    const e = await page.evaluate(() => window.__suite.errorCase());
+    assert.ok(e, 'threw');
+    assert.equal(e.name, 'ModelArtifactsError');
+    assert.equal(e.code, 'E_WEIGHT_DATA_TOO_SHORT');
+    assert.ok(e.message.includes('short/w'), e.message);
+    assert.equal(e.isClass, true);
+    assert.equal(e.isError, true);
+  });
+});
+
+describe('dedicated module worker', () => {
+  it('imports the package and decodes a fixture', {timeout: 60_000}, async () => {
+    const r = await page.evaluate(base => window.__suite.runWorker(base), baseFor('synth-graph-multigroup'));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.scope, 'worker');
+    assert.equal(r.weights, 15);
+    assert.equal(r.streamWeights, 15);
+    assert.deepEqual(r.error, {name: 'ModelArtifactsError', code: 'E_INVALID_JSON'});
+  });
+});
+
+describe('page health', () => {
+  it('no page errors, console errors or failed requests', () => {
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(failedRequests, []);
+    assert.ok(server.requests.some(([, url]) => url.endsWith('.wasm')), 'the wasm was fetched');
+  });
+});
