@@ -53,51 +53,106 @@ fn decode_data(src: &JsComposite, spec: &WeightSpec, at: &WeightLayout) -> Resul
         if at.stored_bytes > u64::from(u32::MAX) {
             return Err(too_large(spec));
         }
-        let buffer = src.slice(at.offset, at.end());
-        return Ok(match spec.dtype {
-            DType::Float32 | DType::Complex64 => Float32Array::new(&buffer).into(),
-            DType::Int32 => Int32Array::new(&buffer).into(),
-            _ => Uint8Array::new(&buffer).into(),
+        let kind = match spec.dtype {
+            DType::Float32 | DType::Complex64 => 0,
+            DType::Int32 => 1,
+            _ => 2,
+        };
+        let mut pieces = src.index.pieces(at.offset, at.end());
+        return Ok(match (pieces.next(), pieces.next()) {
+            // Within one buffer (the common case): one call copies and wraps.
+            (Some(p), None) => copy_typed(kind, &src.parts[p.part], p.start as u32, p.end as u32),
+            _ => {
+                let joined = Uint8Array::new(&src.slice(at.offset, at.end()));
+                copy_typed(kind, &joined, 0, joined.length())
+            }
         });
     }
     let width = spec.stored_value_bytes().unwrap_or(1) as usize;
     let int_output = matches!(conversion, Conversion::AffineI32 { .. });
-    let out: JsValue = if int_output { Int32Array::new_with_length(n).into() } else { Float32Array::new_with_length(n).into() };
     SCRATCH.with(|scratch| {
         let (bytes, floats, ints) = &mut *scratch.borrow_mut();
-        let mut done = 0usize;
-        while done < n as usize {
-            let count = CHUNK_VALUES.min(n as usize - done);
-            bytes.resize(count * width, 0);
-            src.read(at.offset + (done * width) as u64, bytes);
-            // SAFETY (views): each view is consumed by `set` before any
-            // allocation can move wasm memory.
+        if bytes.is_empty() {
+            bytes.resize(CHUNK_VALUES * 2, 0);
+            floats.resize(CHUNK_VALUES, 0.0);
+            ints.resize(CHUNK_VALUES, 0);
+        }
+        // Converts values `done..done + count` into the scratch buffers and
+        // returns a view of them. SAFETY: every view is consumed (copied
+        // into a JS array) before wasm memory can grow.
+        let mut convert = |done: usize, count: usize| -> JsValue {
+            let stored = &mut bytes[..count * width];
+            src.read(at.offset + (done * width) as u64, stored);
             if int_output {
-                ints.resize(count, 0);
-                conversion.to_i32(bytes, ints);
-                let target: &Int32Array = out.unchecked_ref();
-                unsafe { target.set(&Int32Array::view(ints), done as u32) };
+                conversion.to_i32(stored, &mut ints[..count]);
+                unsafe { Int32Array::view(&ints[..count]) }.into()
             } else {
-                floats.resize(count, 0.0);
-                conversion.to_f32(bytes, floats);
-                let target: &Float32Array = out.unchecked_ref();
-                unsafe { target.set(&Float32Array::view(floats), done as u32) };
+                conversion.to_f32(stored, &mut floats[..count]);
+                unsafe { Float32Array::view(&floats[..count]) }.into()
+            }
+        };
+        let n = n as usize;
+        if n <= CHUNK_VALUES {
+            // One chunk: a single copy out of wasm memory makes the array.
+            let view = convert(0, n);
+            return Ok(if int_output {
+                view.unchecked_into::<Int32Array>().slice(0, n as u32).into()
+            } else {
+                view.unchecked_into::<Float32Array>().slice(0, n as u32).into()
+            });
+        }
+        let out: JsValue = if int_output {
+            Int32Array::new_with_length(n as u32).into()
+        } else {
+            Float32Array::new_with_length(n as u32).into()
+        };
+        let mut done = 0;
+        while done < n {
+            let count = CHUNK_VALUES.min(n - done);
+            let view = convert(done, count);
+            if int_output {
+                out.unchecked_ref::<Int32Array>().set(view.unchecked_ref::<Int32Array>(), done as u32);
+            } else {
+                out.unchecked_ref::<Float32Array>().set(view.unchecked_ref::<Float32Array>(), done as u32);
             }
             done += count;
         }
-    });
-    Ok(out)
+        Ok(out)
+    })
 }
 
-/// `{name, dtype, shape, data}`.
-fn tensor_object(spec: &WeightSpec, data: &JsValue) -> Object {
-    let obj = Object::new();
-    set(&obj, "name", &JsValue::from_str(&spec.name));
-    set(&obj, "dtype", &JsValue::from_str(spec.dtype.as_str()));
-    let shape: Array = spec.shape.iter().map(|&d| JsValue::from_f64(d as f64)).collect();
-    set(&obj, "shape", &shape);
-    set(&obj, "data", data);
-    obj
+// Building each result object in one JS call instead of a property set per
+// field keeps per-weight overhead low for models with many small weights.
+#[wasm_bindgen(inline_js = r#"
+const DTYPES = ['float32', 'int32', 'bool', 'complex64', 'string'];
+const ARRAYS = [Float32Array, Int32Array, Uint8Array];
+export function copyTyped(kind, bytes, start, end) {
+  return new ARRAYS[kind](bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end));
+}
+export function putTensor(out, name, dtype, shape, data) {
+  out[name] = { name, dtype: DTYPES[dtype], shape: Array.from(shape), data };
+}
+"#)]
+extern "C" {
+    /// A typed array (0: Float32Array, 1: Int32Array, 2: Uint8Array) over a
+    /// copy of `bytes[start..end]`.
+    #[wasm_bindgen(js_name = copyTyped)]
+    fn copy_typed(kind: u8, bytes: &Uint8Array, start: u32, end: u32) -> JsValue;
+    #[wasm_bindgen(js_name = putTensor)]
+    fn put_tensor_js(out: &Object, name: &str, dtype: u8, shape: &[f64], data: &JsValue);
+}
+
+/// `out[spec.name] = {name, dtype, shape, data}`.
+fn put_tensor(out: &Object, spec: &WeightSpec, data: &JsValue) {
+    let dtype = match spec.dtype {
+        DType::Float32 => 0,
+        DType::Int32 => 1,
+        DType::Bool => 2,
+        DType::Complex64 => 3,
+        DType::String => 4,
+    };
+    let shape: Vec<f64> = spec.shape.iter().map(|&d| d as f64).collect();
+    put_tensor_js(out, &spec.name, dtype, &shape, data);
 }
 
 /// `decodeWeights(weightData, specs)`: every weight, in order, as typed
@@ -120,7 +175,7 @@ pub fn decode_weights(weight_data: JsValue, specs: JsValue) -> std::result::Resu
     let out = Object::new();
     for (spec, at) in specs.iter().zip(&layouts) {
         let data = decode_data(&src, spec, at)?;
-        set(&out, &spec.name, &tensor_object(spec, &data));
+        put_tensor(&out, spec, &data);
     }
     Ok(out)
 }
@@ -200,7 +255,7 @@ pub async fn decode_weights_stream(stream: JsValue, specs: JsValue) -> std::resu
                 match layout(spec, cursor - base, &src) {
                     Ok(at) => {
                         let data = decode_data(&src, spec, &at)?;
-                        set(&out, &spec.name, &tensor_object(spec, &data));
+                        put_tensor(&out, spec, &data);
                         cursor = base + at.end();
                         break;
                     }

@@ -8,9 +8,19 @@
 
 use super::spec::QuantDType;
 
+/// Below this many uint8 values a 256-entry table costs more than it saves.
+const UINT8_TABLE_MIN_VALUES: usize = 256;
+
 /// Dequantizes little-endian codes of `dtype` (1 or 2 bytes) to float32.
 pub fn decode_f32(src: &[u8], dtype: QuantDType, scale: f64, min: f64, dst: &mut [f32]) {
     assert_eq!(src.len(), dst.len() * dtype.value_bytes() as usize, "affine decode: length mismatch");
+    if dtype == QuantDType::Uint8 && dst.len() >= UINT8_TABLE_MIN_VALUES {
+        // Only 256 codes exist: compute each once (same formula), then look up.
+        let mut table = [0f32; 256];
+        decode_f32_scalar(&core::array::from_fn::<u8, 256, _>(|i| i as u8), dtype, scale, min, &mut table);
+        dst.iter_mut().zip(src).for_each(|(out, &q)| *out = table[usize::from(q)]);
+        return;
+    }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
         let done = simd::decode_f32(src, dtype, scale, min, dst);
@@ -171,6 +181,15 @@ mod tests {
         let mut i = [0i32; 3];
         decode_i32(&[0, 48, 255], QuantDType::Uint8, 0.1, -1.0, &mut i);
         assert_eq!(i, [-1, 4, 25]);
+    }
+
+    #[test]
+    fn uint8_table_path_equals_the_formula() {
+        let codes: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let (mut fast, mut slow) = (vec![0f32; 1000], vec![0f32; 1000]);
+        decode_f32(&codes, QuantDType::Uint8, 0.007568137084736543, -0.9384489985073313, &mut fast);
+        decode_f32_scalar(&codes, QuantDType::Uint8, 0.007568137084736543, -0.9384489985073313, &mut slow);
+        assert_eq!(fast, slow);
     }
 
     #[test]

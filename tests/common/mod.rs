@@ -201,8 +201,13 @@ fn simd_affine_matches_scalar() {
     let codes8: Vec<u8> = (0..1031u32).map(|i| (i * 37 % 256) as u8).collect();
     let codes16: Vec<u8> = (0..1031u32).flat_map(|i| ((i.wrapping_mul(2654435761) >> 16) as u16).to_le_bytes()).collect();
     for (scale, min) in [(0.1, -1.0), (1.5054489333505733e-05, -0.49855952325770936), (3.0e38, -1.0e38), (1e-30, 7.0)] {
-        for (dtype, src) in [(QuantDType::Uint8, &codes8), (QuantDType::Uint16, &codes16)] {
-            let n = 1031;
+        // 1031 values: table path for uint8; 201 values: the SIMD path for both.
+        for (dtype, src, n) in [
+            (QuantDType::Uint8, &codes8[..], 1031),
+            (QuantDType::Uint16, &codes16[..], 1031),
+            (QuantDType::Uint8, &codes8[..201], 201),
+            (QuantDType::Uint16, &codes16[..402], 201),
+        ] {
             let (mut fast, mut slow) = (vec![0f32; n], vec![0f32; n]);
             affine::decode_f32(src, dtype, scale, min, &mut fast);
             affine::decode_f32_scalar(src, dtype, scale, min, &mut slow);
