@@ -1147,3 +1147,116 @@ describe('quantizeArtifacts and shardArtifacts', () => {
     }
   });
 });
+
+// ------------------------------------------------------ edges and our fixes
+
+describe('edge cases', () => {
+  it('getModelArtifactsInfoForJSON sizes equal JSON.stringify UTF-8 lengths for tricky values', () => {
+    const cases = [
+      {x: 1e21}, {x: 1e-7}, {x: 0.000001}, {x: -0}, {x: 0.1 + 0.2}, {x: 5e-324}, {x: 2 ** 53 + 2},
+      {b: 1, 2: 1, 1: 1}, {s: '\ud800'}, {s: '\u2028\u2029'}, {s: '\u0000\u001f\u007f"\\'}, {s: 'é☃😀'},
+      {u: undefined, f: () => 1, n: null}, {a: [undefined, NaN, Infinity]}, {big: 1.7976931348623157e308},
+      {d: new Date(0)},
+    ];
+    for (const c of cases) {
+      const info = ma.getModelArtifactsInfoForJSON({modelTopology: c, weightSpecs: [{name: JSON.stringify(c), dtype: 'float32', shape: [1]}]});
+      assert.equal(info.modelTopologyBytes, Buffer.byteLength(JSON.stringify(c)), JSON.stringify(c));
+      assert.equal(info.weightSpecsBytes,
+        Buffer.byteLength(JSON.stringify([{name: JSON.stringify(c), dtype: 'float32', shape: [1]}])));
+    }
+  });
+
+  it('parseModelJSON agrees with JSON.parse on numbers, duplicate keys and key order', () => {
+    for (const t of ['{"modelTopology": {"b":1,"2":1,"1":1}}',
+      '{"modelTopology": {"x": 1e21, "y": 1E-7, "z": -0, "w": 0.1}}', '{"modelTopology": {"a":1,"a":2}}',
+      '{"modelTopology": {"__proto__": {"p": 1}}}', '{"modelTopology": {"n": 123456789012345678901234567890}}',
+      ' \n{"modelTopology": {}} \n']) {
+      assert.equal(JSON.stringify(ma.parseModelJSON(t)), JSON.stringify(JSON.parse(t)), t);
+    }
+  });
+
+  it('decodeWeightsStream: empty chunks, zero-size weights and an empty stream', async () => {
+    const bytes = f32bytes([1, 2, 3, 4, 5]);
+    const s = new ReadableStream({start(c) {
+      c.enqueue(new Uint8Array(0)); c.enqueue(bytes.subarray(0, 3)); c.enqueue(new ArrayBuffer(0));
+      c.enqueue(bytes.subarray(3)); c.enqueue(new Uint8Array(0)); c.close();
+    }});
+    const out = await ma.decodeWeightsStream(s, [{name: 'a', dtype: 'float32', shape: [2]},
+      {name: 'e', dtype: 'float32', shape: [0]}, {name: 'b', dtype: 'float32', shape: [3]}]);
+    assert.deepEqual(Array.from(out.a.data), [1, 2]);
+    assert.equal(out.e.data.length, 0);
+    assert.deepEqual(Array.from(out.b.data), [3, 4, 5]);
+    const empty = () => new ReadableStream({start(c) { c.close(); }});
+    assert.deepEqual(await ma.decodeWeightsStream(empty(), []), {});
+    const z = await ma.decodeWeightsStream(empty(), [{name: 'z', dtype: 'string', shape: [0]}]);
+    assert.deepEqual(z.z.data, []);
+  });
+
+  it('fix: decodeWeightsStream releases the stream when done or failed', async () => {
+    const bytes = f32bytes([1, 2, 3]);
+    const ok = new Blob([bytes]).stream();
+    await ma.decodeWeightsStream(ok, [{name: 'a', dtype: 'float32', shape: [1]}]);
+    assert.equal(ok.locked, false);
+    const bad = new Blob([bytes]).stream();
+    await rejectsMa(() => ma.decodeWeightsStream(bad, [{name: 'a', dtype: 'float32', shape: [9]}]),
+      'E_WEIGHT_DATA_TOO_SHORT', ['a']);
+    assert.equal(bad.locked, false);
+  });
+
+  it('decodeWeights: string shape with a huge element count fails fast on small data', () => {
+    const t0 = performance.now();
+    throwsMa(() => ma.decodeWeights(new ArrayBuffer(8), [{name: 'strs', dtype: 'string', shape: [2 ** 40]}]),
+      ['E_STRING_OVERRUN', 'E_WEIGHT_DATA_TOO_SHORT'], ['strs']);
+    assert.ok(performance.now() - t0 < 2000);
+  });
+
+  it('affine quantization of a complex64 weight → E_INVALID_QUANTIZATION', () => {
+    throwsMa(() => ma.decodeWeights(new ArrayBuffer(8), [{name: 'cq', dtype: 'complex64', shape: [1],
+      quantization: {dtype: 'uint8', min: 0, scale: 1}}]), 'E_INVALID_QUANTIZATION', ['cq']);
+  });
+
+  it('duplicate names: the later weight wins (as in tfjs)', () => {
+    const out = ma.decodeWeights(ab(f32bytes([1, 2])), [{name: 'a', dtype: 'float32', shape: [1]},
+      {name: 'a', dtype: 'float32', shape: [1]}]);
+    assert.deepEqual(Array.from(out.a.data), [2]);
+  });
+
+  it('quantize: constant weights get scale 1, codes 0; views with offsets are read correctly', () => {
+    const q = ma.quantizeArtifacts({weightSpecs: [{name: 'w', dtype: 'float32', shape: [3]}],
+      weightData: ab(f32bytes([-2, -2, -2]))}, {dtype: 'uint8'});
+    assert.deepEqual(q.weightSpecs[0].quantization, {dtype: 'uint8', min: -2, scale: 1, original_dtype: 'float32'});
+    assert.deepEqual(Array.from(joinBytes(q.weightData)), [0, 0, 0]);
+    const big = new Uint8Array(100);
+    big.set(f32bytes([0.5, -1, 2, 3]), 10);
+    const h = ma.quantizeArtifacts({weightSpecs: [{name: 'w', dtype: 'float32', shape: [4]}],
+      weightData: [big.subarray(10, 26)]}, {dtype: 'float16'});
+    assert.deepEqual(Array.from(ma.decodeWeights(h.weightData, h.weightSpecs).w.data), [0.5, -1, 2, 3]);
+    const s = ma.shardArtifacts({weightSpecs: [{name: 'w', dtype: 'float32', shape: [4]}],
+      weightData: [big.subarray(10, 26)]}, {shardSizeBytes: 5});
+    assert.deepEqual(Array.from(joinBytes(s.files.map(f => f.data))), Array.from(f32bytes([0.5, -1, 2, 3])));
+  });
+
+  it('shardArtifacts: weight data shorter than the specs → E_WEIGHT_DATA_TOO_SHORT', () => {
+    throwsMa(() => ma.shardArtifacts({modelTopology: {}, weightSpecs: [{name: 'w/short', dtype: 'float32', shape: [4]}],
+      weightData: new ArrayBuffer(4)}), 'E_WEIGHT_DATA_TOO_SHORT', ['w/short']);
+  });
+
+  it('arguments of the wrong kind → E_INVALID_ARGUMENT', () => {
+    throwsMa(() => ma.getModelArtifactsInfoForJSON(null), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.getModelArtifactsInfoForJSON({weightData: 'abc'}), 'E_INVALID_ARGUMENT');
+    throwsMa(() => new ma.CompositeArrayBuffer('abc'), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.concatenateArrayBuffers([1, 2]), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.withSaveHandler(5), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.withSaveHandlerSync('x'), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.registerLoadRouter(5), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.registerSaveRouter({}), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.shardArtifacts({modelTopology: {}, weightSpecs: [{name: 'a', dtype: 'float32', shape: [1]}]}),
+      'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.quantizeArtifacts({modelTopology: {}}, {dtype: 'uint8'}), 'E_INVALID_ARGUMENT');
+  });
+
+  it('isHTTPScheme of a non-string → E_INVALID_ARGUMENT (not a TypeError)', () => {
+    throwsMa(() => ma.isHTTPScheme(undefined), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.isHTTPScheme(42), 'E_INVALID_ARGUMENT');
+  });
+});
