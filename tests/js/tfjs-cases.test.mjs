@@ -1260,3 +1260,18 @@ describe('edge cases', () => {
     throwsMa(() => ma.isHTTPScheme(42), 'E_INVALID_ARGUMENT');
   });
 });
+
+describe('more fixes', () => {
+  it('fix: getModelArtifactsInfoForJSON counts a view by its byteLength, not its buffer', () => {
+    const v = new Uint8Array(new ArrayBuffer(100), 10, 5);
+    assert.equal(ma.getModelArtifactsInfoForJSON({weightData: [v]}).weightDataBytes, 5);
+    assert.equal(ma.getModelArtifactsInfoForJSON({weightData: v}).weightDataBytes, 5);
+  });
+
+  it('getModelArtifactsForJSON: a loader resolving to the wrong shape → E_INVALID_ARGUMENT', async () => {
+    await rejectsMa(() => ma.getModelArtifactsForJSON({modelTopology: {}, weightsManifest: []}, () => 5),
+      'E_INVALID_ARGUMENT');
+    await rejectsMa(() => ma.getModelArtifactsForJSON({}, async () => [[], new ArrayBuffer(0)]),
+      'E_INVALID_MODEL_JSON');
+  });
+});
