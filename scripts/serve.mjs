@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, posix, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +33,7 @@ function resolvePath(root, pathname) {
     return null;
   }
   if (rel.includes('\0')) return null;
+  rel = posix.normalize(rel); // resolve "." and ".." before choosing the folder
   // Package files live at the repo root; everything else comes from www/.
   let base;
   if (rel === '/index.browser.js' || rel === '/index.d.ts' || rel.startsWith('/pkg/')) {
@@ -41,7 +42,7 @@ function resolvePath(root, pathname) {
     base = join(root, 'www');
     if (rel.endsWith('/')) rel += 'index.html';
   }
-  const file = resolve(base, '.' + normalize(rel));
+  const file = resolve(base, '.' + rel);
   if (file !== base && !file.startsWith(base + sep)) return null; // no escaping the folder
   return file;
 }
