@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::error::{Error, Result};
 use super::js::{from_json, get, present, set, stringified_byte_length, to_json, type_name, JsComposite};
 use super::weights::specs_from_js;
+use crate::format::codec::layout_all;
 use crate::format::model_json::ModelJson;
 use crate::format::quantize::{quantize, Segment};
 use crate::format::shards::{self, DEFAULT_SHARD_SIZE};
@@ -151,15 +152,21 @@ pub fn get_weight_specs(manifest: JsValue) -> JsResult<Array> {
 
 /// `parseModelJSON(text)`: parses and validates model.json text.
 #[wasm_bindgen(js_name = parseModelJSON, skip_typescript)]
-pub fn parse_model_json(text: &str) -> JsResult<JsValue> {
-    let model = ModelJson::parse(text, "model.json").map_err(Error::from)?;
+pub fn parse_model_json(text: JsValue) -> JsResult<JsValue> {
+    let text = string_arg(&text, "parseModelJSON")?;
+    let model = ModelJson::parse(&text, "model.json").map_err(Error::from)?;
     Ok(from_json(&serde_json::Value::Object(model.fields)))
 }
 
 /// `isHTTPScheme(url)`: `/^https?:\/\//`.
 #[wasm_bindgen(js_name = isHTTPScheme, skip_typescript)]
-pub fn is_http_scheme(url: &str) -> bool {
-    url.starts_with("http://") || url.starts_with("https://")
+pub fn is_http_scheme(url: JsValue) -> JsResult<bool> {
+    let url = string_arg(&url, "isHTTPScheme")?;
+    Ok(url.starts_with("http://") || url.starts_with("https://"))
+}
+
+fn string_arg(value: &JsValue, what: &str) -> Result<String> {
+    value.as_string().ok_or_else(|| Error::invalid_argument(format!("{what} expects a string, got {}", type_name(value))))
 }
 
 fn weights_of(artifacts: &JsValue, what: &str) -> Result<(JsValue, JsComposite)> {
@@ -257,7 +264,8 @@ pub fn shard_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Object>
         return Err(binary_topology("shardArtifacts").into());
     }
     let (specs, src) = weights_of(&artifacts, "shardArtifacts")?;
-    specs_from_js(&specs)?;
+    // Refuse to write shards that could not be decoded.
+    layout_all(&specs_from_js(&specs)?, &src).map_err(Error::from)?;
     let plan = shards::plan(src.index.byte_length(), shard_size, 1).map_err(Error::from)?;
     let files = Array::new();
     let paths = Array::new();

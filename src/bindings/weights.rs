@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::error::{Error, Result};
 use super::js::{byte_view, get, present, set, to_json, type_name, JsComposite};
-use crate::format::codec::{encode_strings, layout, ByteSource, Conversion, WeightLayout};
+use crate::format::codec::{encode_strings, layout, layout_all, ByteSource, Conversion, WeightLayout};
 use crate::format::composite::slice_bounds;
 use crate::format::spec::{parse_specs, DType, WeightSpec};
 use crate::format::FormatError;
@@ -162,16 +162,7 @@ fn put_tensor(out: &Object, spec: &WeightSpec, data: &JsValue) {
 pub fn decode_weights(weight_data: JsValue, specs: JsValue) -> std::result::Result<Object, JsValue> {
     let specs = specs_from_js(&specs)?;
     let src = JsComposite::from_js(&weight_data, "weightData")?;
-    let mut offset = 0;
-    let layouts = specs
-        .iter()
-        .map(|spec| {
-            let at = layout(spec, offset, &src)?;
-            offset = at.end();
-            Ok(at)
-        })
-        .collect::<std::result::Result<Vec<_>, FormatError>>()
-        .map_err(Error::from)?;
+    let layouts = layout_all(&specs, &src).map_err(Error::from)?;
     let out = Object::new();
     for (spec, at) in specs.iter().zip(&layouts) {
         let data = decode_data(&src, spec, at)?;

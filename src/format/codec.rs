@@ -76,6 +76,19 @@ pub fn layout(spec: &WeightSpec, offset: u64, src: &impl ByteSource) -> Result<W
     Ok(WeightLayout { offset, stored_bytes: end - offset, strings: None })
 }
 
+/// Locates every spec in order, checking that the data holds them all.
+pub fn layout_all(specs: &[WeightSpec], src: &impl ByteSource) -> Result<Vec<WeightLayout>> {
+    let mut offset = 0;
+    specs
+        .iter()
+        .map(|spec| {
+            let at = layout(spec, offset, src)?;
+            offset = at.end();
+            Ok(at)
+        })
+        .collect()
+}
+
 /// Walks `spec.size` length-prefixed strings from `offset`, reading each
 /// 4-byte prefix with `prefix_at`. Fails before allocating if the data
 /// cannot hold even the prefixes.
@@ -202,16 +215,17 @@ pub struct DecodedWeight {
 /// `decodeWeights`, natively: every spec in order from the weight data.
 /// Bytes after the last weight are ignored, as in TensorFlow.js.
 pub fn decode_weights(src: &impl ByteSource, specs: &[WeightSpec]) -> Result<Vec<DecodedWeight>> {
-    let mut offset = 0;
-    specs
+    let layouts = layout_all(specs, src)?;
+    Ok(specs
         .iter()
-        .map(|spec| {
-            let at = layout(spec, offset, src)?;
-            offset = at.end();
-            let values = decode_one(spec, &at, src);
-            Ok(DecodedWeight { name: spec.name.clone(), shape: spec.shape.clone(), dtype: spec.dtype, values })
+        .zip(&layouts)
+        .map(|(spec, at)| DecodedWeight {
+            name: spec.name.clone(),
+            shape: spec.shape.clone(),
+            dtype: spec.dtype,
+            values: decode_one(spec, at, src),
         })
-        .collect()
+        .collect())
 }
 
 fn decode_one(spec: &WeightSpec, at: &WeightLayout, src: &impl ByteSource) -> Values {

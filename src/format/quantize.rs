@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use super::affine::AffineParams;
-use super::codec::{layout, ByteSource};
+use super::codec::{layout_all, ByteSource};
 use super::error::{FormatError, Result};
 use super::float16;
 use super::spec::{parse_specs, DType, QuantDType};
@@ -43,10 +43,8 @@ pub fn quantize(
 ) -> Result<Quantized> {
     let parsed = parse_specs(&Value::Array(specs.to_vec()))?;
     let mut out = Quantized { specs: Vec::new(), segments: Vec::new(), max_error: 0.0, quantized: Vec::new() };
-    let mut offset = 0;
-    for (spec, raw) in parsed.iter().zip(specs) {
-        let at = layout(spec, offset, src)?;
-        offset = at.end();
+    let layouts = layout_all(&parsed, src)?;
+    for ((spec, raw), at) in parsed.iter().zip(specs).zip(layouts) {
         if spec.dtype != DType::Float32 || spec.quantization.is_some() || !select(&spec.name) {
             push_source(&mut out.segments, at.offset, at.end());
             out.specs.push(raw.clone());

@@ -168,8 +168,8 @@ fn bad_input_is_a_model_artifacts_error() {
         assert_model_artifacts_error(&err, code);
         assert_eq!(get(&err, "weight").as_string().as_deref(), Some("w"));
     }
-    assert_model_artifacts_error(&artifacts::parse_model_json("{").unwrap_err(), "E_INVALID_JSON");
-    assert_model_artifacts_error(&artifacts::parse_model_json(r#"{"format":"x"}"#).unwrap_err(), "E_INVALID_MODEL_JSON");
+    assert_model_artifacts_error(&artifacts::parse_model_json("{".into()).unwrap_err(), "E_INVALID_JSON");
+    assert_model_artifacts_error(&artifacts::parse_model_json(r#"{"format":"x"}"#.into()).unwrap_err(), "E_INVALID_MODEL_JSON");
 }
 
 #[wasm_bindgen_test]
