@@ -115,6 +115,28 @@ test('demo page explains a missing model in plain language', async () => {
   await page.close();
 });
 
+test('demo page loads a model from picked files', async () => {
+  const { page, problems } = await openPage();
+  assert.equal(await settled(page), 'done');
+  const dir = new URL('human-selfie-f16/', fixtures);
+  await page.setInputFiles('#model-files', [
+    fileURLToPath(new URL('model.json', dir)),
+    fileURLToPath(new URL('selfie.bin', dir)),
+  ]);
+  await page.waitForSelector('[data-testid="source"][data-value="model.json"]', { timeout: 30_000 });
+  assert.equal(await settled(page), 'done');
+  assert.equal(Number(await value(page, 'weightDataBytes')), expected.artifactsInfo.weightDataBytes);
+  assert.equal(await page.locator('[data-testid="weight-row"]').count(), expected.numWeights);
+  assert.equal(await value(page, 'decode-status'), 'ok');
+
+  // Only model.json: the page names the missing shard.
+  await page.setInputFiles('#model-files', [fileURLToPath(new URL('model.json', dir))]);
+  assert.equal(await settled(page), 'error');
+  assert.match(await page.textContent('[data-testid="error"]'), /"selfie\.bin", which was not selected/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('demo page reports a broken shard with a typed error', async () => {
   const { page, problems } = await openPage();
   assert.equal(await settled(page), 'done');
