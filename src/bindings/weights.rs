@@ -17,12 +17,51 @@ use crate::format::composite::slice_bounds;
 use crate::format::spec::{parse_specs, DType, WeightSpec};
 use crate::format::FormatError;
 
-/// Values converted per step: bounds wasm memory whatever the tensor size.
-const CHUNK_VALUES: usize = 64 * 1024;
+/// Values converted per step: bounds wasm memory (4 MiB of float32 scratch)
+/// whatever the tensor size, and lets most tensors leave wasm in one copy.
+const CHUNK_VALUES: usize = 1 << 20;
+/// Stored bytes of consecutive quantized weights read into wasm at once, so
+/// models with many small weights cross the boundary once per window.
+const WINDOW_BYTES: usize = 2 << 20;
+
+/// Stored bytes read into wasm memory: a window over the source.
+#[derive(Default)]
+struct Window {
+    start: u64,
+    bytes: Vec<u8>,
+}
+
+impl Window {
+    /// Bytes `start..start + len` of `src`, reading ahead up to `limit`
+    /// (the end of the run of quantized weights being decoded).
+    fn get(&mut self, src: &JsComposite, start: u64, len: usize, limit: u64) -> &[u8] {
+        if start < self.start || start + len as u64 > self.start + self.bytes.len() as u64 {
+            let want = (len.max(WINDOW_BYTES) as u64).min(limit - start) as usize;
+            self.bytes.resize(want, 0);
+            src.read(start, &mut self.bytes);
+            self.start = start;
+        }
+        let at = (start - self.start) as usize;
+        &self.bytes[at..at + len]
+    }
+
+    /// Forgets what it holds (the source changes).
+    fn reset(&mut self) {
+        self.bytes.clear();
+        self.start = 0;
+    }
+}
+
+/// Reused wasm-side buffers: stored bytes in, converted values out.
+#[derive(Default)]
+struct Scratch {
+    window: Window,
+    floats: Vec<f32>,
+    ints: Vec<i32>,
+}
 
 thread_local! {
-    /// Reused conversion buffers: stored bytes in, values out.
-    static SCRATCH: RefCell<(Vec<u8>, Vec<f32>, Vec<i32>)> = RefCell::new(Default::default());
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// Validated specs from a JS array.
@@ -42,117 +81,124 @@ fn too_large(spec: &WeightSpec) -> Error {
     e
 }
 
-/// The typed array of one weight, read from `src` at `at`.
-fn decode_data(src: &JsComposite, spec: &WeightSpec, at: &WeightLayout) -> Result<JsValue> {
-    let conversion = Conversion::of(spec);
-    if let Some(ranges) = &at.strings {
-        return Ok(ranges.iter().map(|&(s, e)| Uint8Array::new(&src.slice(s, e))).collect::<Array>().into());
-    }
-    let n = u32::try_from(spec.size).map_err(|_| too_large(spec))?;
-    if conversion == Conversion::Copy {
-        if at.stored_bytes > u64::from(u32::MAX) {
-            return Err(too_large(spec));
+// Each result entry is made by one JS call that also makes (or copies) its
+// typed array: per-weight overhead is what dominates models with many small
+// weights. Names, dtypes and shapes come from the caller's (validated) spec
+// objects, so no strings cross the boundary.
+#[wasm_bindgen(inline_js = r#"
+const ARRAYS = [Float32Array, Int32Array, Uint8Array];
+function entry(out, spec, data) {
+  out[spec.name] = { name: spec.name, dtype: spec.dtype, shape: Array.from(spec.shape), data };
+}
+export function putCopy(out, specs, i, kind, bytes, start, end) {
+  entry(out, specs[i], new ARRAYS[kind](bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end)));
+}
+export function putWrapped(out, specs, i, kind, bytes) {
+  const T = ARRAYS[kind];
+  entry(out, specs[i], new T(bytes.buffer, bytes.byteOffset, bytes.byteLength / T.BYTES_PER_ELEMENT));
+}
+export function putCopyOf(out, specs, i, values) { entry(out, specs[i], values.slice()); }
+export function putValue(out, specs, i, data) { entry(out, specs[i], data); }
+"#)]
+extern "C" {
+    /// `out[name]` over a copy of `bytes[start..end]` as array `kind`
+    /// (0: Float32Array, 1: Int32Array, 2: Uint8Array).
+    #[wasm_bindgen(js_name = putCopy)]
+    fn put_copy(out: &Object, specs: &Array, i: u32, kind: u8, bytes: &Uint8Array, start: u32, end: u32);
+    /// `out[name]` over `bytes` itself, as array `kind`.
+    #[wasm_bindgen(js_name = putWrapped)]
+    fn put_wrapped(out: &Object, specs: &Array, i: u32, kind: u8, bytes: &Uint8Array);
+    /// `out[name]` over a copy of values in wasm memory.
+    #[wasm_bindgen(js_name = putCopyOf)]
+    fn put_copy_of_f32(out: &Object, specs: &Array, i: u32, values: &[f32]);
+    #[wasm_bindgen(js_name = putCopyOf)]
+    fn put_copy_of_i32(out: &Object, specs: &Array, i: u32, values: &[i32]);
+    #[wasm_bindgen(js_name = putValue)]
+    fn put_value(out: &Object, specs: &Array, i: u32, data: &JsValue);
+}
+
+/// Writes decoded weights into a result object.
+struct Decoder<'a> {
+    src: &'a JsComposite,
+    specs: &'a Array,
+    out: &'a Object,
+}
+
+impl Decoder<'_> {
+    /// Decodes weight `i` located at `at`; `limit` bounds read-ahead.
+    fn put(&self, i: u32, spec: &WeightSpec, at: &WeightLayout, limit: u64, scratch: &mut Scratch) -> Result<()> {
+        let (src, specs, out) = (self.src, self.specs, self.out);
+        if let Some(ranges) = &at.strings {
+            let values: Array = ranges.iter().map(|&(s, e)| Uint8Array::new(&src.slice(s, e))).collect();
+            put_value(out, specs, i, &values);
+            return Ok(());
         }
-        let kind = match spec.dtype {
-            DType::Float32 | DType::Complex64 => 0,
-            DType::Int32 => 1,
-            _ => 2,
-        };
-        let mut pieces = src.index.pieces(at.offset, at.end());
-        return Ok(match (pieces.next(), pieces.next()) {
-            // Within one buffer (the common case): one call copies and wraps.
-            (Some(p), None) => copy_typed(kind, &src.parts[p.part], p.start as u32, p.end as u32),
-            _ => {
-                let joined = Uint8Array::new(&src.slice(at.offset, at.end()));
-                copy_typed(kind, &joined, 0, joined.length())
+        let n = usize::try_from(spec.size).ok().filter(|&n| n <= u32::MAX as usize).ok_or_else(|| too_large(spec))?;
+        let conversion = Conversion::of(spec);
+        if conversion == Conversion::Copy {
+            if at.stored_bytes > u64::from(u32::MAX) {
+                return Err(too_large(spec));
             }
-        });
-    }
-    let width = spec.stored_value_bytes().unwrap_or(1) as usize;
-    let int_output = matches!(conversion, Conversion::AffineI32 { .. });
-    SCRATCH.with(|scratch| {
-        let (bytes, floats, ints) = &mut *scratch.borrow_mut();
-        if bytes.is_empty() {
-            bytes.resize(CHUNK_VALUES * 2, 0);
-            floats.resize(CHUNK_VALUES, 0.0);
-            ints.resize(CHUNK_VALUES, 0);
-        }
-        // Converts values `done..done + count` into the scratch buffers and
-        // returns a view of them. SAFETY: every view is consumed (copied
-        // into a JS array) before wasm memory can grow.
-        let mut convert = |done: usize, count: usize| -> JsValue {
-            let stored = &mut bytes[..count * width];
-            src.read(at.offset + (done * width) as u64, stored);
-            if int_output {
-                conversion.to_i32(stored, &mut ints[..count]);
-                unsafe { Int32Array::view(&ints[..count]) }.into()
-            } else {
-                conversion.to_f32(stored, &mut floats[..count]);
-                unsafe { Float32Array::view(&floats[..count]) }.into()
+            let kind = match spec.dtype {
+                DType::Float32 | DType::Complex64 => 0,
+                DType::Int32 => 1,
+                _ => 2,
+            };
+            let mut pieces = src.index.pieces(at.offset, at.end());
+            match (pieces.next(), pieces.next()) {
+                (Some(p), None) => put_copy(out, specs, i, kind, &src.parts[p.part], p.start as u32, p.end as u32),
+                // Across buffers: join once, then wrap without another copy.
+                _ => put_wrapped(out, specs, i, kind, &Uint8Array::new(&src.slice(at.offset, at.end()))),
             }
-        };
-        let n = n as usize;
-        if n <= CHUNK_VALUES {
-            // One chunk: a single copy out of wasm memory makes the array.
-            let view = convert(0, n);
-            return Ok(if int_output {
-                view.unchecked_into::<Int32Array>().slice(0, n as u32).into()
-            } else {
-                view.unchecked_into::<Float32Array>().slice(0, n as u32).into()
-            });
+            return Ok(());
         }
-        let out: JsValue = if int_output {
-            Int32Array::new_with_length(n as u32).into()
+        let width = spec.stored_value_bytes().unwrap_or(1) as usize;
+        let int_output = matches!(conversion, Conversion::AffineI32 { .. });
+        let chunk = CHUNK_VALUES.min(n);
+        if int_output {
+            scratch.ints.resize(chunk, 0);
         } else {
-            Float32Array::new_with_length(n as u32).into()
+            scratch.floats.resize(chunk, 0.0);
+        }
+        // Converts values `done..done + count` into scratch.
+        let convert = |scratch: &mut Scratch, done: usize, count: usize| {
+            let start = at.offset + (done * width) as u64;
+            let stored = scratch.window.get(src, start, count * width, limit);
+            if int_output {
+                conversion.to_i32(stored, &mut scratch.ints[..count]);
+            } else {
+                conversion.to_f32(stored, &mut scratch.floats[..count]);
+            }
         };
+        if n <= CHUNK_VALUES {
+            // One chunk: one copy out of wasm memory makes the array.
+            convert(scratch, 0, n);
+            if int_output {
+                put_copy_of_i32(out, specs, i, &scratch.ints[..n]);
+            } else {
+                put_copy_of_f32(out, specs, i, &scratch.floats[..n]);
+            }
+            return Ok(());
+        }
+        let target: JsValue =
+            if int_output { Int32Array::new_with_length(n as u32).into() } else { Float32Array::new_with_length(n as u32).into() };
         let mut done = 0;
         while done < n {
             let count = CHUNK_VALUES.min(n - done);
-            let view = convert(done, count);
-            if int_output {
-                out.unchecked_ref::<Int32Array>().set(view.unchecked_ref::<Int32Array>(), done as u32);
-            } else {
-                out.unchecked_ref::<Float32Array>().set(view.unchecked_ref::<Float32Array>(), done as u32);
+            convert(scratch, done, count);
+            // SAFETY: the views are consumed by `set` before wasm memory can grow.
+            unsafe {
+                if int_output {
+                    target.unchecked_ref::<Int32Array>().set(&Int32Array::view(&scratch.ints[..count]), done as u32);
+                } else {
+                    target.unchecked_ref::<Float32Array>().set(&Float32Array::view(&scratch.floats[..count]), done as u32);
+                }
             }
             done += count;
         }
-        Ok(out)
-    })
-}
-
-// Building each result object in one JS call instead of a property set per
-// field keeps per-weight overhead low for models with many small weights.
-#[wasm_bindgen(inline_js = r#"
-const DTYPES = ['float32', 'int32', 'bool', 'complex64', 'string'];
-const ARRAYS = [Float32Array, Int32Array, Uint8Array];
-export function copyTyped(kind, bytes, start, end) {
-  return new ARRAYS[kind](bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end));
-}
-export function putTensor(out, name, dtype, shape, data) {
-  out[name] = { name, dtype: DTYPES[dtype], shape: Array.from(shape), data };
-}
-"#)]
-extern "C" {
-    /// A typed array (0: Float32Array, 1: Int32Array, 2: Uint8Array) over a
-    /// copy of `bytes[start..end]`.
-    #[wasm_bindgen(js_name = copyTyped)]
-    fn copy_typed(kind: u8, bytes: &Uint8Array, start: u32, end: u32) -> JsValue;
-    #[wasm_bindgen(js_name = putTensor)]
-    fn put_tensor_js(out: &Object, name: &str, dtype: u8, shape: &[f64], data: &JsValue);
-}
-
-/// `out[spec.name] = {name, dtype, shape, data}`.
-fn put_tensor(out: &Object, spec: &WeightSpec, data: &JsValue) {
-    let dtype = match spec.dtype {
-        DType::Float32 => 0,
-        DType::Int32 => 1,
-        DType::Bool => 2,
-        DType::Complex64 => 3,
-        DType::String => 4,
-    };
-    let shape: Vec<f64> = spec.shape.iter().map(|&d| d as f64).collect();
-    put_tensor_js(out, &spec.name, dtype, &shape, data);
+        put_value(out, specs, i, &target);
+        Ok(())
+    }
 }
 
 /// `decodeWeights(weightData, specs)`: every weight, in order, as typed
@@ -160,14 +206,28 @@ fn put_tensor(out: &Object, spec: &WeightSpec, data: &JsValue) {
 /// output is allocated. Bytes after the last weight are ignored, as in tf.io.
 #[wasm_bindgen(js_name = decodeWeights, skip_typescript)]
 pub fn decode_weights(weight_data: JsValue, specs: JsValue) -> std::result::Result<Object, JsValue> {
-    let specs = specs_from_js(&specs)?;
+    let parsed = specs_from_js(&specs)?;
     let src = JsComposite::from_js(&weight_data, "weightData")?;
-    let layouts = layout_all(&specs, &src).map_err(Error::from)?;
-    let out = Object::new();
-    for (spec, at) in specs.iter().zip(&layouts) {
-        let data = decode_data(&src, spec, at)?;
-        put_tensor(&out, spec, &data);
+    let layouts = layout_all(&parsed, &src).map_err(Error::from)?;
+    // Read-ahead limit per weight: the end of its run of quantized weights.
+    let mut limits = vec![0u64; parsed.len()];
+    let mut run_end = 0;
+    for (i, (spec, at)) in parsed.iter().zip(&layouts).enumerate().rev() {
+        let quantized = !matches!(Conversion::of(spec), Conversion::Copy | Conversion::Strings);
+        run_end = if !quantized { 0 } else if run_end == 0 { at.end() } else { run_end };
+        limits[i] = run_end.max(at.end());
     }
+    let out = Object::new();
+    let decoder = Decoder { src: &src, specs: specs.unchecked_ref(), out: &out };
+    SCRATCH.with(|scratch| {
+        let scratch = &mut *scratch.borrow_mut();
+        scratch.window.reset();
+        for (i, ((spec, at), limit)) in parsed.iter().zip(&layouts).zip(&limits).enumerate() {
+            decoder.put(i as u32, spec, at, *limit, scratch)?;
+        }
+        scratch.window.reset();
+        Ok::<_, Error>(())
+    })?;
     Ok(out)
 }
 
@@ -233,20 +293,27 @@ impl StreamReader {
 /// kept as they arrive and each weight is copied out of them once.
 #[wasm_bindgen(js_name = decodeWeightsStream, skip_typescript)]
 pub async fn decode_weights_stream(stream: JsValue, specs: JsValue) -> std::result::Result<Object, JsValue> {
-    let specs = specs_from_js(&specs)?;
+    let parsed = specs_from_js(&specs)?;
+    let specs_js: &Array = specs.unchecked_ref();
     let mut reader = StreamReader::new(&stream)?;
     let out = Object::new();
     let result: Result<()> = async {
         let mut pending: Vec<Uint8Array> = Vec::new();
         // Absolute stream offset of pending[0], and of the next weight.
         let (mut base, mut cursor) = (0u64, 0u64);
-        for spec in &specs {
+        for (index, spec) in parsed.iter().enumerate() {
             loop {
                 let src = JsComposite::new(pending.clone());
                 match layout(spec, cursor - base, &src) {
                     Ok(at) => {
-                        let data = decode_data(&src, spec, &at)?;
-                        put_tensor(&out, spec, &data);
+                        let decoder = Decoder { src: &src, specs: specs_js, out: &out };
+                        SCRATCH.with(|scratch| {
+                            let scratch = &mut *scratch.borrow_mut();
+                            scratch.window.reset();
+                            let done = decoder.put(index as u32, spec, &at, at.end(), scratch);
+                            scratch.window.reset();
+                            done
+                        })?;
                         cursor = base + at.end();
                         break;
                     }
