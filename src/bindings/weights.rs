@@ -28,6 +28,9 @@ const WINDOW_BYTES: usize = 2 << 20;
 #[derive(Default)]
 struct Window {
     start: u64,
+    /// Valid bytes at the front of `bytes` (which only grows, so it is not
+    /// zero-filled again on every refill).
+    len: usize,
     bytes: Vec<u8>,
 }
 
@@ -35,11 +38,11 @@ impl Window {
     /// Bytes `start..start + len` of `src`, reading ahead up to `limit`
     /// (the end of the run of quantized weights being decoded).
     fn get(&mut self, src: &JsComposite, start: u64, len: usize, limit: u64) -> &[u8] {
-        if start < self.start || start + len as u64 > self.start + self.bytes.len() as u64 {
+        if start < self.start || start + len as u64 > self.start + self.len as u64 {
             let want = (len.max(WINDOW_BYTES) as u64).min(limit - start) as usize;
-            self.bytes.resize(want, 0);
-            src.read(start, &mut self.bytes);
-            self.start = start;
+            grow(&mut self.bytes, want);
+            src.read(start, &mut self.bytes[..want]);
+            (self.start, self.len) = (start, want);
         }
         let at = (start - self.start) as usize;
         &self.bytes[at..at + len]
@@ -47,8 +50,14 @@ impl Window {
 
     /// Forgets what it holds (the source changes).
     fn reset(&mut self) {
-        self.bytes.clear();
-        self.start = 0;
+        (self.start, self.len) = (0, 0);
+    }
+}
+
+/// Makes `buf` at least `len` long, never shrinking it.
+fn grow<T: Default + Clone>(buf: &mut Vec<T>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len, T::default());
     }
 }
 
@@ -156,9 +165,9 @@ impl Decoder<'_> {
         let int_output = matches!(conversion, Conversion::AffineI32 { .. });
         let chunk = CHUNK_VALUES.min(n);
         if int_output {
-            scratch.ints.resize(chunk, 0);
+            grow(&mut scratch.ints, chunk);
         } else {
-            scratch.floats.resize(chunk, 0.0);
+            grow(&mut scratch.floats, chunk);
         }
         // Converts values `done..done + count` into scratch.
         let convert = |scratch: &mut Scratch, done: usize, count: usize| {
