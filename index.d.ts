@@ -153,6 +153,10 @@ export interface DecodedTensor {
 
 export type NamedTensorMap = {[name: string]: DecodedTensor};
 
+/** Bytes accepted wherever weight data is read: one buffer or view, or a
+ * list of them (shards, in order). */
+export type WeightDataInput = ArrayBuffer | TypedArray | Array<ArrayBuffer | TypedArray>;
+
 /** A tensor to encode: plain `{dtype, shape, data}` or a TensorFlow.js
  * `Tensor` (anything with `dataSync`). String data may be `string[]` (UTF-8
  * encoded) or `Uint8Array[]`. */
@@ -211,20 +215,20 @@ export function encodeWeights(
   tensors: NamedEncodableMap | NamedEncodable[], group?: WeightGroup,
 ): Promise<{data: ArrayBuffer; specs: WeightsManifestEntry[]}>;
 export function decodeWeights(
-  weightData: WeightData | TypedArray | TypedArray[], specs: WeightsManifestEntry[]): NamedTensorMap;
+  weightData: WeightDataInput, specs: WeightsManifestEntry[]): NamedTensorMap;
 export function decodeWeightsStream(
   stream: ReadableStream<ArrayBuffer | ArrayBufferView>, specs: WeightsManifestEntry[]): Promise<NamedTensorMap>;
-export function concatenateArrayBuffers(buffers: ArrayBuffer[] | ArrayBuffer): ArrayBuffer;
+export function concatenateArrayBuffers(buffers: WeightDataInput): ArrayBuffer;
 export function isHTTPScheme(url: string): boolean;
 
 /** Several buffers seen as one. Unlike TensorFlow.js, a TypedArray's
  * byteOffset/byteLength are respected and empty buffers are harmless. */
 export class CompositeArrayBuffer {
-  constructor(buffers?: ArrayBuffer | ArrayBuffer[] | TypedArray | TypedArray[]);
+  constructor(buffers?: WeightDataInput);
   readonly byteLength: number;
   /** A copy of bytes `start..end` (NaN counts as 0; clamped to the data). */
   slice(start?: number, end?: number): ArrayBuffer;
-  static join(buffers?: ArrayBuffer | ArrayBuffer[] | TypedArray | TypedArray[]): ArrayBuffer;
+  static join(buffers?: WeightDataInput): ArrayBuffer;
 }
 
 // -------------------------------------------------------------- beyond tf.io

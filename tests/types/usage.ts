@@ -1,0 +1,49 @@
+// Compiled by tests/js/types.test.mjs with `tsc --strict --noEmit`: the
+// declarations must describe real use, and reject wrong use.
+import * as ma from 'model-artifacts';
+import type {
+  ModelArtifacts, ModelJSON, WeightsManifestConfig, WeightsManifestEntry, IOHandler, SaveResult,
+  NamedTensorMap, ErrorCode, LoadOptions,
+} from 'model-artifacts';
+
+async function main(): Promise<void> {
+  const modelJSON: ModelJSON = ma.parseModelJSON('{"modelTopology": {}, "weightsManifest": []}');
+  const manifest: WeightsManifestConfig = modelJSON.weightsManifest;
+  const specs: WeightsManifestEntry[] = ma.getWeightSpecs(manifest);
+  const artifacts: ModelArtifacts = await ma.getModelArtifactsForJSON(modelJSON, async (m) => [ma.getWeightSpecs(m), [new ArrayBuffer(0)]]);
+  const sync: ModelArtifacts = ma.getModelArtifactsForJSONSync(modelJSON, specs, new ArrayBuffer(0));
+  const info = ma.getModelArtifactsInfoForJSON(sync);
+  const when: Date = info.dateSaved;
+  const decoded: NamedTensorMap = ma.decodeWeights(artifacts.weightData!, specs);
+  for (const t of Object.values(decoded)) {
+    const shape: number[] = t.shape;
+    if (t.dtype === 'string') { const s = t.data as Uint8Array[]; s.length; } else { (t.data as Float32Array).length; }
+    shape.length;
+  }
+  const fromStream = await ma.decodeWeightsStream(new Response(new Uint8Array(8)).body!, specs);
+  const {data, specs: encodedSpecs} = await ma.encodeWeights({w: {dtype: 'float32', shape: [2], data: new Float32Array(2)}}, 'model');
+  const joined: ArrayBuffer = ma.concatenateArrayBuffers([data, new ArrayBuffer(4)]);
+  const composite = new ma.CompositeArrayBuffer([new Uint8Array(4), new ArrayBuffer(2)]);
+  const part: ArrayBuffer = composite.slice(1, 3);
+  const n: number = composite.byteLength + ma.CompositeArrayBuffer.join([joined]).byteLength;
+  const q: ModelArtifacts = ma.quantizeArtifacts(artifacts, {dtype: 'float16', weights: ['dense/*']});
+  const {modelJSON: sharded, files} = ma.shardArtifacts(q, {shardSizeBytes: 4096});
+  files.map((f) => [f.path, f.data.byteLength]);
+  const handler: IOHandler = ma.fromMemory(artifacts);
+  const loaded: ModelArtifacts = await handler.load!();
+  const saver = ma.withSaveHandler(async (a): Promise<SaveResult> => ({modelArtifactsInfo: ma.getModelArtifactsInfoForJSON(a)}));
+  const options: LoadOptions = {onProgress: (f, d) => d?.loadedBytes, concurrency: 4, retries: 2, signal: new AbortController().signal};
+  ma.registerLoadRouter((url) => (typeof url === 'string' && url.startsWith('mem://') ? handler : null));
+  const viaRouter: ModelArtifacts = await ma.load('mem://x', options);
+  const saved: SaveResult = await ma.save(viaRouter, 'mem://x');
+  const isHttp: boolean = ma.isHTTPScheme('https://x');
+  try { ma.decodeWeights(new ArrayBuffer(0), specs); } catch (e) {
+    if (e instanceof ma.ModelArtifactsError) { const code: ErrorCode = e.code; code; e.weight?.length; }
+  }
+  // @ts-expect-error dtype must be one of the quantization dtypes
+  ma.quantizeArtifacts(artifacts, {dtype: 'int8'});
+  // @ts-expect-error getWeightSpecs takes a manifest, not a string
+  ma.getWeightSpecs('manifest');
+  [when, fromStream, encodedSpecs, part, n, sharded, loaded, saver, saved, isHttp].length;
+}
+main;
