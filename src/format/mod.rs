@@ -7,6 +7,7 @@ pub mod error;
 pub mod float16;
 pub mod json;
 pub mod model_json;
+pub mod paths;
 pub mod quantize;
 pub mod shards;
 pub mod spec;
