@@ -105,9 +105,12 @@ export interface IOHandlerSync {
   load?: () => ModelArtifacts;
 }
 
-/** Progress details passed as the second argument of `onProgress`. */
+/** Progress details passed as the second argument of `onProgress`:
+ * `'model'` while model.json is fetched, `'weights'` while weight bytes
+ * arrive. `totalBytes` is the weight bytes the manifest needs (0 when it
+ * cannot be known in advance, e.g. string weights). */
 export interface ProgressDetails {
-  phase: string;
+  phase: 'model' | 'weights';
   loadedBytes: number;
   totalBytes: number;
 }
@@ -185,7 +188,12 @@ export type ErrorCode =
   | 'E_NO_HANDLER'
   | 'E_MULTIPLE_HANDLERS'
   | 'E_NOT_SUPPORTED'
-  | 'E_STREAM';
+  | 'E_STREAM'
+  | 'E_HTTP_STATUS'
+  | 'E_NETWORK'
+  | 'E_ABORTED'
+  | 'E_INTEGRITY'
+  | 'E_SIZE_MISMATCH';
 
 /** Every error this package throws. */
 export class ModelArtifactsError extends Error {
@@ -193,6 +201,10 @@ export class ModelArtifactsError extends Error {
   readonly code: ErrorCode;
   /** The weight the error is about, when there is one. */
   readonly weight?: string;
+  /** The URL the error is about (http errors). */
+  readonly url?: string;
+  /** The HTTP status that failed the request (`E_HTTP_STATUS`). */
+  readonly status?: number;
   readonly cause?: unknown;
 }
 
@@ -216,8 +228,15 @@ export function encodeWeights(
 ): Promise<{data: ArrayBuffer; specs: WeightsManifestEntry[]}>;
 export function decodeWeights(
   weightData: WeightDataInput, specs: WeightsManifestEntry[]): NamedTensorMap;
+export interface DecodeStreamOptions {
+  /** Receives each tensor as soon as it is decoded; tensors given to it are
+   * not kept in the returned map, so memory stays bounded by the largest
+   * tensor. */
+  onTensor?: (tensor: DecodedTensor) => void;
+}
 export function decodeWeightsStream(
-  stream: ReadableStream<ArrayBuffer | ArrayBufferView>, specs: WeightsManifestEntry[]): Promise<NamedTensorMap>;
+  stream: ReadableStream<ArrayBuffer | ArrayBufferView>, specs: WeightsManifestEntry[],
+  options?: DecodeStreamOptions): Promise<NamedTensorMap>;
 export function concatenateArrayBuffers(buffers: WeightDataInput): ArrayBuffer;
 export function isHTTPScheme(url: string): boolean;
 
@@ -255,6 +274,29 @@ export function shardArtifacts(artifacts: ModelArtifacts, options?: ShardOptions
 };
 
 // ------------------------------------------------------------------ handlers
+
+/** Loads model.json and its weights over HTTP(S), and saves with a multipart
+ * request (fields `model.json` and `model.weights.bin`, as TensorFlow.js).
+ * Beyond tf.io: checks every response's status and the bytes of every
+ * shard, retries network errors, 5xx and 429 (`retries`, default 3, with
+ * backoff and `Retry-After`), resumes cut bodies with `Range`, limits
+ * parallel requests (`concurrency`, default 6), reports byte progress, and
+ * stops on `signal`. A manifest group may carry `sha256: [hex per path]`;
+ * shards are then verified as they arrive (`E_INTEGRITY`).
+ * `path` may be `[modelPbUrl, weightsManifestUrl]` for a binary topology. */
+export function http(path: string | string[], loadOptions?: LoadOptions): IOHandler;
+/** Alias of `http`. */
+export function browserHTTPRequest(path: string | string[], loadOptions?: LoadOptions): IOHandler;
+
+/** tf.io's `weightsLoaderFactory`: loads only the groups holding the
+ * requested weights (string weights decoded correctly). */
+export function weightsLoaderFactory(
+  fetchWeights: (fetchUrls: string[]) => Promise<ArrayBuffer[]>,
+): (manifest: WeightsManifestConfig, filePathPrefix?: string, weightNames?: string[]) => Promise<NamedTensorMap>;
+/** tf.io's `loadWeights`, over `fetch` with this package's checks. */
+export function loadWeights(
+  manifest: WeightsManifestConfig, filePathPrefix?: string, weightNames?: string[], requestInit?: RequestInit,
+): Promise<NamedTensorMap>;
 
 export function fromMemory(
   modelArtifacts: {} | ModelArtifacts, weightSpecs?: WeightsManifestEntry[], weightData?: WeightData,
