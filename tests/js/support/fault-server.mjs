@@ -241,6 +241,10 @@ export function startFaultServer({mounts = {}, files = {}, cors = false} = {}) {
     else respond();
   });
   srv.server = server;
+  // Idle keep-alive sockets stay open until close(): with the default 5 s the
+  // server may drop a socket the client is about to reuse after the event
+  // loop was blocked (a long model run), which fetch reports as ECONNRESET.
+  server.keepAliveTimeout = 120_000;
   srv.faults.set = function set(k, v) {
     // A fresh copy, so that `hits` starts at 0 for each configuration.
     return Map.prototype.set.call(this, k, {...v, hits: 0});
