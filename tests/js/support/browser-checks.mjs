@@ -34,7 +34,7 @@ async function fetchOk(url) {
 }
 
 /** Compares a decodeWeights-style result with expected.weights. */
-async function compareDecoded(decoded, expected, label, problems) {
+export async function compareDecoded(decoded, expected, label, problems) {
   const want = new Set(expected.weights.map(w => w.name));
   const got = Object.keys(decoded);
   if (got.length !== want.size || !got.every(n => want.has(n))) {

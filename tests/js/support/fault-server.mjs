@@ -12,9 +12,9 @@
 //   redirect          answer `redirectStatus` (302) with Location: redirect
 //   delayMs           wait before answering (cleared if the client goes away)
 //   cutAfter          declare the full Content-Length, write this many body
-//                     bytes, then destroy the socket
+//                     bytes, then destroy the socket (after cutDelayMs, 50)
 //   contentLength     declare this Content-Length (too large), write the whole
-//                     body, then destroy the socket
+//                     body, then destroy the socket (after cutDelayMs, 50)
 //   stallAfter+stallMs  write stallAfter bytes, wait stallMs, write the rest
 // and these apply to every request of the path:
 //   noRange           ignore Range headers (always answer 200 with everything)
@@ -221,8 +221,11 @@ export function startFaultServer({mounts = {}, files = {}, cors = false} = {}) {
       res.writeHead(status, headers);
       if (req.method === 'HEAD') return res.end();
 
+      // The socket is destroyed `cutDelayMs` (default 50) after the bytes are
+      // written, so that the client has read them before it sees the error
+      // (Chromium may otherwise report the error first and drop them).
       const destroyAfter = part => {
-        res.write(part, () => setImmediate(() => res.socket?.destroy()));
+        res.write(part, () => later(fault.cutDelayMs ?? 50, res, () => res.socket?.destroy()));
       };
       if (transient && fault.cutAfter != null) {
         return destroyAfter(body.subarray(0, Math.min(fault.cutAfter, body.length)));
