@@ -13,7 +13,7 @@ import path from 'node:path';
 import * as ma from 'model-artifacts';
 import {
   FIXTURES_DIR, LARGE_FIXTURE, fixtureNames, readExpected, loadFixture, manifestPaths, checkDecoded,
-  joinBytes, sha256, rejectsMa, assertMaError, toArrayBuffer,
+  joinBytes, sha256, rejectsMa, throwsMa, assertMaError, toArrayBuffer,
 } from './support/common.mjs';
 import {startFaultServer, parseUpload} from './support/fault-server.mjs';
 
@@ -91,6 +91,14 @@ describe('http load: fixtures', () => {
     assert.deepEqual(ma.getLoadHandlers('localhost://model.json'), []);
     assert.deepEqual(ma.getLoadHandlers('foo:5000/bar'), []);
     await checkArtifacts(await ma.load(fx('human-selfie-f16')), 'human-selfie-f16', 'ma.load');
+  });
+
+  it('bad constructor arguments throw E_INVALID_ARGUMENT (as tf.io.http throws)', () => {
+    for (const bad of ['', null, undefined]) throwsMa(() => ma.http(bad), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.http(['a.pb', 'b.json', 'c']), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.http(fx('synth-layers-uint8'), {requestInit: {body: 'x'}}), 'E_INVALID_ARGUMENT');
+    throwsMa(() => ma.http(fx('synth-layers-uint8'), {fetchFunc: 'fetch'}), 'E_INVALID_ARGUMENT');
+    assert.equal(srv.requests.length, 0);
   });
 
   it('the bare weights manifest (an array) is no model.json: E_INVALID_MODEL_JSON', async () => {
