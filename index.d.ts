@@ -193,7 +193,8 @@ export type ErrorCode =
   | 'E_NETWORK'
   | 'E_ABORTED'
   | 'E_INTEGRITY'
-  | 'E_SIZE_MISMATCH';
+  | 'E_SIZE_MISMATCH'
+  | 'E_WEIGHT_NOT_FOUND';
 
 /** Every error this package throws. */
 export class ModelArtifactsError extends Error {

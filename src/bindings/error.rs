@@ -6,11 +6,13 @@ use crate::format::FormatError;
 
 #[wasm_bindgen(inline_js = r#"
 export class ModelArtifactsError extends Error {
-  constructor(code, message, weight, cause) {
+  constructor(code, message, weight, url, status, cause) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'ModelArtifactsError';
     this.code = code;
     if (weight !== undefined) this.weight = weight;
+    if (url !== undefined) this.url = url;
+    if (status !== undefined) this.status = status;
   }
 }
 export function errorClass() { return ModelArtifactsError; }
@@ -19,7 +21,14 @@ extern "C" {
     #[wasm_bindgen(js_name = ModelArtifactsError)]
     type JsModelArtifactsError;
     #[wasm_bindgen(constructor, js_class = "ModelArtifactsError")]
-    fn new(code: &str, message: &str, weight: Option<String>, cause: JsValue) -> JsModelArtifactsError;
+    fn new(
+        code: &str,
+        message: &str,
+        weight: Option<String>,
+        url: Option<String>,
+        status: Option<u16>,
+        cause: JsValue,
+    ) -> JsModelArtifactsError;
     #[wasm_bindgen(js_name = errorClass)]
     fn error_class() -> JsValue;
 }
@@ -36,18 +45,33 @@ pub struct Error {
     pub code: &'static str,
     pub message: String,
     pub weight: Option<String>,
+    pub url: Option<String>,
+    pub status: Option<u16>,
     pub cause: JsValue,
+    /// A caller's own exception (from a callback), rethrown unchanged.
+    pub thrown: Option<JsValue>,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), weight: None, cause: JsValue::UNDEFINED }
+        Error { code, message: message.into(), weight: None, url: None, status: None, cause: JsValue::UNDEFINED, thrown: None }
     }
 
     pub fn invalid_argument(message: impl Into<String>) -> Self {
         Error::new("E_INVALID_ARGUMENT", message)
+    }
+
+    /// What a caller's callback threw, to be rethrown as it is.
+    pub fn thrown(value: JsValue) -> Self {
+        Error { thrown: Some(value), ..Error::new("E_CALLBACK", "a callback threw") }
+    }
+
+    /// Names the URL the error is about.
+    pub fn with_url(mut self, url: &str) -> Self {
+        self.url = Some(url.to_owned());
+        self
     }
 
     /// Keeps a JS exception (TypeError, DOMException...) as `cause`.
@@ -69,12 +93,15 @@ impl From<FormatError> for Error {
             | FormatError::StringOverrun { name, .. } => Some(name.clone()),
             _ => None,
         };
-        Error { code: e.code(), message: e.to_string(), weight, cause: JsValue::UNDEFINED }
+        Error { weight, ..Error::new(e.code(), e.to_string()) }
     }
 }
 
 impl From<Error> for JsValue {
     fn from(e: Error) -> Self {
-        JsModelArtifactsError::new(e.code, &e.message, e.weight, e.cause).into()
+        if let Some(thrown) = e.thrown {
+            return thrown;
+        }
+        JsModelArtifactsError::new(e.code, &e.message, e.weight, e.url, e.status, e.cause).into()
     }
 }

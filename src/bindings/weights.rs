@@ -301,8 +301,14 @@ impl StreamReader {
 /// only as far as the next weight needs. Linear in the input: chunks are
 /// kept as they arrive and each weight is copied out of them once.
 #[wasm_bindgen(js_name = decodeWeightsStream, skip_typescript)]
-pub async fn decode_weights_stream(stream: JsValue, specs: JsValue) -> std::result::Result<Object, JsValue> {
+pub async fn decode_weights_stream(stream: JsValue, specs: JsValue, options: JsValue) -> std::result::Result<Object, JsValue> {
     let parsed = specs_from_js(&specs)?;
+    let on_tensor = get(&options, "onTensor");
+    let on_tensor: Option<Function> = if present(&on_tensor) {
+        Some(on_tensor.dyn_into().map_err(|v| Error::invalid_argument(format!("options.onTensor must be a function, got {}", type_name(&v))))?)
+    } else {
+        None
+    };
     let specs_js: &Array = specs.unchecked_ref();
     let mut reader = StreamReader::new(&stream)?;
     let out = Object::new();
@@ -315,7 +321,10 @@ pub async fn decode_weights_stream(stream: JsValue, specs: JsValue) -> std::resu
                 let src = JsComposite::new(pending.clone());
                 match layout(spec, cursor - base, &src) {
                     Ok(at) => {
-                        let decoder = Decoder { src: &src, specs: specs_js, out: &out };
+                        // Tensors handed to onTensor are not kept: memory stays
+                        // bounded by the largest tensor.
+                        let holder = if on_tensor.is_some() { Object::new() } else { out.clone() };
+                        let decoder = Decoder { src: &src, specs: specs_js, out: &holder };
                         SCRATCH.with(|scratch| {
                             let scratch = &mut *scratch.borrow_mut();
                             scratch.window.reset();
@@ -323,6 +332,10 @@ pub async fn decode_weights_stream(stream: JsValue, specs: JsValue) -> std::resu
                             scratch.window.reset();
                             done
                         })?;
+                        if let Some(callback) = &on_tensor {
+                            let tensor = get(&holder, &spec.name);
+                            callback.call1(&JsValue::NULL, &tensor).map_err(Error::thrown)?;
+                        }
                         cursor = base + at.end();
                         break;
                     }

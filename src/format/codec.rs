@@ -166,7 +166,7 @@ impl Conversion {
         match *self {
             Conversion::AffineF32 { dtype, scale, min } => affine::decode_f32(src, dtype, scale, min, dst),
             Conversion::Float16 => float16::decode(src, dst),
-            _ => unreachable!("to_f32 on {self:?}"),
+            _ => unreachable!("to_f32 on a conversion without float output"),
         }
     }
 
@@ -174,7 +174,7 @@ impl Conversion {
     pub fn to_i32(&self, src: &[u8], dst: &mut [i32]) {
         match *self {
             Conversion::AffineI32 { dtype, scale, min } => affine::decode_i32(src, dtype, scale, min, dst),
-            _ => unreachable!("to_i32 on {self:?}"),
+            _ => unreachable!("to_i32 on a conversion without int32 output"),
         }
     }
 }

@@ -82,8 +82,10 @@ pub fn quantize(
                     read_chunk(i, &mut buf);
                     for &x in &buf {
                         if !x.is_finite() {
+                            // Named by hand: float formatting would add ~10 KiB of wasm.
+                            let what = if x.is_nan() { "NaN" } else if x > 0.0 { "Infinity" } else { "-Infinity" };
                             return Err(FormatError::InvalidArgument(format!(
-                                "weight '{}' holds {x}; {} quantization needs finite values",
+                                "weight '{}' holds {what}; {} quantization needs finite values",
                                 spec.name,
                                 dtype.as_str()
                             )));

@@ -287,6 +287,26 @@ pub fn parse_specs(value: &Value) -> Result<Vec<WeightSpec>> {
 pub struct ManifestGroup {
     pub paths: Vec<String>,
     pub weights: Vec<Value>,
+    /// Optional SHA-256 (hex) of each path's bytes: our extension, which
+    /// TensorFlow.js ignores.
+    pub sha256: Option<Vec<String>>,
+}
+
+impl ManifestGroup {
+    /// Bytes the group's shards must hold together; `None` when a string
+    /// weight makes it unknowable without reading the data.
+    pub fn stored_bytes(&self) -> Result<Option<u64>> {
+        let mut total = 0u64;
+        for w in &self.weights {
+            match WeightSpec::from_json(w)?.stored_bytes() {
+                Some(n) => total = total.checked_add(n).filter(|&t| t <= MAX_SAFE_INTEGER).ok_or_else(|| {
+                    FormatError::InvalidModelJson("a weights manifest group needs more bytes than can exist".into())
+                })?,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(total))
+    }
 }
 
 /// Validates a `weightsManifest` (array of `{paths, weights}`).
@@ -324,7 +344,18 @@ pub fn parse_manifest(value: &Value) -> Result<Vec<ManifestGroup>> {
                     )))
                 }
             };
-            Ok(ManifestGroup { paths, weights })
+            let sha256 = match obj.get("sha256") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(h)) if h.iter().all(Value::is_string) => {
+                    Some(h.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                }
+                Some(_) => {
+                    return Err(FormatError::InvalidModelJson(format!(
+                        "weightsManifest[{i}].sha256 must be an array of hex strings"
+                    )))
+                }
+            };
+            Ok(ManifestGroup { paths, weights, sha256 })
         })
         .collect()
 }

@@ -10,18 +10,31 @@ use wasm_bindgen_futures::JsFuture;
 use crate::bindings::error::Error;
 use crate::bindings::js::{get, present, type_name};
 
-thread_local! {
-    static LOAD_ROUTERS: RefCell<Vec<Function>> = const { RefCell::new(Vec::new()) };
-    static SAVE_ROUTERS: RefCell<Vec<Function>> = const { RefCell::new(Vec::new()) };
+/// A router: the caller's JS function, or one of ours.
+#[derive(Clone)]
+enum Router {
+    Js(Function),
+    Builtin(fn(&JsValue, &JsValue) -> Option<JsValue>),
 }
 
-type Registry = std::thread::LocalKey<RefCell<Vec<Function>>>;
+/// The routers every registry starts with, as tf.io registers its own at
+/// import time (user routers come after them).
+fn builtin() -> Vec<Router> {
+    vec![Router::Builtin(super::http::http_router)]
+}
+
+thread_local! {
+    static LOAD_ROUTERS: RefCell<Vec<Router>> = RefCell::new(builtin());
+    static SAVE_ROUTERS: RefCell<Vec<Router>> = RefCell::new(builtin());
+}
+
+type Registry = std::thread::LocalKey<RefCell<Vec<Router>>>;
 
 fn register(registry: &'static Registry, router: JsValue, what: &str) -> Result<(), JsValue> {
     let router = router
         .dyn_into::<Function>()
         .map_err(|r| Error::invalid_argument(format!("{what} expects a function, got {}", type_name(&r))))?;
-    registry.with(|r| r.borrow_mut().push(router));
+    registry.with(|r| r.borrow_mut().push(Router::Js(router)));
     Ok(())
 }
 
@@ -30,7 +43,10 @@ fn handlers(registry: &'static Registry, url: &JsValue, options: &JsValue) -> Re
     let routers = registry.with(|r| r.borrow().clone());
     let out = Array::new();
     for router in routers {
-        let handler = router.call2(&JsValue::NULL, url, options)?;
+        let handler = match router {
+            Router::Js(f) => f.call2(&JsValue::NULL, url, options)?,
+            Router::Builtin(f) => f(url, options).unwrap_or(JsValue::NULL),
+        };
         if present(&handler) {
             out.push(&handler);
         }

@@ -127,7 +127,7 @@ async fn fixtures_decode_from_a_stream_of_odd_chunks() {
         let chunks: Vec<Result<JsValue, JsValue>> =
             all.chunks(7).map(|c| Ok(JsValue::from(Uint8Array::from(c)))).collect();
         let stream = wasm_streams::ReadableStream::from_stream(futures_util::stream::iter(chunks)).into_raw();
-        let decoded = weights::decode_weights_stream(stream.into(), specs).await.unwrap();
+        let decoded = weights::decode_weights_stream(stream.into(), specs, JsValue::UNDEFINED).await.unwrap();
         check_decoded(name, &decoded, &expected);
     }
 }
@@ -138,7 +138,7 @@ async fn a_stream_that_ends_early_is_a_typed_error() {
     let all: Vec<u8> = FIXTURES[0].3.concat();
     let chunks = vec![Ok(JsValue::from(Uint8Array::from(&all[..100])))];
     let stream = wasm_streams::ReadableStream::from_stream(futures_util::stream::iter(chunks)).into_raw();
-    let err = weights::decode_weights_stream(stream.into(), specs).await.unwrap_err();
+    let err = weights::decode_weights_stream(stream.into(), specs, JsValue::UNDEFINED).await.unwrap_err();
     assert_model_artifacts_error(&err, "E_WEIGHT_DATA_TOO_SHORT");
 }
 

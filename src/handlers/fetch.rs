@@ -1,0 +1,470 @@
+//! Fetching with the checks tf.io lacks: status on every response, retries
+//! with backoff (network errors, 5xx, 429 with `Retry-After`), bodies cut
+//! mid-way resumed with `Range`, byte progress, SHA-256 verification while
+//! the bytes arrive, and prompt cancellation through an AbortSignal.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Uint8Array};
+use sha2::{Digest, Sha256};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::bindings::error::{Error, Result};
+use crate::bindings::js::{byte_view, get, present};
+use crate::format::paths::{content_range_start, is_retryable_status, retry_after_ms, retry_delay_ms};
+
+/// First retry waits about this long; later ones double, up to the cap.
+const RETRY_BASE_MS: f64 = 200.0;
+const RETRY_MAX_MS: f64 = 10_000.0;
+
+#[wasm_bindgen(inline_js = r#"
+export function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(signal.reason);
+    const onAbort = () => { clearTimeout(timer); reject(signal.reason); };
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+export function requestInit(base, signal, rangeStart) {
+  const init = Object.assign({}, base);
+  if (signal) {
+    init.signal = base && base.signal && typeof AbortSignal.any === 'function'
+      ? AbortSignal.any([base.signal, signal]) : signal;
+  }
+  if (rangeStart > 0) {
+    const headers = new Headers(base && base.headers);
+    headers.set('Range', `bytes=${rangeStart}-`);
+    init.headers = headers;
+  }
+  return init;
+}
+export function globalFetch() {
+  return typeof fetch === 'function' ? fetch.bind(globalThis) : undefined;
+}
+export function parseHttpDate(text) {
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : t;
+}
+export function header(response, name) {
+  const headers = response && response.headers;
+  const value = headers && typeof headers.get === 'function' ? headers.get(name) : null;
+  return value == null ? undefined : String(value);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = sleep)]
+    fn sleep_js(ms: f64, signal: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = requestInit)]
+    fn request_init_js(base: &JsValue, signal: &JsValue, range_start: f64) -> JsValue;
+    #[wasm_bindgen(js_name = globalFetch)]
+    fn global_fetch() -> JsValue;
+    #[wasm_bindgen(js_name = parseHttpDate)]
+    fn parse_http_date(text: &str) -> Option<f64>;
+    #[wasm_bindgen(js_name = header)]
+    fn header(response: &JsValue, name: &str) -> Option<String>;
+}
+
+/// Progress over a whole load, reported as `onProgress(fraction, details)`.
+pub struct Progress {
+    callback: Option<Function>,
+    /// Weight bytes expected in all (0 when unknown: progress then counts files).
+    pub total_bytes: u64,
+    loaded_bytes: u64,
+    files: usize,
+    files_done: usize,
+    last_fraction: f64,
+}
+
+impl Progress {
+    pub fn new(callback: Option<Function>, total_bytes: u64, files: usize) -> Rc<RefCell<Self>> {
+        Rc::new(RefCell::new(Progress { callback, total_bytes, loaded_bytes: 0, files, files_done: 0, last_fraction: 0.0 }))
+    }
+
+    fn report(&mut self, phase: &str, fraction: f64) {
+        let Some(callback) = &self.callback else { return };
+        // Never backwards, and exactly 1 only when everything is in.
+        let fraction = fraction.clamp(self.last_fraction, 1.0);
+        self.last_fraction = fraction;
+        let details = Object::new();
+        crate::bindings::js::set(&details, "phase", &phase.into());
+        crate::bindings::js::set(&details, "loadedBytes", &(self.loaded_bytes as f64).into());
+        crate::bindings::js::set(&details, "totalBytes", &(self.total_bytes as f64).into());
+        // A throwing callback must not break the load.
+        let _ = callback.call2(&JsValue::NULL, &fraction.into(), &details);
+    }
+
+    /// What the whole load will deliver, once the manifest is known.
+    pub fn set_totals(&mut self, total_bytes: u64, files: usize) {
+        (self.total_bytes, self.files) = (total_bytes, files);
+    }
+
+    pub fn start(&mut self) {
+        self.report("model", 0.0);
+    }
+
+    pub fn add_bytes(&mut self, n: u64) {
+        self.loaded_bytes += n;
+        if self.total_bytes > 0 {
+            // Stay below 1 until the last file is complete and checked.
+            let f = (self.loaded_bytes as f64 / self.total_bytes as f64).min(0.999_999);
+            self.report("weights", f);
+        }
+    }
+
+    pub fn file_done(&mut self) {
+        self.files_done += 1;
+        if self.files_done >= self.files {
+            self.report("weights", 1.0);
+        } else if self.total_bytes == 0 {
+            self.report("weights", self.files_done as f64 / self.files as f64);
+        }
+    }
+}
+
+/// How requests are sent: the fetch function, the caller's RequestInit,
+/// the abort signal and the retry budget.
+pub struct Transport {
+    pub fetch: Function,
+    pub request_init: JsValue,
+    pub signal: JsValue,
+    pub retries: u32,
+}
+
+/// Why a request attempt failed, and whether trying again may help.
+struct Failure {
+    error: Error,
+    retryable: bool,
+    retry_after_ms: Option<f64>,
+}
+
+impl Transport {
+    /// The environment's `fetch`, or an error naming what is missing.
+    pub fn fetch_or_global(fetch_func: &JsValue) -> Result<Function> {
+        if present(fetch_func) {
+            return fetch_func
+                .clone()
+                .dyn_into::<Function>()
+                .map_err(|_| Error::invalid_argument("fetchFunc must be a function with the signature of fetch"));
+        }
+        global_fetch().dyn_into::<Function>().map_err(|_| {
+            Error::new("E_NOT_SUPPORTED", "this environment has no global fetch; pass loadOptions.fetchFunc")
+        })
+    }
+
+    pub fn aborted(&self) -> bool {
+        get(&self.signal, "aborted").is_truthy()
+    }
+
+    /// The error for a cancelled operation, keeping the signal's reason.
+    pub fn abort_error(&self, url: &str) -> Error {
+        Error::new("E_ABORTED", format!("loading {url} was aborted")).with_url(url).with_cause(get(&self.signal, "reason"))
+    }
+
+    /// One request; `Err` keeps whether a retry may help.
+    async fn attempt(&self, url: &str, binary: bool, range_start: u64) -> std::result::Result<JsValue, Failure> {
+        let init = request_init_js(&self.request_init, &self.signal, range_start as f64);
+        let called = if binary {
+            let details = Object::new();
+            crate::bindings::js::set(&details, "isBinary", &JsValue::TRUE);
+            self.fetch.call3(&JsValue::UNDEFINED, &url.into(), &init, &details)
+        } else {
+            self.fetch.call2(&JsValue::UNDEFINED, &url.into(), &init)
+        };
+        let response = match called {
+            Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+            Err(e) => Err(e),
+        };
+        let response = response.map_err(|e| self.network_failure(url, e))?;
+        let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
+        if get(&response, "ok").is_truthy() {
+            return Ok(response);
+        }
+        let retry_after = header(&response, "retry-after")
+            .and_then(|v| retry_after_ms(&v, |d| parse_http_date(d), js_sys::Date::now()));
+        Err(Failure {
+            error: Error {
+                status: Some(status),
+                ..Error::new("E_HTTP_STATUS", format!("request to {url} failed with HTTP status {status}")).with_url(url)
+            },
+            retryable: is_retryable_status(status),
+            retry_after_ms: retry_after,
+        })
+    }
+
+    fn network_failure(&self, url: &str, cause: JsValue) -> Failure {
+        if self.aborted() {
+            return Failure { error: self.abort_error(url), retryable: false, retry_after_ms: None };
+        }
+        Failure {
+            error: Error::new("E_NETWORK", format!("request to {url} failed: {}", describe(&cause))).with_url(url).with_cause(cause),
+            retryable: true,
+            retry_after_ms: None,
+        }
+    }
+
+    /// Waits before retry `attempt` (1-based), or gives up with `failure`.
+    async fn backoff(&self, url: &str, attempt: u32, failure: Failure) -> Result<()> {
+        if !failure.retryable || attempt > self.retries {
+            return Err(failure.error);
+        }
+        let delay = retry_delay_ms(attempt, RETRY_BASE_MS, RETRY_MAX_MS, js_sys::Math::random(), failure.retry_after_ms);
+        JsFuture::from(sleep_js(delay, &self.signal)).await.map_err(|_| self.abort_error(url))?;
+        Ok(())
+    }
+
+    /// A successful response for `url`, retrying what can be retried.
+    pub async fn fetch_ok(&self, url: &str, binary: bool) -> Result<JsValue> {
+        let mut attempt = 0;
+        loop {
+            match self.attempt(url, binary, 0).await {
+                Ok(response) => return Ok(response),
+                Err(failure) => {
+                    attempt += 1;
+                    self.backoff(url, attempt, failure).await?;
+                }
+            }
+        }
+    }
+}
+
+/// A JS error's message, for our messages.
+pub fn describe(error: &JsValue) -> String {
+    get(error, "message").as_string().or_else(|| error.as_string()).unwrap_or_else(|| "unknown error".into())
+}
+
+/// Reads one shard's bytes chunk by chunk, resuming a cut body with a
+/// `Range` request (or re-reading and skipping what was already delivered
+/// when the server ignores Range), verifying a SHA-256 if one is expected.
+pub struct ShardReader {
+    transport: Rc<Transport>,
+    pub url: String,
+    progress: Rc<RefCell<Progress>>,
+    expected_sha256: Option<[u8; 32]>,
+    hasher: Option<Sha256>,
+    /// Bytes handed out so far.
+    pub delivered: u64,
+    reader: Option<JsValue>,
+    /// Bytes the current response still owes, from its Content-Length.
+    owed: Option<u64>,
+    /// Bytes of the current response to drop (already delivered before).
+    skip: u64,
+    attempts: u32,
+    done: bool,
+}
+
+impl ShardReader {
+    pub fn new(transport: Rc<Transport>, url: String, progress: Rc<RefCell<Progress>>, expected_sha256: Option<[u8; 32]>) -> Self {
+        ShardReader {
+            transport,
+            url,
+            progress,
+            hasher: expected_sha256.map(|_| Sha256::new()),
+            expected_sha256,
+            delivered: 0,
+            reader: None,
+            owed: None,
+            skip: 0,
+            attempts: 0,
+            done: false,
+        }
+    }
+
+    /// Counts a failed attempt and waits, or gives up.
+    async fn retry(&mut self, failure: Failure) -> Result<()> {
+        self.reader = None;
+        self.attempts += 1;
+        self.transport.backoff(&self.url, self.attempts, failure).await
+    }
+
+    fn cut(&self, detail: String) -> Failure {
+        Failure {
+            error: Error::new("E_NETWORK", format!("the body of {} was cut short: {detail}", self.url)).with_url(&self.url),
+            retryable: true,
+            retry_after_ms: None,
+        }
+    }
+
+    /// Sends the request for the rest of the shard and opens its body.
+    async fn open(&mut self) -> Result<()> {
+        loop {
+            let response = match self.transport.attempt(&self.url, true, self.delivered).await {
+                Ok(r) => r,
+                Err(failure) => {
+                    self.retry(failure).await?;
+                    continue;
+                }
+            };
+            let status = get(&response, "status").as_f64().unwrap_or(200.0) as u16;
+            self.skip = 0;
+            if self.delivered > 0 {
+                if status == 206 {
+                    let start = header(&response, "content-range").and_then(|v| content_range_start(&v));
+                    if start != Some(self.delivered) {
+                        let failure = self.cut(format!("the server resumed at {start:?}, not at byte {}", self.delivered));
+                        self.retry(failure).await?;
+                        continue;
+                    }
+                } else {
+                    // Range ignored: the whole body again; drop what we have.
+                    self.skip = self.delivered;
+                }
+            }
+            self.owed = header(&response, "content-length").and_then(|v| v.trim().parse().ok());
+            let body = get(&response, "body");
+            let reader = if present(&body) {
+                let get_reader: Function = get(&body, "getReader").unchecked_into();
+                get_reader.call0(&body).map_err(|e| Error::new("E_NETWORK", format!("cannot read {}", self.url)).with_cause(e))?
+            } else {
+                // A Response-like object without a stream: read it whole.
+                let read = get(&response, "arrayBuffer").unchecked_into::<Function>();
+                let whole = match read.call0(&response) {
+                    Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+                    Err(e) => Err(e),
+                };
+                let buffer = match whole {
+                    Ok(b) => b,
+                    Err(cause) => {
+                        let failure = self.transport.network_failure(&self.url, cause);
+                        self.retry(failure).await?;
+                        continue;
+                    }
+                };
+                one_chunk_reader(&buffer)
+            };
+            self.reader = Some(reader);
+            return Ok(());
+        }
+    }
+
+    /// The next chunk, or `None` once the shard is complete and verified.
+    pub async fn next(&mut self) -> Result<Option<Uint8Array>> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            if self.transport.aborted() {
+                return Err(self.transport.abort_error(&self.url));
+            }
+            if self.reader.is_none() {
+                self.open().await?;
+            }
+            let reader = self.reader.clone().expect("opened above");
+            let read: Function = get(&reader, "read").unchecked_into();
+            let result = match read.call0(&reader) {
+                Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+                Err(e) => Err(e),
+            };
+            let result = match result {
+                Ok(r) => r,
+                Err(cause) => {
+                    let failure = self.transport.network_failure(&self.url, cause);
+                    self.retry(failure).await?;
+                    continue;
+                }
+            };
+            if get(&result, "done").is_truthy() {
+                if let Some(owed) = self.owed.filter(|&n| n > 0) {
+                    let failure = self.cut(format!("{owed} bytes of the announced Content-Length never came"));
+                    self.retry(failure).await?;
+                    continue;
+                }
+                self.finish()?;
+                return Ok(None);
+            }
+            let chunk = byte_view(&get(&result, "value"), "a response body chunk")?;
+            let len = u64::from(chunk.length());
+            self.owed = self.owed.map(|n| n.saturating_sub(len));
+            let chunk = if self.skip > 0 {
+                let dropped = self.skip.min(len);
+                self.skip -= dropped;
+                chunk.subarray(dropped as u32, len as u32)
+            } else {
+                chunk
+            };
+            if chunk.length() == 0 {
+                continue;
+            }
+            if let Some(hasher) = &mut self.hasher {
+                hasher.update(chunk.to_vec());
+            }
+            self.delivered += u64::from(chunk.length());
+            self.progress.borrow_mut().add_bytes(u64::from(chunk.length()));
+            return Ok(Some(chunk));
+        }
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.done = true;
+        self.reader = None;
+        if let (Some(hasher), Some(expected)) = (self.hasher.take(), self.expected_sha256) {
+            let got: [u8; 32] = hasher.finalize().into();
+            if got != expected {
+                return Err(Error::new(
+                    "E_INTEGRITY",
+                    format!("{} does not match its sha256: expected {}, got {}", self.url, hex(&expected), hex(&got)),
+                )
+                .with_url(&self.url));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every byte of the shard as one ArrayBuffer.
+    pub async fn read_all(&mut self) -> Result<js_sys::ArrayBuffer> {
+        let mut chunks = Vec::new();
+        while let Some(chunk) = self.next().await? {
+            chunks.push(chunk);
+        }
+        let whole = match chunks.as_slice() {
+            [one] if one.byte_offset() == 0 && one.byte_length() == one.buffer().byte_length() => one.buffer(),
+            _ => {
+                let total: u32 = chunks.iter().map(Uint8Array::length).sum();
+                let out = Uint8Array::new_with_length(total);
+                let mut at = 0;
+                for c in &chunks {
+                    out.set(c, at);
+                    at += c.length();
+                }
+                out.buffer()
+            }
+        };
+        Ok(whole)
+    }
+}
+
+/// A reader-like object that yields one buffer and ends.
+fn one_chunk_reader(buffer: &JsValue) -> JsValue {
+    let chunks = js_sys::Array::of1(&Uint8Array::new(buffer));
+    let reader = Object::new();
+    let read = Closure::<dyn FnMut() -> Promise>::new(move || {
+        let result = Object::new();
+        let next = chunks.shift();
+        crate::bindings::js::set(&result, "done", &next.is_undefined().into());
+        crate::bindings::js::set(&result, "value", &next);
+        Promise::resolve(&JsValue::from(result))
+    });
+    crate::bindings::js::set(&reader, "read", &read.into_js_value());
+    reader.into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses a 64-digit hex SHA-256.
+pub fn parse_sha256(text: &str) -> Option<[u8; 32]> {
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}

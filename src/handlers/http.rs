@@ -1,0 +1,414 @@
+//! `http(path, loadOptions)`: model.json and weight shards over HTTP(S),
+//! and multipart save, tf.io-compatible, with the checks of `fetch.rs`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::fetch::{describe, parse_sha256, Progress, ShardReader, Transport};
+use crate::bindings::artifacts::{
+    get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
+    get_weight_specs,
+};
+use crate::bindings::error::{Error, Result};
+use crate::bindings::js::{byte_views, from_json, get, present, set, type_name};
+use crate::format::model_json::ModelJson;
+use crate::format::paths::weight_urls;
+use crate::format::spec::ManifestGroup;
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+const DEFAULT_CONCURRENCY: usize = 6;
+const DEFAULT_RETRIES: u32 = 3;
+
+#[wasm_bindgen(inline_js = r#"
+export function multipart(modelJson, parts) {
+  const form = new FormData();
+  form.append('model.json', new Blob([modelJson], { type: 'application/json' }), 'model.json');
+  if (parts != null) {
+    form.append('model.weights.bin', new Blob(parts, { type: 'application/octet-stream' }), 'model.weights.bin');
+  }
+  return form;
+}
+export function saveInit(requestInit, body, signal) {
+  const init = Object.assign({ method: 'POST' }, requestInit, { body });
+  if (signal) init.signal = signal;
+  return init;
+}
+"#)]
+extern "C" {
+    fn multipart(model_json: &str, parts: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = saveInit)]
+    fn save_init(request_init: &JsValue, body: &JsValue, signal: &JsValue) -> JsValue;
+}
+
+/// Validated `LoadOptions`.
+struct Options {
+    request_init: JsValue,
+    signal: JsValue,
+    retries: u32,
+    on_progress: Option<Function>,
+    weight_path_prefix: Option<String>,
+    weight_url_converter: Option<Function>,
+    stream_weights: bool,
+    concurrency: usize,
+}
+
+fn function_option(options: &JsValue, key: &str) -> Result<Option<Function>> {
+    let v = get(options, key);
+    if !present(&v) {
+        return Ok(None);
+    }
+    v.dyn_into::<Function>().map(Some).map_err(|v| Error::invalid_argument(format!("loadOptions.{key} must be a function, got {}", type_name(&v))))
+}
+
+fn count_option(options: &JsValue, key: &str, min: f64, default: f64) -> Result<f64> {
+    let v = get(options, key);
+    if !present(&v) {
+        return Ok(default);
+    }
+    v.as_f64()
+        .filter(|n| n.fract() == 0.0 && *n >= min && *n <= 1e6)
+        .ok_or_else(|| Error::invalid_argument(format!("loadOptions.{key} must be an integer >= {}, got {}", min as u32, type_name(&v))))
+}
+
+impl Options {
+    fn parse(options: &JsValue) -> Result<Self> {
+        let request_init = get(options, "requestInit");
+        if present(&get(&request_init, "body")) {
+            return Err(Error::invalid_argument("requestInit is expected to have no pre-existing body, but has one."));
+        }
+        let fetch_func = get(options, "fetchFunc");
+        if present(&fetch_func) && !fetch_func.is_function() {
+            return Err(Error::invalid_argument("loadOptions.fetchFunc must be a function with the signature of fetch"));
+        }
+        let signal = get(options, "signal");
+        if present(&signal) && get(&signal, "aborted").as_bool().is_none() {
+            return Err(Error::invalid_argument("loadOptions.signal must be an AbortSignal"));
+        }
+        let prefix = get(options, "weightPathPrefix");
+        Ok(Options {
+            request_init,
+            signal,
+            retries: count_option(options, "retries", 0.0, DEFAULT_RETRIES as f64)? as u32,
+            on_progress: function_option(options, "onProgress")?,
+            weight_path_prefix: prefix.as_string().filter(|p| !p.is_empty()),
+            weight_url_converter: function_option(options, "weightUrlConverter")?,
+            stream_weights: get(options, "streamWeights").is_truthy(),
+            concurrency: count_option(options, "concurrency", 1.0, DEFAULT_CONCURRENCY as f64)? as usize,
+        })
+    }
+
+    /// The transport with the real fetch resolved (at load/save time, so a
+    /// handler can be made where fetch is installed later).
+    fn transport(&self, fetch_func: &JsValue) -> Result<Rc<Transport>> {
+        Ok(Rc::new(Transport {
+            fetch: Transport::fetch_or_global(fetch_func)?,
+            request_init: self.request_init.clone(),
+            signal: self.signal.clone(),
+            retries: self.retries,
+        }))
+    }
+}
+
+/// The IOHandler `http()` returns.
+#[wasm_bindgen(skip_typescript)]
+pub struct HttpHandler {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    /// model.json URL, or `[model.pb URL, weights manifest URL]`.
+    path: Vec<String>,
+    options: Options,
+    fetch_func: JsValue,
+}
+
+#[wasm_bindgen]
+impl HttpHandler {
+    pub fn load(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { inner.load().await })
+    }
+
+    pub fn save(&self, artifacts: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { inner.save(artifacts).await })
+    }
+}
+
+/// `http(path, loadOptions)`.
+#[wasm_bindgen(js_name = http, skip_typescript)]
+pub fn http(path: JsValue, load_options: JsValue) -> std::result::Result<HttpHandler, JsValue> {
+    let paths: Vec<String> = if Array::is_array(&path) {
+        let items = Array::from(&path);
+        if items.length() != 2 {
+            return Err(Error::invalid_argument(format!(
+                "URL paths for http must have a length of 2, (actual length is {}).",
+                items.length()
+            ))
+            .into());
+        }
+        items.iter().map(|p| p.as_string().unwrap_or_default()).collect()
+    } else {
+        vec![path.as_string().unwrap_or_default()]
+    };
+    if paths.iter().any(String::is_empty) {
+        return Err(Error::invalid_argument("URL path for http must not be null, undefined or empty.").into());
+    }
+    let options = Options::parse(&load_options)?;
+    let fetch_func = get(&load_options, "fetchFunc");
+    Ok(HttpHandler { inner: Rc::new(Inner { path: paths, options, fetch_func }) })
+}
+
+/// `browserHTTPRequest`: the deprecated alias of `http`.
+#[wasm_bindgen(js_name = browserHTTPRequest, skip_typescript)]
+pub fn browser_http_request(path: JsValue, load_options: JsValue) -> std::result::Result<HttpHandler, JsValue> {
+    http(path, load_options)
+}
+
+/// The router tf.io registers for `http://` and `https://` URLs.
+pub fn http_router(url: &JsValue, options: &JsValue) -> Option<JsValue> {
+    let is_http = |v: &JsValue| v.as_string().is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"));
+    let matches = if Array::is_array(url) { Array::from(url).iter().all(|u| is_http(&u)) } else { is_http(url) };
+    if !matches {
+        return None;
+    }
+    http(url.clone(), options.clone()).ok().map(JsValue::from)
+}
+
+/// One weight file to fetch.
+struct Shard {
+    url: String,
+    sha256: Option<[u8; 32]>,
+    group: usize,
+}
+
+impl Inner {
+    async fn load(&self) -> JsResult<JsValue> {
+        let transport = self.options.transport(&self.fetch_func)?;
+        let progress = Progress::new(self.options.on_progress.clone(), 0, 0);
+        progress.borrow_mut().start();
+        let (model_json, model) = if self.path.len() == 2 {
+            self.load_binary_form(&transport).await?
+        } else {
+            let url = &self.path[0];
+            let text = self.fetch_text(&transport, url).await?;
+            let model = ModelJson::parse(&text, url).map_err(|e| Error::from(e).with_url(url))?;
+            let js = js_sys::JSON::parse(&text).map_err(|e| Error::new("E_INVALID_JSON", format!("{url}: invalid JSON")).with_cause(e))?;
+            (js, model)
+        };
+        let Some(groups) = &model.manifest else {
+            return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
+        };
+        let manifest = get(&model_json, "weightsManifest");
+        let specs: JsValue = get_weight_specs(manifest)?.into();
+        let weights_url = self.path.last().expect("one or two paths");
+        let shards = self.shards(weights_url, groups).await?;
+        let needed = groups.iter().map(ManifestGroup::stored_bytes).collect::<std::result::Result<Vec<_>, _>>().map_err(Error::from)?;
+        let total = needed.iter().try_fold(0u64, |acc, n| n.map(|n| acc + n)).unwrap_or(0);
+        progress.borrow_mut().set_totals(total, shards.len());
+        let plan = Rc::new(Plan { transport, progress, shards, needed });
+        if self.options.stream_weights {
+            let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
+            set(&artifacts, "weightSpecs", &specs);
+            let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || weight_stream(plan.clone()));
+            set(&artifacts, "getWeightStream", &get_stream.into_js_value());
+            return Ok(artifacts.into());
+        }
+        let buffers = plan.fetch_all(self.options.concurrency).await?;
+        get_model_artifacts_for_json_sync(model_json, specs, buffers.into()).map(JsValue::from)
+    }
+
+    async fn fetch_text(&self, transport: &Transport, url: &str) -> JsResult<String> {
+        let response = transport.fetch_ok(url, false).await?;
+        let text = call_async(&response, "text").await.map_err(|e| {
+            if transport.aborted() {
+                transport.abort_error(url)
+            } else {
+                Error::new("E_NETWORK", format!("reading {url} failed: {}", describe(&e))).with_url(url).with_cause(e)
+            }
+        })?;
+        Ok(text.as_string().unwrap_or_default())
+    }
+
+    /// `[model.pb, weights_manifest.json]`: binary topology + bare manifest.
+    async fn load_binary_form(&self, transport: &Transport) -> JsResult<(JsValue, ModelJson)> {
+        let (pb_url, manifest_url) = (&self.path[0], &self.path[1]);
+        let response = transport.fetch_ok(pb_url, true).await?;
+        let topology = call_async(&response, "arrayBuffer").await.map_err(|e| Error::new("E_NETWORK", format!("reading {pb_url} failed")).with_cause(e))?;
+        let text = self.fetch_text(transport, manifest_url).await?;
+        let manifest: Value = serde_json::from_str(&text)
+            .map_err(|e| Error::new("E_INVALID_JSON", format!("{manifest_url}: invalid JSON: {e}")).with_url(manifest_url))?;
+        let model = ModelJson::from_value(serde_json::json!({ "weightsManifest": manifest }), manifest_url).map_err(Error::from)?;
+        let js = Object::new();
+        set(&js, "modelTopology", &topology);
+        set(&js, "weightsManifest", &from_json(&manifest));
+        Ok((js.into(), model))
+    }
+
+    /// Shard URLs (prefix and query rules, or the caller's converter) and
+    /// the optional per-path sha256 of each group.
+    async fn shards(&self, weights_url: &str, groups: &[ManifestGroup]) -> JsResult<Vec<Shard>> {
+        let paths: Vec<String> = groups.iter().flat_map(|g| g.paths.iter().cloned()).collect();
+        let urls = match &self.options.weight_url_converter {
+            None => weight_urls(weights_url, self.options.weight_path_prefix.as_deref(), &paths),
+            Some(convert) => {
+                let calls: Array = paths
+                    .iter()
+                    .map(|p| convert.call1(&JsValue::NULL, &p.into()))
+                    .collect::<std::result::Result<_, _>>()?;
+                let converted = JsFuture::from(Promise::all(&calls)).await?;
+                Array::from(&converted).iter().map(|u| u.as_string().unwrap_or_default()).collect()
+            }
+        };
+        let mut shards = Vec::with_capacity(urls.len());
+        let mut urls = urls.into_iter();
+        for (g, group) in groups.iter().enumerate() {
+            let hashes = group_hashes(group, g)?;
+            for i in 0..group.paths.len() {
+                let url = urls.next().unwrap_or_default();
+                shards.push(Shard { url, sha256: hashes.as_ref().map(|h| h[i]), group: g });
+            }
+        }
+        Ok(shards)
+    }
+
+    async fn save(&self, artifacts: JsValue) -> JsResult<JsValue> {
+        let url = &self.path[0];
+        let transport = self.options.transport(&self.fetch_func)?;
+        if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
+            return Err(Error::new("E_BINARY_TOPOLOGY", "http save does not support saving a binary model topology").into());
+        }
+        let group = Object::new();
+        set(&group, "paths", &Array::of1(&"./model.weights.bin".into()));
+        set(&group, "weights", &get(&artifacts, "weightSpecs"));
+        let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into())?;
+        let text = js_sys::JSON::stringify(&model_json)?.as_string().unwrap_or_default();
+        let data = get(&artifacts, "weightData");
+        // Shards go into the Blob as they are: no joined copy, no 2 GiB cap.
+        let parts: JsValue = if present(&data) { byte_views(&data, "weightData")?.into_iter().collect::<Array>().into() } else { JsValue::NULL };
+        let init = save_init(&transport.request_init, &multipart(&text, &parts), &transport.signal);
+        let sent = transport.fetch.call2(&JsValue::UNDEFINED, &url.into(), &init)?;
+        let response = JsFuture::from(Promise::resolve(&sent)).await.map_err(|e| {
+            if transport.aborted() {
+                transport.abort_error(url)
+            } else {
+                Error::new("E_NETWORK", format!("saving to {url} failed: {}", describe(&e))).with_url(url).with_cause(e)
+            }
+        })?;
+        if !get(&response, "ok").is_truthy() {
+            let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
+            return Err(Error {
+                status: Some(status),
+                ..Error::new("E_HTTP_STATUS", format!("saving to {url} failed with HTTP status {status}")).with_url(url)
+            }
+            .into());
+        }
+        let result = Object::new();
+        set(&result, "modelArtifactsInfo", &get_model_artifacts_info_for_json(artifacts)?.into());
+        set(&result, "responses", &Array::of1(&response));
+        Ok(result.into())
+    }
+}
+
+/// A group's `sha256` list (an extension tf.io ignores), if it has one.
+fn group_hashes(group: &ManifestGroup, index: usize) -> Result<Option<Vec<[u8; 32]>>> {
+    let Some(list) = &group.sha256 else { return Ok(None) };
+    let bad = || Error::new("E_INVALID_MODEL_JSON", format!("weightsManifest[{index}].sha256 must hold one 64-digit hex string per path"));
+    if list.len() != group.paths.len() {
+        return Err(bad());
+    }
+    list.iter().map(|h| parse_sha256(h).ok_or_else(bad)).collect::<Result<Vec<_>>>().map(Some)
+}
+
+async fn call_async(obj: &JsValue, method: &str) -> std::result::Result<JsValue, JsValue> {
+    let f: Function = get(obj, method).dyn_into().map_err(|_| JsValue::from_str(&format!("response has no {method}()")))?;
+    JsFuture::from(Promise::resolve(&f.call0(obj)?)).await
+}
+
+/// Everything needed to fetch the weights, shared by load and streams.
+struct Plan {
+    transport: Rc<Transport>,
+    progress: Rc<RefCell<Progress>>,
+    shards: Vec<Shard>,
+    /// Bytes each group must hold (`None`: unknown, string weights).
+    needed: Vec<Option<u64>>,
+}
+
+impl Plan {
+    fn reader(&self, shard: &Shard) -> ShardReader {
+        ShardReader::new(self.transport.clone(), shard.url.clone(), self.progress.clone(), shard.sha256)
+    }
+
+    /// Checks a group's total against its manifest.
+    fn check_group(&self, group: usize, got: u64) -> Result<()> {
+        match self.needed[group] {
+            Some(need) if need != got => {
+                let urls: Vec<&str> = self.shards.iter().filter(|s| s.group == group).map(|s| s.url.as_str()).collect();
+                Err(Error::new(
+                    "E_SIZE_MISMATCH",
+                    format!("weight group {group} ({}) holds {got} bytes but its manifest needs {need}", urls.join(", ")),
+                )
+                .with_url(urls.first().copied().unwrap_or_default()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Every shard, `concurrency` at a time, in manifest order.
+    async fn fetch_all(&self, concurrency: usize) -> JsResult<Array> {
+        let buffers: Vec<ArrayBuffer> = stream::iter(self.shards.iter().map(|shard| async move {
+            let buffer = self.reader(shard).read_all().await?;
+            self.progress.borrow_mut().file_done();
+            Ok::<_, JsValue>(buffer)
+        }))
+        .buffered(concurrency)
+        .try_collect()
+        .await?;
+        let mut sizes = vec![0u64; self.needed.len()];
+        for (shard, b) in self.shards.iter().zip(&buffers) {
+            sizes[shard.group] += u64::from(b.byte_length());
+        }
+        for (group, got) in sizes.into_iter().enumerate() {
+            self.check_group(group, got)?;
+        }
+        Ok(buffers.into_iter().collect())
+    }
+}
+
+/// `getWeightStream()`: a fresh ReadableStream of every shard's bytes in
+/// order, with the same checks as a load.
+fn weight_stream(plan: Rc<Plan>) -> JsValue {
+    struct State {
+        plan: Rc<Plan>,
+        shard: usize,
+        reader: Option<ShardReader>,
+        group_bytes: u64,
+    }
+    let state = State { plan, shard: 0, reader: None, group_bytes: 0 };
+    let chunks = stream::try_unfold(state, |mut s| async move {
+        loop {
+            let Some(shard) = s.plan.shards.get(s.shard) else { return Ok(None) };
+            let reader = s.reader.get_or_insert_with(|| s.plan.reader(shard));
+            if let Some(chunk) = reader.next().await.map_err(JsValue::from)? {
+                s.group_bytes += u64::from(chunk.length());
+                return Ok(Some((JsValue::from(chunk), s)));
+            }
+            s.reader = None;
+            s.plan.progress.borrow_mut().file_done();
+            let group = shard.group;
+            s.shard += 1;
+            if s.plan.shards.get(s.shard).is_none_or(|next| next.group != group) {
+                s.plan.check_group(group, s.group_bytes).map_err(JsValue::from)?;
+                s.group_bytes = 0;
+            }
+        }
+    });
+    wasm_streams::ReadableStream::from_stream(chunks).into_raw().into()
+}

@@ -1,0 +1,131 @@
+//! `weightsLoaderFactory` and `loadWeights`: fetch only the manifest groups
+//! that hold the requested weights, then decode each group with its own
+//! specs (so string weights decode correctly, unlike tf.io).
+
+use std::rc::Rc;
+
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use js_sys::{Array, Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::fetch::{Progress, ShardReader, Transport};
+use crate::bindings::error::Error;
+use crate::bindings::js::{from_json, get, present, set, to_json, type_name};
+use crate::bindings::weights::decode_weights;
+use crate::format::spec::parse_manifest;
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+/// How weight files are fetched.
+#[derive(Clone)]
+enum Fetcher {
+    /// The caller's `(urls) => Promise<ArrayBuffer[]>`.
+    Js(Function),
+    /// Ours, with status, size and retry handling.
+    Transport(Rc<Transport>),
+}
+
+impl Fetcher {
+    async fn fetch(&self, urls: Vec<String>) -> JsResult<Array> {
+        match self {
+            Fetcher::Js(f) => {
+                let list: Array = urls.iter().map(|u| JsValue::from_str(u)).collect();
+                let result = JsFuture::from(Promise::resolve(&f.call1(&JsValue::NULL, &list)?)).await?;
+                if !Array::is_array(&result) || Array::from(&result).length() as usize != urls.len() {
+                    return Err(Error::invalid_argument("fetchWeights must resolve to one ArrayBuffer per URL").into());
+                }
+                Ok(result.into())
+            }
+            Fetcher::Transport(transport) => {
+                let progress = Progress::new(None, 0, urls.len());
+                let buffers: Vec<JsValue> = stream::iter(urls.into_iter().map(|url| {
+                    let reader = ShardReader::new(transport.clone(), url, progress.clone(), None);
+                    async move {
+                        let mut reader = reader;
+                        Ok::<_, JsValue>(JsValue::from(reader.read_all().await?))
+                    }
+                }))
+                .buffered(6)
+                .try_collect()
+                .await?;
+                Ok(buffers.into_iter().collect())
+            }
+        }
+    }
+}
+
+async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names: JsValue) -> JsResult<JsValue> {
+    let groups = parse_manifest(&to_json(&manifest, "weightsManifest")?).map_err(Error::from)?;
+    let prefix = prefix.as_string().unwrap_or_default();
+    let wanted: Option<Vec<String>> = if present(&names) {
+        if !Array::is_array(&names) {
+            return Err(Error::invalid_argument(format!("weightNames must be an array of strings, got {}", type_name(&names))).into());
+        }
+        Some(Array::from(&names).iter().map(|n| n.as_string().unwrap_or_default()).collect())
+    } else {
+        None
+    };
+    let name_of = |w: &serde_json::Value| w["name"].as_str().unwrap_or_default().to_owned();
+    if let Some(wanted) = &wanted {
+        let all: Vec<String> = groups.iter().flat_map(|g| g.weights.iter().map(name_of)).collect();
+        let missing: Vec<&str> = wanted.iter().filter(|n| !all.contains(n)).map(String::as_str).collect();
+        if !missing.is_empty() {
+            return Err(Error::new(
+                "E_WEIGHT_NOT_FOUND",
+                format!("Could not find weights in manifest with names: {}. Manifest JSON has weights with names: {}.", missing.join(", "), all.join(", ")),
+            )
+            .into());
+        }
+    }
+    let selected: Vec<_> = groups
+        .iter()
+        .filter(|g| wanted.as_ref().is_none_or(|w| g.weights.iter().any(|s| w.contains(&name_of(s)))))
+        .collect();
+    // tf.io: prefix + (prefix ends with "/" ? "" : "/") + path, so "" gives "/path".
+    let join = if prefix.ends_with('/') { "" } else { "/" };
+    let urls: Vec<String> = selected.iter().flat_map(|g| g.paths.iter().map(|p| format!("{prefix}{join}{p}"))).collect();
+    let buffers = fetcher.fetch(urls).await?;
+    let out = Object::new();
+    let mut at = 0;
+    for group in selected {
+        let n = group.paths.len() as u32;
+        let group_buffers = buffers.slice(at, at + n);
+        at += n;
+        let specs = from_json(&serde_json::Value::Array(group.weights.clone()));
+        let decoded = decode_weights(group_buffers.into(), specs)?;
+        for spec in &group.weights {
+            let name = name_of(spec);
+            if wanted.as_ref().is_none_or(|w| w.contains(&name)) {
+                set(&out, &name, &get(&decoded, &name));
+            }
+        }
+    }
+    Ok(out.into())
+}
+
+/// `weightsLoaderFactory(fetchWeights)`.
+#[wasm_bindgen(js_name = weightsLoaderFactory, skip_typescript)]
+pub fn weights_loader_factory(fetch_weights: JsValue) -> JsResult<JsValue> {
+    let f = fetch_weights
+        .dyn_into::<Function>()
+        .map_err(|v| Error::invalid_argument(format!("weightsLoaderFactory expects a function, got {}", type_name(&v))))?;
+    let loader = Closure::<dyn FnMut(JsValue, JsValue, JsValue) -> Promise>::new(move |manifest, prefix, names| {
+        future_to_promise(load_groups(Fetcher::Js(f.clone()), manifest, prefix, names))
+    });
+    Ok(loader.into_js_value())
+}
+
+/// `loadWeights(manifest, filePathPrefix?, weightNames?, requestInit?)`.
+#[wasm_bindgen(js_name = loadWeights, skip_typescript)]
+pub fn load_weights(manifest: JsValue, prefix: JsValue, names: JsValue, request_init: JsValue) -> Promise {
+    future_to_promise(async move {
+        let transport = Transport {
+            fetch: Transport::fetch_or_global(&JsValue::UNDEFINED)?,
+            request_init,
+            signal: JsValue::UNDEFINED,
+            retries: 3,
+        };
+        load_groups(Fetcher::Transport(Rc::new(transport)), manifest, prefix, names).await
+    })
+}
