@@ -10,6 +10,7 @@ use super::js::{from_json, get, present, set, stringified_byte_length, to_json, 
 use super::weights::specs_from_js;
 use crate::format::codec::layout_all;
 use crate::format::model_json::ModelJson;
+use crate::format::pattern;
 use crate::format::quantize::{quantize, Segment};
 use crate::format::shards::{self, DEFAULT_SHARD_SIZE};
 use crate::format::spec::QuantDType;
@@ -196,12 +197,12 @@ pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Obje
     let specs = specs.as_array().cloned().unwrap_or_default();
     if let Some(patterns) = &patterns {
         for p in patterns {
-            if !specs.iter().any(|s| s["name"].as_str().is_some_and(|n| p.matches(n))) {
-                return Err(Error::invalid_argument(format!("quantizeArtifacts: no weight matches '{}'", p.as_str())).into());
+            if !specs.iter().any(|s| s["name"].as_str().is_some_and(|n| pattern::matches(p, n))) {
+                return Err(Error::invalid_argument(format!("quantizeArtifacts: no weight matches '{p}'")).into());
             }
         }
     }
-    let select = |name: &str| patterns.as_ref().is_none_or(|ps| ps.iter().any(|p| p.matches(name)));
+    let select = |name: &str| patterns.as_ref().is_none_or(|ps| ps.iter().any(|p| pattern::matches(p, name)));
     let result = quantize(&specs, &src, dtype, select).map_err(Error::from)?;
     let total: u64 = result
         .segments
@@ -233,16 +234,13 @@ pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Obje
     Ok(out)
 }
 
-fn weight_patterns(value: &JsValue) -> Result<Option<Vec<glob::Pattern>>> {
+fn weight_patterns(value: &JsValue) -> Result<Option<Vec<String>>> {
     if !present(value) {
         return Ok(None);
     }
     let list: Vec<JsValue> = if Array::is_array(value) { Array::from(value).iter().collect() } else { vec![value.clone()] };
     list.iter()
-        .map(|v| {
-            let text = v.as_string().ok_or_else(|| Error::invalid_argument("quantizeArtifacts: options.weights must be a string or an array of strings"))?;
-            glob::Pattern::new(&text).map_err(|e| Error::invalid_argument(format!("quantizeArtifacts: bad weight pattern '{text}': {e}")))
-        })
+        .map(|v| v.as_string().ok_or_else(|| Error::invalid_argument("quantizeArtifacts: options.weights must be a string or an array of strings")))
         .collect::<Result<Vec<_>>>()
         .map(Some)
 }

@@ -20,6 +20,8 @@ use crate::format::FormatError;
 /// Values converted per step: bounds wasm memory (4 MiB of float32 scratch)
 /// whatever the tensor size, and lets most tensors leave wasm in one copy.
 const CHUNK_VALUES: usize = 1 << 20;
+/// Bytes a stream decode reads past its last weight to see the stream end.
+const TRAILING_BYTES_READ: u64 = 64 * 1024;
 /// Stored bytes of consecutive quantized weights read into wasm at once, so
 /// models with many small weights cross the boundary once per window.
 const WINDOW_BYTES: usize = 2 << 20;
@@ -240,6 +242,11 @@ pub fn decode_weights(weight_data: JsValue, specs: JsValue) -> std::result::Resu
     Ok(out)
 }
 
+/// A JS error's message.
+fn describe_js(error: &JsValue) -> String {
+    get(error, "message").as_string().or_else(|| error.as_string()).unwrap_or_else(|| type_name(error))
+}
+
 /// Reads a `ReadableStream` chunk by chunk.
 struct StreamReader {
     reader: JsValue,
@@ -264,9 +271,15 @@ impl StreamReader {
             .call0(&self.reader)
             .map_err(|e| Error::new("E_STREAM", format!("reading the weight stream failed: {method}")).with_cause(e))?
             .unchecked_into();
-        JsFuture::from(promise)
-            .await
-            .map_err(|e| Error::new("E_STREAM", "reading the weight stream failed").with_cause(e))
+        JsFuture::from(promise).await.map_err(|e| {
+            // Our own errors (a weight stream's status, size, hash or abort
+            // error) pass through as they are; others are wrapped.
+            if get(&e, "name").as_string().as_deref() == Some("ModelArtifactsError") {
+                Error::thrown(e)
+            } else {
+                Error::new("E_STREAM", format!("reading the weight stream failed: {}", describe_js(&e))).with_cause(e)
+            }
+        })
     }
 
     /// The next non-empty chunk, or `None` at the end.
@@ -283,6 +296,21 @@ impl StreamReader {
             }
         }
         Ok(None)
+    }
+
+    /// Reads on past the last weight, so a source that verifies its data at
+    /// the end (sizes, hashes, progress) gets to do so and can still fail the
+    /// decode. Gives up after `limit` trailing bytes (extra data is ignored,
+    /// as in tf.io).
+    async fn drain(&mut self, limit: u64) -> Result<()> {
+        let mut trailing = 0u64;
+        while trailing <= limit {
+            match self.next().await? {
+                Some(chunk) => trailing += u64::from(chunk.length()),
+                None => break,
+            }
+        }
+        Ok(())
     }
 
     /// Stops the source (we have every byte we need) and releases the lock.
@@ -368,7 +396,7 @@ pub async fn decode_weights_stream(stream: JsValue, specs: JsValue, options: JsV
                 pending.remove(0);
             }
         }
-        Ok(())
+        reader.drain(TRAILING_BYTES_READ).await
     }
     .await;
     reader.finish().await;

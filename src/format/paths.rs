@@ -47,8 +47,9 @@ pub fn retry_delay_ms(attempt: u32, base_ms: f64, max_ms: f64, jitter: f64, retr
 /// `now_ms` (milliseconds since the epoch) parsed by the caller.
 pub fn retry_after_ms(value: &str, parse_date: impl Fn(&str) -> Option<f64>, now_ms: f64) -> Option<f64> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds >= 0.0).then_some(seconds * 1000.0);
+    // delta-seconds is a non-negative integer (RFC 9110).
+    if let Ok(seconds) = value.parse::<u32>() {
+        return Some(f64::from(seconds) * 1000.0);
     }
     parse_date(value).map(|at| (at - now_ms).max(0.0))
 }

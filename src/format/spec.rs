@@ -4,6 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::error::{FormatError, Result};
+// Our JSON writer, not serde_json's Display: one formatter in the wasm.
+use super::json::stringify;
 
 /// Largest integer a JavaScript number holds exactly; dims and counts above
 /// it cannot have come from a real tensor.
@@ -137,7 +139,7 @@ impl WeightSpec {
             Some(Value::String(s)) => s.clone(),
             Some(other) => {
                 return Err(FormatError::spec(
-                    &other.to_string(),
+                    &stringify(other),
                     "the weight name must be a string",
                 ))
             }
@@ -146,7 +148,7 @@ impl WeightSpec {
         let dtype = match obj.get("dtype") {
             Some(Value::String(s)) => DType::parse(&name, s)?,
             Some(other) => {
-                return Err(FormatError::UnsupportedDtype { name, dtype: other.to_string() })
+                return Err(FormatError::UnsupportedDtype { name, dtype: stringify(other) })
             }
             None => return Err(FormatError::spec(&name, "the spec has no 'dtype'")),
         };
@@ -216,7 +218,7 @@ fn parse_shape(name: &str, shape: Option<&Value>) -> Result<Vec<u64>> {
         .map(|d| {
             let n = d.as_f64().filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= MAX_SAFE_INTEGER as f64);
             n.map(|n| n as u64).ok_or_else(|| {
-                FormatError::spec(name, format!("shape dimension {d} is not a non-negative integer"))
+                FormatError::spec(name, format!("shape dimension {} is not a non-negative integer", stringify(d)))
             })
         })
         .collect()
@@ -229,7 +231,7 @@ fn parse_quantization(name: &str, dtype: DType, q: &Value) -> Result<Quantizatio
     let qdtype = match obj.get("dtype") {
         Some(Value::String(s)) => QuantDType::parse(name, s)?,
         Some(other) => {
-            return Err(FormatError::UnsupportedQuantization { name: name.into(), dtype: other.to_string() })
+            return Err(FormatError::UnsupportedQuantization { name: name.into(), dtype: stringify(other) })
         }
         None => return Err(FormatError::quant(name, "'quantization' has no 'dtype'")),
     };

@@ -141,6 +141,8 @@ struct Failure {
     error: Error,
     retryable: bool,
     retry_after_ms: Option<f64>,
+    /// The resource's length from a `Content-Range: bytes */N` (416).
+    total_length: Option<u64>,
 }
 
 impl Transport {
@@ -187,6 +189,8 @@ impl Transport {
         }
         let retry_after = header(&response, "retry-after")
             .and_then(|v| retry_after_ms(&v, |d| parse_http_date(d), js_sys::Date::now()));
+        let total_length = header(&response, "content-range")
+            .and_then(|v| v.rsplit_once('/').and_then(|(_, total)| total.trim().parse().ok()));
         Err(Failure {
             error: Error {
                 status: Some(status),
@@ -194,17 +198,19 @@ impl Transport {
             },
             retryable: is_retryable_status(status),
             retry_after_ms: retry_after,
+            total_length,
         })
     }
 
     fn network_failure(&self, url: &str, cause: JsValue) -> Failure {
         if self.aborted() {
-            return Failure { error: self.abort_error(url), retryable: false, retry_after_ms: None };
+            return Failure { error: self.abort_error(url), retryable: false, retry_after_ms: None, total_length: None };
         }
         Failure {
             error: Error::new("E_NETWORK", format!("request to {url} failed: {}", describe(&cause))).with_url(url).with_cause(cause),
             retryable: true,
             retry_after_ms: None,
+            total_length: None,
         }
     }
 
@@ -256,6 +262,8 @@ pub struct ShardReader {
     skip: u64,
     attempts: u32,
     done: bool,
+    /// False once a server refused a Range request it could not satisfy.
+    use_range: bool,
 }
 
 impl ShardReader {
@@ -272,6 +280,7 @@ impl ShardReader {
             skip: 0,
             attempts: 0,
             done: false,
+            use_range: true,
         }
     }
 
@@ -287,14 +296,28 @@ impl ShardReader {
             error: Error::new("E_NETWORK", format!("the body of {} was cut short: {detail}", self.url)).with_url(&self.url),
             retryable: true,
             retry_after_ms: None,
+            total_length: None,
         }
     }
 
     /// Sends the request for the rest of the shard and opens its body.
     async fn open(&mut self) -> Result<()> {
         loop {
-            let response = match self.transport.attempt(&self.url, true, self.delivered).await {
+            let range_start = if self.use_range { self.delivered } else { 0 };
+            let response = match self.transport.attempt(&self.url, true, range_start).await {
                 Ok(r) => r,
+                Err(failure) if range_start > 0 && failure.error.status == Some(416) => {
+                    // Nothing left to send: if the server's total is what we
+                    // hold, the body was whole after all; else start over.
+                    if failure.total_length == Some(self.delivered) {
+                        self.reader = Some(one_chunk_reader(&js_sys::ArrayBuffer::new(0).into()));
+                        self.owed = None;
+                        return Ok(());
+                    }
+                    self.use_range = false;
+                    self.retry(Failure { retryable: true, ..failure }).await?;
+                    continue;
+                }
                 Err(failure) => {
                     self.retry(failure).await?;
                     continue;
@@ -302,7 +325,7 @@ impl ShardReader {
             };
             let status = get(&response, "status").as_f64().unwrap_or(200.0) as u16;
             self.skip = 0;
-            if self.delivered > 0 {
+            if range_start > 0 {
                 if status == 206 {
                     let start = header(&response, "content-range").and_then(|v| content_range_start(&v));
                     if start != Some(self.delivered) {
@@ -314,6 +337,8 @@ impl ShardReader {
                     // Range ignored: the whole body again; drop what we have.
                     self.skip = self.delivered;
                 }
+            } else {
+                self.skip = self.delivered;
             }
             self.owed = header(&response, "content-length").and_then(|v| v.trim().parse().ok());
             let body = get(&response, "body");
