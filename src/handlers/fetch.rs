@@ -47,6 +47,16 @@ export function requestInit(base, signal, rangeStart) {
 export function globalFetch() {
   return typeof fetch === 'function' ? fetch.bind(globalThis) : undefined;
 }
+export function quiet(promise) {
+  Promise.resolve(promise).catch(() => {});
+  return promise;
+}
+export function discardResponse(promise) {
+  Promise.resolve(promise).then((r) => r && r.body && r.body.cancel(), () => {}).catch(() => {});
+}
+export function cancelReader(reader) {
+  try { Promise.resolve(reader.cancel()).catch(() => {}); } catch (e) { /* already released */ }
+}
 export function parseHttpDate(text) {
   const t = Date.parse(text);
   return Number.isNaN(t) ? undefined : t;
@@ -64,6 +74,13 @@ extern "C" {
     fn request_init_js(base: &JsValue, signal: &JsValue, range_start: f64) -> JsValue;
     #[wasm_bindgen(js_name = globalFetch)]
     fn global_fetch() -> JsValue;
+    /// Marks a promise as handled (a prefetch may never be awaited).
+    fn quiet(promise: JsValue) -> JsValue;
+    /// Cancels the body of a response nobody will read.
+    #[wasm_bindgen(js_name = discardResponse)]
+    fn discard_response(promise: &JsValue);
+    #[wasm_bindgen(js_name = cancelReader)]
+    fn cancel_reader(reader: &JsValue);
     #[wasm_bindgen(js_name = parseHttpDate)]
     fn parse_http_date(text: &str) -> Option<f64>;
     #[wasm_bindgen(js_name = header)]
@@ -169,16 +186,25 @@ impl Transport {
     }
 
     /// One request; `Err` keeps whether a retry may help.
-    async fn attempt(&self, url: &str, binary: bool, range_start: u64) -> std::result::Result<JsValue, Failure> {
+    /// Sends a request now (the network starts before anything awaits it).
+    fn send(&self, url: &str, binary: bool, range_start: u64) -> std::result::Result<JsValue, JsValue> {
         let init = request_init_js(&self.request_init, &self.signal, range_start as f64);
-        let called = if binary {
+        if binary {
             let details = Object::new();
             crate::bindings::js::set(&details, "isBinary", &JsValue::TRUE);
             self.fetch.call3(&JsValue::UNDEFINED, &url.into(), &init, &details)
         } else {
             self.fetch.call2(&JsValue::UNDEFINED, &url.into(), &init)
-        };
-        let response = match called {
+        }
+    }
+
+    async fn attempt(&self, url: &str, binary: bool, range_start: u64) -> std::result::Result<JsValue, Failure> {
+        self.settle(url, self.send(url, binary, range_start)).await
+    }
+
+    /// Waits for a sent request and checks its status.
+    async fn settle(&self, url: &str, sent: std::result::Result<JsValue, JsValue>) -> std::result::Result<JsValue, Failure> {
+        let response = match sent {
             Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
             Err(e) => Err(e),
         };
@@ -264,6 +290,8 @@ pub struct ShardReader {
     done: bool,
     /// False once a server refused a Range request it could not satisfy.
     use_range: bool,
+    /// A first request already sent ahead of reading (see `prefetch`).
+    prefetched: Option<std::result::Result<JsValue, JsValue>>,
 }
 
 impl ShardReader {
@@ -281,12 +309,24 @@ impl ShardReader {
             attempts: 0,
             done: false,
             use_range: true,
+            prefetched: None,
+        }
+    }
+
+    /// Sends the first request now, so its bytes are on their way while an
+    /// earlier shard is still being read (bounded: one response ahead, held
+    /// back by the stream's own backpressure).
+    pub fn prefetch(&mut self) {
+        if self.prefetched.is_none() && self.reader.is_none() && !self.done {
+            self.prefetched = Some(self.transport.send(&self.url, true, 0).map(quiet));
         }
     }
 
     /// Counts a failed attempt and waits, or gives up.
     async fn retry(&mut self, failure: Failure) -> Result<()> {
-        self.reader = None;
+        if let Some(reader) = self.reader.take() {
+            cancel_reader(&reader);
+        }
         self.attempts += 1;
         self.transport.backoff(&self.url, self.attempts, failure).await
     }
@@ -304,7 +344,11 @@ impl ShardReader {
     async fn open(&mut self) -> Result<()> {
         loop {
             let range_start = if self.use_range { self.delivered } else { 0 };
-            let response = match self.transport.attempt(&self.url, true, range_start).await {
+            let attempt = match self.prefetched.take() {
+                Some(sent) => self.transport.settle(&self.url, sent).await,
+                None => self.transport.attempt(&self.url, true, range_start).await,
+            };
+            let response = match attempt {
                 Ok(r) => r,
                 Err(failure) if range_start > 0 && failure.error.status == Some(416) => {
                     // Nothing left to send: if the server's total is what we
@@ -460,6 +504,19 @@ impl ShardReader {
             }
         };
         Ok(whole)
+    }
+}
+
+/// A shard given up half-way (stream cancelled, load failed elsewhere)
+/// stops its download instead of letting it run on.
+impl Drop for ShardReader {
+    fn drop(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            cancel_reader(&reader);
+        }
+        if let Some(Ok(sent)) = self.prefetched.take() {
+            discard_response(&sent);
+        }
     }
 }
 

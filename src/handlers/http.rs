@@ -389,13 +389,23 @@ fn weight_stream(plan: Rc<Plan>) -> JsValue {
         plan: Rc<Plan>,
         shard: usize,
         reader: Option<ShardReader>,
+        /// The next shard's reader, its request already sent (read-ahead).
+        next: Option<ShardReader>,
         group_bytes: u64,
     }
-    let state = State { plan, shard: 0, reader: None, group_bytes: 0 };
+    let state = State { plan, shard: 0, reader: None, next: None, group_bytes: 0 };
     let chunks = stream::try_unfold(state, |mut s| async move {
         loop {
             let Some(shard) = s.plan.shards.get(s.shard) else { return Ok(None) };
-            let reader = s.reader.get_or_insert_with(|| s.plan.reader(shard));
+            if s.reader.is_none() {
+                s.reader = Some(s.next.take().unwrap_or_else(|| s.plan.reader(shard)));
+                if let Some(following) = s.plan.shards.get(s.shard + 1) {
+                    let mut next = s.plan.reader(following);
+                    next.prefetch();
+                    s.next = Some(next);
+                }
+            }
+            let reader = s.reader.as_mut().expect("set above");
             if let Some(chunk) = reader.next().await.map_err(JsValue::from)? {
                 s.group_bytes += u64::from(chunk.length());
                 return Ok(Some((JsValue::from(chunk), s)));
