@@ -626,6 +626,31 @@ describe('http load: streamWeights', () => {
     assert.ok(Date.now() - t0 < 1000);
   });
 
+  it('reads one shard ahead: the next shard is requested while the current one is still arriving', async () => {
+    const name = 'synth-layers-f32-sharded';
+    // Shard 1 stalls half-way; shard 2 must already have been asked for.
+    srv.faults.set(fxPath(name, 'group1-shard1of5.bin'), {stallAfter: 16_384, stallMs: 300});
+    const a = await ma.http(fx(name), {streamWeights: true}).load();
+    const done = ma.decodeWeightsStream(a.getWeightStream(), a.weightSpecs);
+    await new Promise(r => setTimeout(r, 150));
+    assert.equal(srv.requestsFor(fxPath(name, 'group1-shard2of5.bin')).length, 1, 'shard 2 requested during shard 1');
+    assert.equal(srv.requestsFor(fxPath(name, 'group1-shard3of5.bin')).length, 0, 'no further than one ahead');
+    checkDecoded(await done, readExpected(name), 'read-ahead');
+  });
+
+  it('the last shard is verified too (decodeWeightsStream reads to the stream end)', async () => {
+    const name = 'synth-layers-f32-sharded';
+    const fix = await loadFixture(name);
+    const model = structuredClone(fix.modelJSON);
+    const paths = model.weightsManifest[0].paths;
+    model.weightsManifest[0].sha256 = paths.map(p => sha256(readShard(name, p)));
+    model.weightsManifest[0].sha256[paths.length - 1] = '0'.repeat(64);
+    srv.faults.set(fxPath(name, 'model.json'), {body: JSON.stringify(model)});
+    const a = await ma.http(fx(name), {streamWeights: true}).load();
+    const e = await rejectsMa(() => ma.decodeWeightsStream(a.getWeightStream(), a.weightSpecs), 'E_INTEGRITY');
+    assert.equal(e.url, fx(name, paths.at(-1)));
+  });
+
   it('decodeWeightsStream onTensor: called per weight in order; the map does not keep them', async () => {
     const name = 'synth-graph-multigroup';
     const fix = await loadFixture(name);
