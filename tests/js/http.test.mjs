@@ -126,6 +126,19 @@ describe('http load: fixtures', () => {
 describe('http load: options', () => {
   const NAME = 'synth-layers-f32-sharded'; // 5 shards
 
+  it('binary form [model.pb, weights_manifest.json]: the topology as an ArrayBuffer, shards from the manifest URL', async () => {
+    const name = BARE_FIXTURE;
+    const fix = await loadFixture(name);
+    const pb = Buffer.from('not really a GraphDef, but bytes all the same');
+    srv.faults.set('/bin/model.pb', {body: pb});
+    const manifestUrl = fx(name, readExpected(name).modelFile);
+    const a = await ma.http([`${srv.url}/bin/model.pb`, manifestUrl]).load();
+    assert.ok(a.modelTopology instanceof ArrayBuffer);
+    assert.deepEqual(Buffer.from(a.modelTopology), pb);
+    assert.deepEqual(a.weightSpecs, fix.specs);
+    checkDecoded(ma.decodeWeights(a.weightData, a.weightSpecs), fix.expected, 'binary form');
+  });
+
   it('requestInit reaches every request (model.json and each shard)', async () => {
     const a = await ma.http(fx(NAME), {requestInit: {headers: {'x-test-token': 'abc123'}, cache: 'no-store'}}).load();
     await checkArtifacts(a, NAME);
