@@ -194,7 +194,10 @@ export type ErrorCode =
   | 'E_ABORTED'
   | 'E_INTEGRITY'
   | 'E_SIZE_MISMATCH'
-  | 'E_WEIGHT_NOT_FOUND';
+  | 'E_WEIGHT_NOT_FOUND'
+  | 'E_NOT_FOUND'
+  | 'E_UNSAFE_PATH'
+  | 'E_FS';
 
 /** Every error this package throws. */
 export class ModelArtifactsError extends Error {
@@ -206,6 +209,8 @@ export class ModelArtifactsError extends Error {
   readonly url?: string;
   /** The HTTP status that failed the request (`E_HTTP_STATUS`). */
   readonly status?: number;
+  /** The file or folder the error is about (`file://` errors). */
+  readonly path?: string;
   readonly cause?: unknown;
 }
 
@@ -266,6 +271,9 @@ export function quantizeArtifacts(artifacts: ModelArtifacts, options: QuantizeOp
 export interface ShardOptions {
   /** Default 4194304 (4 MiB), the converter's. */
   shardSizeBytes?: number;
+  /** Add `sha256: [hex per path]` to the manifest group (verified by `http`
+   * and `fileSystem` loads; TensorFlow.js ignores it). */
+  hashes?: boolean;
 }
 
 /** Splits the weights into converter-named shard files. */
@@ -288,6 +296,41 @@ export function shardArtifacts(artifacts: ModelArtifacts, options?: ShardOptions
 export function http(path: string | string[], loadOptions?: LoadOptions): IOHandler;
 /** Alias of `http`. */
 export function browserHTTPRequest(path: string | string[], loadOptions?: LoadOptions): IOHandler;
+
+/** Options of `fileSystem` (Node). Loading takes the `LoadOptions` that apply
+ * to files (`onProgress`, `streamWeights`, `signal`). */
+export interface FileSystemOptions extends LoadOptions {
+  /** Shard size when saving; default 4194304 (4 MiB), converter file names
+   * `group1-shard{i}of{n}.bin`. */
+  shardSizeBytes?: number;
+  /** Save one `weights.bin`, as tfjs-node does, instead of shards. */
+  singleWeightsFile?: boolean;
+  /** Save `sha256` per shard in the manifest (checked on load). */
+  hashes?: boolean;
+}
+
+/** Node only: a model folder on disk (`file://dir` or a plain path) as an
+ * IOHandler. Load from `…/model.json` (or `[model.pb, weights_manifest.json]`);
+ * save into a folder, atomically: files are written into a temporary folder
+ * beside it and swapped in by rename, so a failed or killed save leaves the
+ * previous model whole. Weight paths that escape the model folder are
+ * refused (`E_UNSAFE_PATH`). Registered for `file://` URLs in Node. */
+export function fileSystem(path: string | string[], options?: FileSystemOptions): IOHandler;
+
+/** Models in the stores that can list: in browsers IndexedDB and
+ * localStorage; `listModels('file:///some/folder')` lists the model folders
+ * directly under that folder (Node). Keys are URLs. */
+export function listModels(root?: string): Promise<{[url: string]: ModelArtifactsInfo}>;
+/** Removes a stored model (`file://` removes the model's files and its
+ * folder when it is then empty). */
+export function removeModel(url: string): Promise<ModelArtifactsInfo>;
+/** Loads from any URL with a load handler (including `http(s)://`) and saves
+ * to any URL with a save handler. */
+export function copyModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
+/** Copies, checks the copy, and only then removes the source (tf.io removes
+ * first). The source must be removable (`file://`, `indexeddb://`,
+ * `localstorage://`). */
+export function moveModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
 
 /** tf.io's `weightsLoaderFactory`: loads only the groups holding the
  * requested weights (string weights decoded correctly). */
