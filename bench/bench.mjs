@@ -18,10 +18,15 @@
 // fresh typed array of each output's size and fill it with .set() from an
 // existing array (per tensor for decodes, one buffer for encode/concat), timed
 // in the same rounds. ours/floor near 1 means the work left is memory traffic.
+//
+// HTTP cases (g*): the 64 MiB model is served from memory by bench/http-server.mjs
+// in a CHILD process on 127.0.0.1:0 (started only when a g case is selected).
+// Their floor is g1: raw parallel fetch() of model.json + the 16 shards with
+// text()/arrayBuffer(), timed in the same rounds.
 import fs from 'node:fs';
 import os from 'node:os';
 import zlib from 'node:zlib';
-import {execSync} from 'node:child_process';
+import {execSync, fork} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {performance} from 'node:perf_hooks';
 
@@ -431,11 +436,110 @@ cases.push({
   },
 });
 
+
+// ------------------------------------------------------------------ HTTP cases (g)
+// Loopback server in a child process: the 64 MiB fixture from memory.
+let server = null;
+async function startServer() {
+  if (server) return server;
+  const child = fork(fileURLToPath(new URL('http-server.mjs', here)), ['large64'], {stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
+  process.on('exit', () => { try { child.kill(); } catch {} });
+  const info = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', code => reject(new Error(`bench/http-server.mjs exited (${code})`)));
+  });
+  const base = `http://127.0.0.1:${info.port}/`;
+  server = {child, info, url: `${base}model.json`, shardUrls: large.shards.map(s => base + s.path)};
+  return server;
+}
+function stopServer() { if (server) { try { server.child.disconnect(); server.child.kill(); } catch {} server = null; } }
+
+/** g1: the cheapest JS that gets the same bytes: every request at once, whole bodies. */
+const rawFetch = srv => async () => {
+  const [json, ...bufs] = await Promise.all([fetch(srv.url).then(r => r.text()),
+                                             ...srv.shardUrls.map(u => fetch(u).then(r => r.arrayBuffer()))]);
+  return {json, bufs};
+};
+
+/** Our artifacts against tfjs's: topology, specs, other fields, and every weight byte (also against the source). */
+function compareArtifacts(o, t) {
+  const diffs = [];
+  for (const k of ['modelTopology', 'weightSpecs', 'format', 'generatedBy', 'convertedBy', 'trainingConfig', 'signature', 'userDefinedMetadata', 'modelInitializer']) {
+    if (JSON.stringify(o[k]) !== JSON.stringify(t[k])) diffs.push(k);
+  }
+  const ob = joinBytes(o.weightData), tb = joinBytes(t.weightData);
+  if (!sameBytes(ob, tb)) diffs.push('weightData');
+  else if (!sameBytes(ob, largeBytes)) diffs.push('weightData vs source');
+  if (Array.isArray(o.weightData) !== Array.isArray(t.weightData)
+      || (Array.isArray(o.weightData) && o.weightData.length !== t.weightData.length)) diffs.push('weightData layout');
+  return diffs.length ? `MISMATCH (${diffs.join(', ')})` : 'ok';
+}
+/** Decoded map check plus the source values. */
+function compareDecodedToSource(o, t) {
+  const c = compareDecoded(o, t, largeSpecs);
+  if (c !== 'ok') return c;
+  const bad = largeSpecs.filter((s, i) => !sameBytes(o[s.name].data, largeF32[i])).length;
+  return bad ? `MISMATCH vs source (${bad} tensors)` : 'ok';
+}
+
+const gSetup = async () => ({srv: await startServer()});
+cases.push({
+  id: 'g2', name: 'http load: ma.http(url).load() vs tf.io.http(url).load() (64 MiB, 16 shards; floor = g1)',
+  targets: [{kind: 'floor', max: 1.15}],
+  setup: gSetup,
+  ours: ctx => ma.http(ctx.srv.url).load(),
+  tfjs: ctx => tf.io.http(ctx.srv.url).load(),
+  tfjsCleanup: () => {},
+  verify: (ctx, o, t) => compareArtifacts(o, t),
+  floor: ctx => rawFetch(ctx.srv),
+});
+cases.push({
+  id: 'g3', name: 'http load + decodeWeights: ours http + ma.decodeWeights vs tf.io.http + tf.io.decodeWeights (floor = g1)',
+  targets: [{kind: 'tfjs', speedup: 1.3}],
+  setup: gSetup,
+  ours: async ctx => { const a = await ma.http(ctx.srv.url).load(); return ma.decodeWeights(a.weightData, a.weightSpecs); },
+  tfjs: async ctx => { const a = await tf.io.http(ctx.srv.url).load(); return tf.io.decodeWeights(a.weightData, a.weightSpecs); },
+  verify: (ctx, o, t) => compareDecodedToSource(o, t),
+  floor: ctx => rawFetch(ctx.srv),
+});
+cases.push({
+  id: 'g5', name: 'http streamed: ours streamWeights + decodeWeightsStream({onTensor}) vs tfjs streamWeights + tf.io.decodeWeightsStream (floor = g1)',
+  targets: [],
+  setup: async () => ({srv: await startServer(), collect: {}}),
+  // The first call (the verification run) keeps what onTensor receives; timed runs drop it.
+  ours: async ctx => {
+    const keep = ctx.collect;
+    ctx.collect = null;
+    const a = await ma.http(ctx.srv.url, {streamWeights: true}).load();
+    let n = 0;
+    const rest = await ma.decodeWeightsStream(a.getWeightStream(), a.weightSpecs, {onTensor: t => { n++; if (keep) keep[t.name] = t; }});
+    if (keep) { keep.__count = n; keep.__rest = Object.keys(rest).length; }
+    return keep ?? n;
+  },
+  tfjs: async ctx => { const a = await tf.io.http(ctx.srv.url, {streamWeights: true}).load(); return tf.io.decodeWeightsStream(a.getWeightStream(), a.weightSpecs); },
+  verify: (ctx, o, t) => {
+    const {__count: n, __rest: rest, ...tensors} = o;
+    const c = compareDecodedToSource(tensors, t);
+    return n !== largeSpecs.length || rest !== 0 ? `${c}; onTensor got ${n}/${largeSpecs.length}, returned map kept ${rest}` : c;
+  },
+  floor: ctx => rawFetch(ctx.srv),
+});
+
 // ------------------------------------------------------------------ run
 const t0 = performance.now();
 for (const c of cases) {
   try { await runCase(c); }
   catch (e) { rows.push({id: c.id, name: c.name, targets: [], err: {case: errText(e)}, check: '-'}); }
+}
+const serverInfo = server && server.info;
+stopServer();
+// g1 (the HTTP floor) as its own row: the floor samples of the first g case that ran.
+{
+  const i = rows.findIndex(r => /^g\d/.test(r.id) && r.floor != null);
+  if (i >= 0) {
+    rows.splice(i, 0, {id: 'g1', name: 'raw fetch: model.json + 16 shards in parallel, text()/arrayBuffer() (the floor of g2-g5)',
+                       ours: null, tfjs: null, floor: rows[i].floor, targets: [], err: {}, check: '-'});
+  }
 }
 
 // memcpy ceiling (baseline-bench f1) and the single-buffer alloc+set reference.
@@ -474,6 +578,7 @@ const info = [
   `- node ${process.version}; model-artifacts ${pkgVersion} (git ${sh('git rev-parse --short HEAD')}${sh('git status --porcelain -- src pkg') ? ', dirty src' : ''}); @tensorflow/tfjs-core ${tf.version_core}, backend ${tf.getBackend()}`,
   `- method: one process; per case one verification run outside timing (our output compared bit for bit with tfjs's), ${WARMUP} warm-up(s), then median of ${RUNS} timed rounds (ours, tfjs, floor interleaved, order rotated, gc() before each); tfjs decodeWeightsStream: ${STREAM_TFJS_RUNS} timed run(s) (it is quadratic). Whole bench: ${totalS.toFixed(0)} s.`,
   `- 1-min load average at start / end: ${loadStart.toFixed(2)} / ${os.loadavg()[0].toFixed(2)} (above ~0.5 means other work shared the 2 cores)`,
+  `- HTTP (g): bench/http-server.mjs in a child process on 127.0.0.1, the 64 MiB model served from memory${serverInfo ? ` (payload ${((serverInfo.totalBytes + serverInfo.modelJSONBytes) / MiB).toFixed(2)} MiB: 16 shards + ${serverInfo.modelJSONBytes} B model.json)` : ''}; both sides use Node's global fetch (undici); floor = g1, raw parallel fetch of all 17 files with text()/arrayBuffer(); ours and tfjs at default options (ours: concurrency 6, retries 3, status and size checks).`,
   `- floor: allocate a fresh typed array of each output's size and .set() it from an existing array, timed in the same rounds (decode: per tensor, as the decoder allocates; encode/concat: one total buffer + a .set() per part; stream: JS reads the same fresh ReadableStream with reader.read() into one output, a .set() per chunk).`,
 ];
 
@@ -530,6 +635,7 @@ const report = [
   ...quantLines,
   '- small tensors: 2,000 float32 tensors [16, 16] of xorshift values in [-2, 2), quantized to float16 with ours, one buffer.',
   '- handtrack: shared/fixtures/human-handtrack-uint8 model.json + handtrack.bin as loaded (347 int32 + 272 uint8-quantized float32 weights).',
+  '- http (g): the same 64 MiB model (model.json + 16 shards of 4 MiB) served by bench/http-server.mjs (child process, 127.0.0.1, from memory, keep-alive). g3 and g5 outputs are also compared with the source values.',
   '- stream: the first 32 MiB of the 64 MiB model as one [8192, 1024] float32 tensor, a ReadableStream of 512 separate 64 KiB Uint8Array chunks (pull-based), made fresh per run.',
   '',
   'Note: on this 2-vCPU VM, cases that allocate fresh 64 MiB vary up to ~2x between runs (see shared/reference/baseline-bench.md); compare within one run.',
