@@ -1,8 +1,12 @@
-// Node entry: instantiate the wasm synchronously from the file next to us.
+// Node entry: instantiate the Node build of the wasm (pkg-node/, with the
+// file-system handler) synchronously from the file next to us.
 import { readFileSync } from 'node:fs';
-import { initSync, modelArtifactsErrorClass } from './pkg/model_artifacts.js';
+import { initSync, modelArtifactsErrorClass, registerFileSystem } from './pkg-node/model_artifacts.js';
+import { nodeFsPort } from './node-fs.js';
 
-initSync({ module: readFileSync(new URL('./pkg/model_artifacts_bg.wasm', import.meta.url)) });
+initSync({ module: readFileSync(new URL('./pkg-node/model_artifacts_bg.wasm', import.meta.url)) });
+// fileSystem() and file:// URLs: Node's file system through a small port.
+registerFileSystem(nodeFsPort);
 
-export * from './pkg/model_artifacts.js';
+export * from './pkg-node/model_artifacts.js';
 export const ModelArtifactsError = modelArtifactsErrorClass();

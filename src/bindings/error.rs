@@ -6,13 +6,14 @@ use crate::format::FormatError;
 
 #[wasm_bindgen(inline_js = r#"
 export class ModelArtifactsError extends Error {
-  constructor(code, message, weight, url, status, cause) {
+  constructor(code, message, weight, url, status, path, cause) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'ModelArtifactsError';
     this.code = code;
     if (weight !== undefined) this.weight = weight;
     if (url !== undefined) this.url = url;
     if (status !== undefined) this.status = status;
+    if (path !== undefined) this.path = path;
   }
 }
 export function errorClass() { return ModelArtifactsError; }
@@ -27,6 +28,7 @@ extern "C" {
         weight: Option<String>,
         url: Option<String>,
         status: Option<u16>,
+        path: Option<String>,
         cause: JsValue,
     ) -> JsModelArtifactsError;
     #[wasm_bindgen(js_name = errorClass)]
@@ -47,6 +49,7 @@ pub struct Error {
     pub weight: Option<String>,
     pub url: Option<String>,
     pub status: Option<u16>,
+    pub path: Option<String>,
     pub cause: JsValue,
     /// A caller's own exception (from a callback), rethrown unchanged.
     pub thrown: Option<JsValue>,
@@ -56,7 +59,16 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), weight: None, url: None, status: None, cause: JsValue::UNDEFINED, thrown: None }
+        Error {
+            code,
+            message: message.into(),
+            weight: None,
+            url: None,
+            status: None,
+            path: None,
+            cause: JsValue::UNDEFINED,
+            thrown: None,
+        }
     }
 
     pub fn invalid_argument(message: impl Into<String>) -> Self {
@@ -71,6 +83,12 @@ impl Error {
     /// Names the URL the error is about.
     pub fn with_url(mut self, url: &str) -> Self {
         self.url = Some(url.to_owned());
+        self
+    }
+
+    /// Names the file or folder the error is about.
+    pub fn with_path(mut self, path: &str) -> Self {
+        self.path = Some(path.to_owned());
         self
     }
 
@@ -102,6 +120,6 @@ impl From<Error> for JsValue {
         if let Some(thrown) = e.thrown {
             return thrown;
         }
-        JsModelArtifactsError::new(e.code, &e.message, e.weight, e.url, e.status, e.cause).into()
+        JsModelArtifactsError::new(e.code, &e.message, e.weight, e.url, e.status, e.path, e.cause).into()
     }
 }

@@ -42,6 +42,10 @@ pub enum FormatError {
     #[error("weight '{name}' needs bytes {start}..{end} but the weight data holds only {available} bytes")]
     WeightDataTooShort { name: String, start: u64, end: u64, available: u64 },
 
+    /// A weight group's files hold a different byte count than its specs need.
+    #[error("{what} holds {got} bytes but its manifest needs {need}")]
+    SizeMismatch { what: String, got: u64, need: u64 },
+
     /// A string element whose length prefix runs past the data.
     #[error("string weight '{name}': element {index} claims {claimed} bytes at offset {offset} but only {available} bytes remain")]
     StringOverrun { name: String, index: u64, claimed: u64, offset: u64, available: u64 },
@@ -68,6 +72,7 @@ impl FormatError {
             FormatError::ShapeOverflow { .. } => "E_SHAPE_OVERFLOW",
             FormatError::WeightDataTooShort { .. } => "E_WEIGHT_DATA_TOO_SHORT",
             FormatError::StringOverrun { .. } => "E_STRING_OVERRUN",
+            FormatError::SizeMismatch { .. } => "E_SIZE_MISMATCH",
             FormatError::BinaryTopology(_) => "E_BINARY_TOPOLOGY",
             FormatError::InvalidArgument(_) => "E_INVALID_ARGUMENT",
         }

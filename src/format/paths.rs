@@ -25,6 +25,26 @@ pub fn weight_urls(model_url: &str, weight_path_prefix: Option<&str>, paths: &[S
     paths.iter().map(|p| format!("{prefix}{p}{suffix}")).collect()
 }
 
+/// A manifest path, normalized, if it stays inside the model's folder:
+/// relative, no drive or root, and no `..` that climbs out of the folder.
+pub fn contained_path(path: &str) -> Option<String> {
+    let drive = path.len() >= 2 && path.as_bytes()[1] == b':';
+    if path.starts_with(['/', '\\']) || drive {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in path.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
 /// Statuses worth retrying: server errors and rate limiting.
 pub fn is_retryable_status(status: u16) -> bool {
     status == 429 || status == 408 || (500..600).contains(&status)
@@ -85,6 +105,16 @@ mod tests {
             ["http://h/m/group1-shard1of2.bin?sig=1", "http://h/m/group1-shard2of2.bin?sig=1"]
         );
         assert_eq!(weight_urls("http://h/m/model.json", Some("http://cdn/w"), &paths[..1]), ["http://cdn/wgroup1-shard1of2.bin"]);
+    }
+
+    #[test]
+    fn contained_paths() {
+        assert_eq!(contained_path("group1-shard1of2.bin").as_deref(), Some("group1-shard1of2.bin"));
+        assert_eq!(contained_path("./weights/a.bin").as_deref(), Some("weights/a.bin"));
+        assert_eq!(contained_path("a/../b.bin").as_deref(), Some("b.bin"));
+        for bad in ["../secret", "a/../../b", "/etc/passwd", "\\x\\y", "C:\\w.bin", "", ".", "a/.."] {
+            assert_eq!(contained_path(bad), None, "{bad}");
+        }
     }
 
     #[test]

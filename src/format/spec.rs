@@ -311,6 +311,15 @@ impl ManifestGroup {
     }
 }
 
+/// Checks that a group's files (named by `what`) hold the bytes its weights
+/// need; groups with string weights (`need` unknown) pass.
+pub fn check_group_bytes(what: &str, need: Option<u64>, got: u64) -> Result<()> {
+    match need {
+        Some(need) if need != got => Err(FormatError::SizeMismatch { what: what.to_owned(), got, need }),
+        _ => Ok(()),
+    }
+}
+
 /// Validates a `weightsManifest` (array of `{paths, weights}`).
 pub fn parse_manifest(value: &Value) -> Result<Vec<ManifestGroup>> {
     let groups = value.as_array().ok_or_else(|| {

@@ -19,7 +19,7 @@ use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, from_json, get, present, set, type_name};
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
-use crate::format::spec::ManifestGroup;
+use crate::format::spec::{check_group_bytes, ManifestGroup};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -348,17 +348,10 @@ impl Plan {
 
     /// Checks a group's total against its manifest.
     fn check_group(&self, group: usize, got: u64) -> Result<()> {
-        match self.needed[group] {
-            Some(need) if need != got => {
-                let urls: Vec<&str> = self.shards.iter().filter(|s| s.group == group).map(|s| s.url.as_str()).collect();
-                Err(Error::new(
-                    "E_SIZE_MISMATCH",
-                    format!("weight group {group} ({}) holds {got} bytes but its manifest needs {need}", urls.join(", ")),
-                )
-                .with_url(urls.first().copied().unwrap_or_default()))
-            }
-            _ => Ok(()),
-        }
+        let urls: Vec<&str> = self.shards.iter().filter(|s| s.group == group).map(|s| s.url.as_str()).collect();
+        let what = format!("weight group {group} ({})", urls.join(", "));
+        check_group_bytes(&what, self.needed[group], got)
+            .map_err(|e| Error::from(e).with_url(urls.first().copied().unwrap_or_default()))
     }
 
     /// Every shard, `concurrency` at a time, in manifest order.

@@ -2,6 +2,9 @@
 
 pub mod fetch;
 pub mod http;
+pub mod management;
 pub mod memory;
+#[cfg(feature = "node")]
+pub mod node_fs;
 pub mod router;
 pub mod weights_loader;

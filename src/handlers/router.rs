@@ -20,7 +20,11 @@ enum Router {
 /// The routers every registry starts with, as tf.io registers its own at
 /// import time (user routers come after them).
 fn builtin() -> Vec<Router> {
-    vec![Router::Builtin(super::http::http_router)]
+    vec![
+        Router::Builtin(super::http::http_router),
+        #[cfg(feature = "node")]
+        Router::Builtin(super::node_fs::file_router),
+    ]
 }
 
 thread_local! {

@@ -1,0 +1,145 @@
+//! `listModels`, `removeModel`, `copyModel`, `moveModel` across schemes.
+//! Unlike tf.io, `moveModel` removes the source only after the copy has been
+//! saved and read back identical.
+
+use js_sys::Object;
+use wasm_bindgen::prelude::*;
+
+#[cfg(feature = "node")]
+use super::node_fs;
+use super::router;
+use crate::bindings::error::{Error, Result};
+use crate::bindings::js::{get, present, type_name, JsComposite};
+use crate::format::codec::ByteSource;
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+/// `scheme` and the rest of `scheme://rest`.
+fn split_url(url: &JsValue, what: &str) -> Result<(String, String)> {
+    let text = url.as_string().ok_or_else(|| Error::invalid_argument(format!("{what} must be a URL string, got {}", type_name(url))))?;
+    match text.split_once("://") {
+        Some((scheme, rest)) if !scheme.is_empty() => Ok((scheme.to_owned(), rest.to_owned())),
+        _ => Err(Error::invalid_argument(format!(
+            "the URL '{text}' has no scheme; use file://, indexeddb://, localstorage://, http:// or https://"
+        ))),
+    }
+}
+
+/// Schemes whose stores can list and remove models.
+fn removable(scheme: &str) -> bool {
+    cfg!(feature = "node") && scheme == "file"
+}
+
+/// Lists the models under a `file://` root (Node build only).
+async fn list_files(path: &str) -> Result<JsValue> {
+    #[cfg(feature = "node")]
+    return node_fs::list(path).await;
+    #[cfg(not(feature = "node"))]
+    return Err(no_files(path));
+}
+
+/// Removes a `file://` model (Node build only).
+async fn remove_file(path: &str) -> Result<JsValue> {
+    #[cfg(feature = "node")]
+    return node_fs::remove(path).await;
+    #[cfg(not(feature = "node"))]
+    return Err(no_files(path));
+}
+
+#[cfg(not(feature = "node"))]
+fn no_files(path: &str) -> Error {
+    Error::new("E_NOT_SUPPORTED", format!("file://{path}: file:// URLs are available in Node only"))
+}
+
+#[wasm_bindgen(js_name = listModels, skip_typescript)]
+pub async fn list_models(root: JsValue) -> JsResult<JsValue> {
+    if !present(&root) {
+        // Browser stores come with the browser storage handlers.
+        return Ok(Object::new().into());
+    }
+    match split_url(&root, "listModels root")? {
+        (scheme, path) if scheme == "file" => Ok(list_files(&path).await?),
+        (scheme, _) => Err(Error::new("E_NOT_SUPPORTED", format!("models cannot be listed under {scheme}:// URLs")).into()),
+    }
+}
+
+#[wasm_bindgen(js_name = removeModel, skip_typescript)]
+pub async fn remove_model(url: JsValue) -> JsResult<JsValue> {
+    match split_url(&url, "removeModel URL")? {
+        (scheme, path) if scheme == "file" => Ok(remove_file(&path).await?),
+        (scheme, _) => Err(Error::new("E_NOT_SUPPORTED", format!("models cannot be removed from {scheme}:// URLs")).into()),
+    }
+}
+
+/// Loads `source` and saves it to `dest`; the save's info.
+async fn copy(source: &JsValue, dest: &JsValue) -> JsResult<(JsValue, JsValue)> {
+    let (s, d) = (source.as_string(), dest.as_string());
+    split_url(source, "source URL")?;
+    split_url(dest, "destination URL")?;
+    if s == d {
+        return Err(Error::invalid_argument(format!("old path and new path are the same: '{}'", s.unwrap_or_default())).into());
+    }
+    let artifacts = router::load(source.clone(), JsValue::UNDEFINED).await?;
+    if !present(&get(&artifacts, "weightData")) && present(&get(&artifacts, "getWeightStream")) {
+        return Err(Error::new("E_NOT_SUPPORTED", "copying streamed weights is not supported; load without streamWeights").into());
+    }
+    let saved = router::save(artifacts.clone(), dest.clone()).await?;
+    Ok((artifacts, get(&saved, "modelArtifactsInfo")))
+}
+
+#[wasm_bindgen(js_name = copyModel, skip_typescript)]
+pub async fn copy_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
+    Ok(copy(&source, &dest).await?.1)
+}
+
+#[wasm_bindgen(js_name = moveModel, skip_typescript)]
+pub async fn move_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
+    let (scheme, path) = split_url(&source, "source URL")?;
+    if !removable(&scheme) {
+        return Err(Error::new("E_NOT_SUPPORTED", format!("moveModel cannot remove a {scheme}:// source; use copyModel")).into());
+    }
+    let (original, info) = copy(&source, &dest).await?;
+    let copied = router::load(dest.clone(), JsValue::UNDEFINED).await?;
+    same_artifacts(&original, &copied).map_err(|detail| {
+        Error::new("E_INTEGRITY", format!("the copy at {} differs from the source ({detail}); the source was kept", dest.as_string().unwrap_or_default()))
+    })?;
+    remove_file(&path).await?;
+    Ok(info)
+}
+
+/// Whether a saved copy reads back as the original: same topology and
+/// specs JSON, same weight bytes.
+fn same_artifacts(a: &JsValue, b: &JsValue) -> std::result::Result<(), &'static str> {
+    let json = |v: &JsValue, k: &str| js_sys::JSON::stringify(&get(v, k)).ok().and_then(|s| s.as_string());
+    if json(a, "modelTopology") != json(b, "modelTopology") {
+        return Err("topology");
+    }
+    if json(a, "weightSpecs") != json(b, "weightSpecs") {
+        return Err("weight specs");
+    }
+    let data = |v: &JsValue| JsComposite::from_js(&get(v, "weightData"), "weightData").map_err(|_| "weight data");
+    let (x, y) = (data(a)?, data(b)?);
+    if x.byte_length() != y.byte_length() {
+        return Err("weight data length");
+    }
+    let step = 1 << 20;
+    let (mut bx, mut by) = (vec![0u8; step], vec![0u8; step]);
+    let mut at = 0;
+    while at < x.byte_length() {
+        let n = ((x.byte_length() - at) as usize).min(step);
+        x.read(at, &mut bx[..n]);
+        y.read(at, &mut by[..n]);
+        if bx[..n] != by[..n] {
+            return Err("weight bytes");
+        }
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// In the browser build, `fileSystem` exists only to say where it works.
+#[cfg(not(feature = "node"))]
+#[wasm_bindgen(js_name = fileSystem, skip_typescript)]
+pub fn file_system(_path: JsValue, _options: JsValue) -> JsResult<JsValue> {
+    Err(Error::new("E_NOT_SUPPORTED", "fileSystem() is available in Node only").into())
+}

@@ -1,0 +1,651 @@
+//! `fileSystem(path)` and `file://` (Node): model folders on disk.
+//!
+//! The Node primitives come through a small JS port (`node-fs.js`, given to
+//! `registerFileSystem` by the Node entry), so the single wasm build still
+//! loads in browsers. Everything else is here: path rules, checks, and the
+//! atomic save (write into `<dir>.ma-tmp-*` beside the target, then swap it
+//! in by rename; an interrupted swap is repaired on the next use).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array};
+use sha2::{Digest, Sha256};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::fetch::{parse_sha256, Progress};
+use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs};
+use crate::bindings::error::{Error, Result};
+use crate::bindings::js::{from_json, get, present, set, type_name, JsComposite};
+use crate::bindings::weights::specs_from_js;
+use crate::format::codec::layout_all;
+use crate::format::model_json::{ArtifactsInfo, ModelJson};
+use crate::format::paths::contained_path;
+use crate::format::shards::{self, ShardFile, DEFAULT_SHARD_SIZE};
+use crate::format::spec::{check_group_bytes, ManifestGroup};
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+/// Largest ArrayBuffer a file is read into; bigger files become several.
+const MAX_PIECE: f64 = (1u64 << 30) as f64;
+/// Bytes per read when streaming a file.
+const STREAM_CHUNK: u64 = 4 << 20;
+const MODEL_JSON: &str = "model.json";
+const TMP_MARK: &str = ".ma-tmp-";
+const OLD_MARK: &str = ".ma-old-";
+
+thread_local! {
+    static PORT: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+}
+
+/// Installs the Node file-system port (called by the Node entry).
+#[wasm_bindgen(js_name = registerFileSystem, skip_typescript)]
+pub fn register_file_system(port: JsValue) {
+    PORT.with(|p| *p.borrow_mut() = Some(port));
+}
+
+fn port() -> Result<JsValue> {
+    PORT.with(|p| p.borrow().clone())
+        .ok_or_else(|| Error::new("E_NOT_SUPPORTED", "file:// and fileSystem() are available in Node only"))
+}
+
+/// The Node file system, through the port.
+struct Fs {
+    port: JsValue,
+}
+
+impl Fs {
+    fn new() -> Result<Self> {
+        Ok(Fs { port: port()? })
+    }
+
+    fn sync(&self, name: &str, args: &[&JsValue]) -> JsValue {
+        let f: Function = get(&self.port, name).unchecked_into();
+        let list: Array = args.iter().map(|a| (*a).clone()).collect();
+        f.apply(&self.port, &list).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn text(&self, name: &str, args: &[&JsValue]) -> String {
+        self.sync(name, args).as_string().unwrap_or_default()
+    }
+
+    fn resolve(&self, p: &str) -> String {
+        self.text("resolve", &[&p.into()])
+    }
+    fn dirname(&self, p: &str) -> String {
+        self.text("dirname", &[&p.into()])
+    }
+    fn basename(&self, p: &str) -> String {
+        self.text("basename", &[&p.into()])
+    }
+    fn join(&self, a: &str, b: &str) -> String {
+        self.text("join", &[&a.into(), &b.into()])
+    }
+    fn suffix(&self) -> String {
+        self.text("randomSuffix", &[])
+    }
+
+    /// Calls an async port function; errors name `path` and what was done.
+    async fn call(&self, name: &str, args: &[&JsValue], path: &str, doing: &str) -> Result<JsValue> {
+        let f: Function = get(&self.port, name).unchecked_into();
+        let list: Array = args.iter().map(|a| (*a).clone()).collect();
+        let promise = f.apply(&self.port, &list).map_err(|e| fs_error(e, path, doing))?;
+        JsFuture::from(Promise::resolve(&promise)).await.map_err(|e| fs_error(e, path, doing))
+    }
+
+    /// `Some((is_file, size))`, or `None` when nothing is at `path`.
+    async fn stat(&self, path: &str) -> Result<Option<(bool, u64)>> {
+        let s = self.call("stat", &[&path.into()], path, "reading").await?;
+        if !present(&s) {
+            return Ok(None);
+        }
+        Ok(Some((get(&s, "file").is_truthy(), get(&s, "size").as_f64().unwrap_or(0.0) as u64)))
+    }
+
+    async fn read_text(&self, path: &str) -> Result<String> {
+        Ok(self.call("readText", &[&path.into()], path, "reading").await?.as_string().unwrap_or_default())
+    }
+
+    async fn list(&self, dir: &str) -> Result<Vec<(String, bool)>> {
+        let entries = self.call("list", &[&dir.into()], dir, "listing").await?;
+        Ok(Array::from(&entries)
+            .iter()
+            .map(|e| (get(&e, "name").as_string().unwrap_or_default(), get(&e, "dir").is_truthy()))
+            .collect())
+    }
+
+    async fn rename(&self, from: &str, to: &str) -> Result<()> {
+        self.call("rename", &[&from.into(), &to.into()], to, "renaming into").await.map(drop)
+    }
+
+    async fn remove_tree(&self, path: &str) -> Result<()> {
+        self.call("removeTree", &[&path.into()], path, "removing").await.map(drop)
+    }
+}
+
+/// A port (Node) error as ours: ENOENT is `E_NOT_FOUND`, the rest `E_FS`.
+fn fs_error(e: JsValue, path: &str, doing: &str) -> Error {
+    let errno = get(&e, "code").as_string().unwrap_or_default();
+    let code = if errno == "ENOENT" { "E_NOT_FOUND" } else { "E_FS" };
+    let detail = get(&e, "message").as_string().unwrap_or_else(|| type_name(&e));
+    Error::new(code, format!("{doing} {path} failed: {detail}")).with_path(path).with_cause(e)
+}
+
+/// `file://x` or a plain path.
+fn strip_scheme(url: &str) -> &str {
+    url.strip_prefix("file://").unwrap_or(url)
+}
+
+/// The router for `file://` URLs (active once the Node port is installed).
+pub fn file_router(url: &JsValue, options: &JsValue) -> Option<JsValue> {
+    PORT.with(|p| p.borrow().is_some()).then_some(())?;
+    let is_file = |v: &JsValue| v.as_string().is_some_and(|s| s.starts_with("file://"));
+    let matches = if Array::is_array(url) { Array::from(url).iter().all(|u| is_file(&u)) } else { is_file(url) };
+    matches.then(|| file_system(url.clone(), options.clone()).ok().map(JsValue::from)).flatten()
+}
+
+/// Validated options of a file-system handler.
+struct Options {
+    shard_size: u64,
+    single_file: bool,
+    hashes: bool,
+    on_progress: Option<Function>,
+    stream_weights: bool,
+}
+
+impl Options {
+    fn parse(options: &JsValue) -> Result<Self> {
+        let size = get(options, "shardSizeBytes");
+        let shard_size = if present(&size) {
+            size.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0 && *n <= (1u64 << 31) as f64).ok_or_else(|| {
+                Error::invalid_argument(format!("fileSystem: shardSizeBytes must be a positive integer, got {}", type_name(&size)))
+            })? as u64
+        } else {
+            DEFAULT_SHARD_SIZE
+        };
+        let on_progress = get(options, "onProgress");
+        Ok(Options {
+            shard_size,
+            single_file: get(options, "singleWeightsFile").is_truthy(),
+            hashes: get(options, "hashes").is_truthy(),
+            on_progress: if on_progress.is_function() { Some(on_progress.unchecked_into()) } else { None },
+            stream_weights: get(options, "streamWeights").is_truthy(),
+        })
+    }
+}
+
+/// The IOHandler `fileSystem()` returns.
+#[wasm_bindgen(skip_typescript)]
+pub struct FileSystemHandler {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    paths: Vec<String>,
+    options: Options,
+}
+
+#[wasm_bindgen]
+impl FileSystemHandler {
+    pub fn load(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { inner.load().await.map_err(JsValue::from) })
+    }
+
+    pub fn save(&self, artifacts: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { inner.save(artifacts).await.map_err(JsValue::from) })
+    }
+}
+
+/// `fileSystem(path, options)`.
+#[wasm_bindgen(js_name = fileSystem, skip_typescript)]
+pub fn file_system(path: JsValue, options: JsValue) -> JsResult<FileSystemHandler> {
+    port()?;
+    let paths: Vec<String> = if Array::is_array(&path) {
+        let items = Array::from(&path);
+        if items.length() != 2 {
+            return Err(Error::invalid_argument(format!(
+                "file paths must have a length of 2, (actual length is {}).",
+                items.length()
+            ))
+            .into());
+        }
+        items.iter().map(|p| p.as_string().unwrap_or_default()).collect()
+    } else {
+        vec![path.as_string().unwrap_or_default()]
+    };
+    if paths.iter().any(|p| strip_scheme(p).is_empty()) {
+        return Err(Error::invalid_argument("fileSystem: the path must be a non-empty string").into());
+    }
+    let options = Options::parse(&options)?;
+    Ok(FileSystemHandler { inner: Rc::new(Inner { paths: paths.iter().map(|p| strip_scheme(p).to_owned()).collect(), options }) })
+}
+
+/// A model found on disk: its model.json path and folder.
+struct Located {
+    pub model_json: String,
+    pub dir: String,
+}
+
+/// Finds the model.json that `path` names (the file, or a folder holding
+/// one), first repairing an interrupted save of that folder.
+async fn locate(fs: &Fs, path: &str) -> Result<Located> {
+    let path = fs.resolve(path);
+    let folder_like = !path.ends_with(".json");
+    let folder = if folder_like { path.clone() } else { fs.dirname(&path) };
+    recover(fs, &folder).await?;
+    let model_json = match fs.stat(&path).await? {
+        Some((true, _)) => path,
+        Some((false, _)) => fs.join(&path, MODEL_JSON),
+        None => return Err(Error::new("E_NOT_FOUND", format!("there is no model at {path}")).with_path(&path)),
+    };
+    match fs.stat(&model_json).await? {
+        Some((true, _)) => Ok(Located { dir: fs.dirname(&model_json), model_json }),
+        _ => Err(Error::new("E_NOT_FOUND", format!("{model_json} does not exist")).with_path(&model_json)),
+    }
+}
+
+/// Repairs what an interrupted save of `dir` left: if the swap stopped
+/// between its two renames, the previous model is renamed back; leftovers
+/// of a finished swap are removed.
+async fn recover(fs: &Fs, dir: &str) -> Result<()> {
+    let parent = fs.dirname(dir);
+    let old_prefix = format!("{}{OLD_MARK}", fs.basename(dir));
+    let Ok(entries) = fs.list(&parent).await else { return Ok(()) };
+    let mut olds: Vec<String> = entries.into_iter().filter(|(n, d)| *d && n.starts_with(&old_prefix)).map(|(n, _)| n).collect();
+    if olds.is_empty() {
+        return Ok(());
+    }
+    olds.sort();
+    if fs.stat(dir).await?.is_none() {
+        let newest = olds.pop().expect("not empty");
+        fs.rename(&fs.join(&parent, &newest), dir).await?;
+    }
+    for old in olds {
+        fs.remove_tree(&fs.join(&parent, &old)).await?;
+    }
+    Ok(())
+}
+
+/// One weight file of a model on disk.
+struct WeightFile {
+    path: String,
+    group: usize,
+    sha256: Option<[u8; 32]>,
+}
+
+/// The files of a manifest, each checked to stay inside `dir`.
+fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Vec<WeightFile>> {
+    let mut files = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let hashes = group_hashes(group, g)?;
+        for (i, p) in group.paths.iter().enumerate() {
+            let rel = contained_path(p).ok_or_else(|| {
+                Error::new("E_UNSAFE_PATH", format!("weight path '{p}' leaves the model folder {dir}; refusing to read it"))
+                    .with_path(p)
+            })?;
+            files.push(WeightFile { path: fs.join(dir, &rel), group: g, sha256: hashes.as_ref().map(|h| h[i]) });
+        }
+    }
+    Ok(files)
+}
+
+fn group_hashes(group: &ManifestGroup, index: usize) -> Result<Option<Vec<[u8; 32]>>> {
+    let Some(list) = &group.sha256 else { return Ok(None) };
+    let bad = || Error::new("E_INVALID_MODEL_JSON", format!("weightsManifest[{index}].sha256 must hold one 64-digit hex string per path"));
+    if list.len() != group.paths.len() {
+        return Err(bad());
+    }
+    list.iter().map(|h| parse_sha256(h).ok_or_else(bad)).collect::<Result<Vec<_>>>().map(Some)
+}
+
+/// SHA-256 of bytes held in JS buffers (copied into wasm a MiB at a time).
+pub fn sha256_of(src: &JsComposite, start: u64, end: u64) -> [u8; 32] {
+    use crate::format::codec::ByteSource;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; (1 << 20).min((end - start) as usize)];
+    let mut at = start;
+    while at < end {
+        let n = ((end - at) as usize).min(buf.len());
+        src.read(at, &mut buf[..n]);
+        hasher.update(&buf[..n]);
+        at += n as u64;
+    }
+    hasher.finalize().into()
+}
+
+fn integrity_error(path: &str) -> Error {
+    Error::new("E_INTEGRITY", format!("{path} does not match the sha256 its manifest lists")).with_path(path)
+}
+
+impl Inner {
+    async fn load(&self) -> Result<JsValue> {
+        let fs = Fs::new()?;
+        let (model_json, model, dir) = if self.paths.len() == 2 {
+            self.load_binary_form(&fs).await?
+        } else {
+            let found = locate(&fs, &self.paths[0]).await?;
+            let text = fs.read_text(&found.model_json).await?;
+            let model = ModelJson::parse(&text, &found.model_json).map_err(|e| Error::from(e).with_path(&found.model_json))?;
+            let js = js_sys::JSON::parse(&text).map_err(|e| Error::new("E_INVALID_JSON", "invalid model.json").with_cause(e))?;
+            (js, model, found.dir)
+        };
+        let Some(groups) = &model.manifest else {
+            return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from).map_err(Error::thrown);
+        };
+        let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest")).map_err(Error::thrown)?.into();
+        let files = weight_files(&fs, &dir, groups)?;
+        let needed = groups.iter().map(ManifestGroup::stored_bytes).collect::<std::result::Result<Vec<_>, _>>()?;
+        let total = needed.iter().try_fold(0u64, |acc, n| n.map(|n| acc + n)).unwrap_or(0);
+        let progress = Progress::new(self.options.on_progress.clone(), total, files.len());
+        if self.options.stream_weights {
+            let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
+            set(&artifacts, "weightSpecs", &specs);
+            let plan = Rc::new(StreamPlan { fs: Rc::new(fs), files, needed, progress });
+            let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || file_stream(plan.clone()));
+            set(&artifacts, "getWeightStream", &get_stream.into_js_value());
+            return Ok(artifacts.into());
+        }
+        let data = Array::new();
+        let mut group_bytes = vec![0u64; needed.len()];
+        for file in &files {
+            let pieces = fs.call("readPieces", &[&file.path.as_str().into(), &MAX_PIECE.into()], &file.path, "reading").await?;
+            let pieces = Array::from(&pieces);
+            let size: u64 = pieces.iter().map(|p| p.unchecked_into::<ArrayBuffer>().byte_length() as u64).sum();
+            if let Some(expected) = file.sha256 {
+                if sha256_of(&JsComposite::from_js(&pieces, "file")?, 0, size) != expected {
+                    return Err(integrity_error(&file.path));
+                }
+            }
+            group_bytes[file.group] += size;
+            pieces.iter().for_each(|p| {
+                data.push(&p);
+            });
+            let mut p = progress.borrow_mut();
+            p.add_bytes(size);
+            p.file_done();
+        }
+        for (g, got) in group_bytes.into_iter().enumerate() {
+            let what: Vec<&str> = files.iter().filter(|f| f.group == g).map(|f| f.path.as_str()).collect();
+            check_group_bytes(&format!("weight group {g} ({})", what.join(", ")), needed[g], got)
+                .map_err(|e| Error::from(e).with_path(what.first().copied().unwrap_or_default()))?;
+        }
+        get_model_artifacts_for_json_sync(model_json, specs, data.into()).map(JsValue::from).map_err(Error::thrown)
+    }
+
+    /// `[model.pb, weights_manifest.json]`: binary topology + bare manifest.
+    async fn load_binary_form(&self, fs: &Fs) -> Result<(JsValue, ModelJson, String)> {
+        let (pb, manifest_path) = (fs.resolve(&self.paths[0]), fs.resolve(&self.paths[1]));
+        let pieces = fs.call("readPieces", &[&pb.as_str().into(), &MAX_PIECE.into()], &pb, "reading").await?;
+        let topology = crate::bindings::weights::concatenate_array_buffers(pieces).map_err(Error::thrown)?;
+        let text = fs.read_text(&manifest_path).await?;
+        let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Error::new("E_INVALID_JSON", format!("{manifest_path}: invalid JSON: {e}")).with_path(&manifest_path)
+        })?;
+        let model = ModelJson::from_value(serde_json::json!({ "weightsManifest": manifest }), &manifest_path)?;
+        let js = Object::new();
+        set(&js, "modelTopology", &topology);
+        set(&js, "weightsManifest", &from_json(&manifest));
+        Ok((js.into(), model, fs.dirname(&manifest_path)))
+    }
+
+    async fn save(&self, artifacts: JsValue) -> Result<JsValue> {
+        if self.paths.len() != 1 {
+            return Err(Error::invalid_argument("fileSystem: cannot save to two paths; give one folder"));
+        }
+        if !artifacts.is_object() {
+            return Err(Error::invalid_argument(format!("save expects model artifacts, got {}", type_name(&artifacts))));
+        }
+        if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
+            return Err(Error::new("E_BINARY_TOPOLOGY", "fileSystem save does not support a binary model topology"));
+        }
+        let fs = Fs::new()?;
+        let dir = fs.resolve(&self.paths[0]);
+        recover(&fs, &dir).await?;
+        let existed = match fs.stat(&dir).await? {
+            Some((true, _)) => {
+                return Err(Error::invalid_argument(format!(
+                    "{dir} exists as a file; the path must be a folder or not exist"
+                ))
+                .with_path(&dir))
+            }
+            Some((false, _)) => {
+                self.check_replaceable(&fs, &dir).await?;
+                true
+            }
+            None => false,
+        };
+        // What will be written: the weight files' byte ranges and model.json.
+        let specs = get(&artifacts, "weightSpecs");
+        let data = JsComposite::from_js(&get(&artifacts, "weightData"), "weightData")?;
+        if present(&specs) {
+            layout_all(&specs_from_js(&specs)?, &data)?;
+        }
+        let total = data.index.byte_length();
+        let plan: Vec<ShardFile> = if self.options.single_file {
+            vec![ShardFile { path: "weights.bin".into(), start: 0, end: total }]
+        } else {
+            shards::plan(total, self.options.shard_size, 1)?
+        };
+        let group = Object::new();
+        set(&group, "paths", &plan.iter().map(|f| JsValue::from_str(&f.path)).collect::<Array>());
+        set(&group, "weights", &specs);
+        if self.options.hashes {
+            let hashes: Array = plan.iter().map(|f| JsValue::from_str(&hex(&sha256_of(&data, f.start, f.end)))).collect();
+            set(&group, "sha256", &hashes);
+        }
+        let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
+        let text = js_sys::JSON::stringify(&model_json).map_err(Error::thrown)?.as_string().unwrap_or_default();
+
+        let parent = fs.dirname(&dir);
+        fs.call("mkdirp", &[&parent.as_str().into()], &parent, "creating").await?;
+        self.remove_stale_temps(&fs, &dir).await;
+        let tmp = format!("{dir}{TMP_MARK}{}", fs.suffix());
+        fs.call("mkdirp", &[&tmp.as_str().into()], &tmp, "creating").await?;
+        let written = async {
+            let progress = Progress::new(self.options.on_progress.clone(), total, plan.len());
+            for f in &plan {
+                let target = fs.join(&tmp, &f.path);
+                let parts: Array = data
+                    .index
+                    .pieces(f.start, f.end)
+                    .map(|p| JsValue::from(data.parts[p.part].subarray(p.start as u32, p.end as u32)))
+                    .collect();
+                fs.call("writeFile", &[&target.as_str().into(), &parts], &target, "writing").await?;
+                let mut p = progress.borrow_mut();
+                p.add_bytes(f.end - f.start);
+                p.file_done();
+            }
+            // model.json last: a folder without it is never taken for a model.
+            let target = fs.join(&tmp, MODEL_JSON);
+            fs.call("writeFile", &[&target.as_str().into(), &Array::of1(&text.as_str().into())], &target, "writing").await?;
+            self.commit(&fs, &tmp, &dir, existed).await
+        }
+        .await;
+        if let Err(e) = written {
+            let _ = fs.remove_tree(&tmp).await;
+            return Err(e);
+        }
+        let info = crate::bindings::artifacts::get_model_artifacts_info_for_json(artifacts).map_err(Error::thrown)?;
+        let result = Object::new();
+        set(&result, "modelArtifactsInfo", &info);
+        Ok(result.into())
+    }
+
+    /// Swaps the finished temporary folder in. The previous model, if any,
+    /// is moved aside first and restored if the swap fails.
+    async fn commit(&self, fs: &Fs, tmp: &str, dir: &str, existed: bool) -> Result<()> {
+        if !existed {
+            return fs.rename(tmp, dir).await;
+        }
+        let old = format!("{dir}{OLD_MARK}{}", fs.suffix());
+        fs.rename(dir, &old).await?;
+        if let Err(e) = fs.rename(tmp, dir).await {
+            fs.rename(&old, dir).await?;
+            return Err(e);
+        }
+        // The new model is in place; the old one is garbage now.
+        let _ = fs.remove_tree(&old).await;
+        Ok(())
+    }
+
+    /// A save replaces a folder only if it holds a model (or nothing), so
+    /// no unrelated file is ever deleted.
+    async fn check_replaceable(&self, fs: &Fs, dir: &str) -> Result<()> {
+        let entries = fs.list(dir).await?;
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut known = vec![MODEL_JSON.to_owned(), "weights.bin".to_owned()];
+        if let Ok(text) = fs.read_text(&fs.join(dir, MODEL_JSON)).await {
+            if let Ok(model) = ModelJson::parse(&text, MODEL_JSON) {
+                known.extend(model.manifest.iter().flatten().flat_map(|g| g.paths.iter().filter_map(|p| contained_path(p))));
+            }
+        }
+        let foreign: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).filter(|n| !known.iter().any(|k| k == n)).collect();
+        if foreign.is_empty() {
+            return Ok(());
+        }
+        Err(Error::invalid_argument(format!(
+            "{dir} holds files that are not part of a model ({}); refusing to replace it",
+            foreign.join(", ")
+        ))
+        .with_path(dir))
+    }
+
+    /// Temporary folders of saves to `dir` that were killed half-way.
+    async fn remove_stale_temps(&self, fs: &Fs, dir: &str) {
+        let parent = fs.dirname(dir);
+        let prefix = format!("{}{TMP_MARK}", fs.basename(dir));
+        if let Ok(entries) = fs.list(&parent).await {
+            for (name, _) in entries.into_iter().filter(|(n, d)| *d && n.starts_with(&prefix)) {
+                let _ = fs.remove_tree(&fs.join(&parent, &name)).await;
+            }
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a weight stream over files needs.
+struct StreamPlan {
+    fs: Rc<Fs>,
+    files: Vec<WeightFile>,
+    needed: Vec<Option<u64>>,
+    progress: Rc<RefCell<Progress>>,
+}
+
+/// `getWeightStream()` over files: each file read in 4 MiB steps, checked
+/// for size and hash as it ends.
+fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
+    use futures_util::stream;
+    struct State {
+        plan: Rc<StreamPlan>,
+        file: usize,
+        offset: u64,
+        hasher: Option<Sha256>,
+        group_bytes: u64,
+    }
+    let state = State { plan, file: 0, offset: 0, hasher: None, group_bytes: 0 };
+    let chunks = stream::try_unfold(state, |mut s| async move {
+        let error = |e: Error| JsValue::from(e);
+        loop {
+            let Some(file) = s.plan.files.get(s.file) else { return Ok(None) };
+            if s.offset == 0 && s.hasher.is_none() && file.sha256.is_some() {
+                s.hasher = Some(Sha256::new());
+            }
+            let args = [&file.path.as_str().into(), &(s.offset as f64).into(), &(STREAM_CHUNK as f64).into()];
+            let chunk: Uint8Array = s.plan.fs.call("readRange", &args, &file.path, "reading").await.map_err(error)?.unchecked_into();
+            if chunk.length() > 0 {
+                let n = u64::from(chunk.length());
+                if let Some(h) = &mut s.hasher {
+                    h.update(chunk.to_vec());
+                }
+                s.offset += n;
+                s.group_bytes += n;
+                s.plan.progress.borrow_mut().add_bytes(n);
+                return Ok(Some((JsValue::from(chunk), s)));
+            }
+            // End of this file: verify it, then move on.
+            if let (Some(h), Some(expected)) = (s.hasher.take(), file.sha256) {
+                if <[u8; 32]>::from(h.finalize()) != expected {
+                    return Err(error(integrity_error(&file.path)));
+                }
+            }
+            s.plan.progress.borrow_mut().file_done();
+            let group = file.group;
+            s.file += 1;
+            s.offset = 0;
+            if s.plan.files.get(s.file).is_none_or(|next| next.group != group) {
+                check_group_bytes(&format!("weight group {group}"), s.plan.needed[group], s.group_bytes)
+                    .map_err(|e| error(Error::from(e).with_path(&file.path)))?;
+                s.group_bytes = 0;
+            }
+        }
+    });
+    wasm_streams::ReadableStream::from_stream(chunks).into_raw().into()
+}
+
+/// `removeModel` for `file://`: the model's files, then its folder if empty.
+pub async fn remove(path: &str) -> Result<JsValue> {
+    let fs = Fs::new()?;
+    let found = locate(&fs, path).await?;
+    let info = folder_info(&fs, &found).await?;
+    let text = fs.read_text(&found.model_json).await?;
+    let model = ModelJson::parse(&text, &found.model_json)?;
+    for file in weight_files(&fs, &found.dir, model.manifest.as_deref().unwrap_or_default())? {
+        if fs.stat(&file.path).await?.is_some() {
+            fs.call("removeFile", &[&file.path.as_str().into()], &file.path, "removing").await?;
+        }
+    }
+    fs.call("removeFile", &[&found.model_json.as_str().into()], &found.model_json, "removing").await?;
+    fs.call("removeDirIfEmpty", &[&found.dir.as_str().into()], &found.dir, "removing").await?;
+    Ok(info)
+}
+
+/// `ModelArtifactsInfo` of a model folder, from its model.json and the
+/// sizes of its weight files.
+async fn folder_info(fs: &Fs, found: &Located) -> Result<JsValue> {
+    let text = fs.read_text(&found.model_json).await?;
+    let model = ModelJson::parse(&text, &found.model_json)?;
+    let mut data_bytes = 0;
+    for file in weight_files(fs, &found.dir, model.manifest.as_deref().unwrap_or_default())? {
+        data_bytes += fs.stat(&file.path).await?.map_or(0, |(_, size)| size);
+    }
+    let info = ArtifactsInfo::new(model.topology(), model.weight_specs().as_ref(), data_bytes);
+    let out = Object::new();
+    set(&out, "dateSaved", &js_sys::Date::new_0());
+    set(&out, "modelTopologyType", &"JSON".into());
+    set(&out, "modelTopologyBytes", &(info.model_topology_bytes as f64).into());
+    set(&out, "weightSpecsBytes", &(info.weight_specs_bytes as f64).into());
+    set(&out, "weightDataBytes", &(info.weight_data_bytes as f64).into());
+    Ok(out.into())
+}
+
+/// `listModels('file://root')`: model folders directly under `root` (and
+/// `root` itself when it holds one), keyed by `file://` URL.
+pub async fn list(root: &str) -> Result<JsValue> {
+    let fs = Fs::new()?;
+    let root = fs.resolve(root);
+    let out = Object::new();
+    let mut dirs = vec![root.clone()];
+    for (name, is_dir) in fs.list(&root).await? {
+        if is_dir && !name.contains(TMP_MARK) && !name.contains(OLD_MARK) {
+            dirs.push(fs.join(&root, &name));
+        }
+    }
+    for dir in dirs {
+        let model_json = fs.join(&dir, MODEL_JSON);
+        if let Some((true, _)) = fs.stat(&model_json).await? {
+            let found = Located { model_json, dir: dir.clone() };
+            if let Ok(info) = folder_info(&fs, &found).await {
+                set(&out, &format!("file://{dir}"), &info);
+            }
+        }
+    }
+    Ok(out.into())
+}
