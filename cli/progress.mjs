@@ -22,7 +22,7 @@ export function progressBar(label, {enabled = process.stderr.isTTY === true, str
     const bytes = total > 0 ? `${humanBytes(loaded)} / ${humanBytes(total)}` : humanBytes(loaded);
     const tail = ` ${(f * 100).toFixed(0).padStart(3)}%  ${bytes}  ${rate}`;
     const cols = stream.columns || 80;
-    const barWidth = Math.max(10, Math.min(40, cols - label.length - tail.length - 4));
+    const barWidth = Math.max(10, Math.min(30, cols - label.length - 52));
     const full = Math.round(f * barWidth);
     const line = `${label} [${'#'.repeat(full)}${'.'.repeat(barWidth - full)}]${tail}`;
     stream.write(`\r${line.slice(0, cols - 1)}\x1b[K`);

@@ -113,7 +113,8 @@ export async function run(positionals, values, ctx) {
       `weights before  ${exactAndHuman(before)}`,
       `weights after   ${exactAndHuman(after)}${before ? ` (${((after / before) * 100).toFixed(1)}%)` : ''}`];
     if (error) {
-      lines.push(`quantized ${error.weights} weight${error.weights === 1 ? '' : 's'} to ${values.quantize}`);
+      lines.push(`quantized ${error.weights} weight${error.weights === 1 ? '' : 's'} to ${values.quantize}` +
+        (error.weights === 0 ? ' (only float32 weights that are not quantized yet are quantized)' : ''));
       lines.push(error.weight === null ? 'largest dequantization error: 0'
         : `largest dequantization error: ${error.error.toPrecision(4)} (${error.weight})`);
     }
