@@ -68,7 +68,7 @@ export async function checkDestinationFree(dst, force) {
     throw new CliError('E_FS', `${dst.label}: ${err.message}`, {path: dst.dir, cause: err});
   }
   if (entries.length > 0) {
-    throw new CliError('E_FS', `${dst.label}: folder exists and is not empty (--force replaces it)`, {path: dst.dir});
+    throw new CliError('E_FS', `${dst.label}: folder exists and is not empty (--force replaces a model folder)`, {path: dst.dir});
   }
 }
 

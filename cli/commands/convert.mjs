@@ -20,7 +20,8 @@ the original and the dequantized values.
                        512KiB, 1048576, 4MB (= 4000000)
   --single-file        one weights.bin instead of shards
   --hashes             record each shard's sha256 in model.json
-  --force              replace <dst> if it exists and is not empty
+  --force              replace the model folder at <dst> (the package never
+                       replaces a folder holding other files)
   --json               print one JSON object
   --quiet              no progress bar
   -h, --help           this help

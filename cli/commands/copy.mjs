@@ -16,7 +16,8 @@ For example, to download a model into a folder:
   model-artifacts copy https://example.com/model/model.json file://./model
 
   --hashes     record each shard's sha256 in the copied model.json
-  --force      replace the destination folder if it exists and is not empty
+  --force      replace the model folder at the destination (the package
+               never replaces a folder holding other files)
   --json       print one JSON object
   --quiet      no progress bar
   -h, --help   this help

@@ -14,7 +14,7 @@ import path from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import * as ma from 'model-artifacts';
 import {FIXTURES_DIR, LARGE_FIXTURE, fixtureNames, readExpected, checkDecoded, joinBytes, sha256} from './support/common.mjs';
-import {startStaticServer} from './support/static-server.mjs';
+import {startFaultServer, parseUpload} from './support/fault-server.mjs';
 
 const BIN = fileURLToPath(new URL('../../bin/model-artifacts.mjs', import.meta.url));
 const PKG = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -256,6 +256,11 @@ describe('convert', () => {
     fs.writeFileSync(path.join(d, 'notes.txt'), 'keep me');
     await fails(['convert', fixture('synth-layers-uint8'), d], 'E_FS');
     assert.equal(fs.readFileSync(path.join(d, 'notes.txt'), 'utf8'), 'keep me');
+    const m = tmpPath('model');
+    await ok(['convert', fixture('synth-layers-uint8'), m]);
+    await fails(['convert', fixture('synth-layers-f32-sharded'), m], 'E_FS');
+    await ok(['convert', fixture('synth-layers-f32-sharded'), m, '--force']);
+    assert.equal(sha256(shardBytes(m)), readExpected('synth-layers-f32-sharded').weightData.sha256);
     await fails(['convert', fixture('synth-layers-uint8'), tmpPath('x'), '--shard-size', 'lots'], 'E_INVALID_ARGUMENT');
     await fails(['convert', fixture('synth-layers-uint8'), tmpPath('x'), '--quantize', 'int4'], 'E_INVALID_ARGUMENT');
     await fails(['convert', fixture('synth-layers-uint8'), tmpPath('x'), '--weights', 'a*'], 'E_INVALID_ARGUMENT');
@@ -264,7 +269,7 @@ describe('convert', () => {
 
 describe('copy', () => {
   let srv;
-  before(async () => { srv = await startStaticServer({'/fx/': FIXTURES_DIR}); });
+  before(async () => { srv = await startFaultServer({mounts: {'/fx/': FIXTURES_DIR}}); });
   after(async () => { await srv?.close(); });
 
   it('downloads from http:// into a file:// folder with the same weight bytes', async () => {
@@ -281,6 +286,18 @@ describe('copy', () => {
       checkDecoded(ma.decodeWeights(a.weightData, a.weightSpecs), ex, `copy ${name}`);
       await ok(['verify', dir]);
     }
+  });
+
+  it('uploads a folder to an http:// URL (TensorFlow.js multipart request)', async () => {
+    const name = 'synth-layers-uint16';
+    await ok(['copy', fixture(name), `${srv.url}/upload/model`]);
+    const upload = srv.uploads.find(u => u.path === '/upload/model');
+    assert.ok(upload, 'one upload');
+    assert.equal(upload.method, 'POST');
+    const form = await parseUpload(upload);
+    assert.equal(sha256(form['model.weights.bin'].bytes), readExpected(name).weightData.sha256);
+    const mj = JSON.parse(form['model.json'].text());
+    assert.deepEqual(mj.weightsManifest.flatMap(g => g.weights), modelJSONOf(fixture(name)).weightsManifest.flatMap(g => g.weights));
   });
 
   it('inspect and verify over http; HTTP failures are one-line errors', async () => {
