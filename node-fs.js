@@ -14,11 +14,11 @@ export const nodeFsPort = {
   join: (a, b) => join(a, b),
   randomSuffix: () => randomBytes(6).toString('hex'),
 
-  /** {file, dir, size} or null when nothing is there. */
+  /** {file, dir, size, mtimeMs} or null when nothing is there. */
   async stat(p) {
     try {
       const s = await stat(p);
-      return { file: s.isFile(), dir: s.isDirectory(), size: s.size };
+      return { file: s.isFile(), dir: s.isDirectory(), size: s.size, mtimeMs: s.mtimeMs };
     } catch (e) {
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
       throw e;

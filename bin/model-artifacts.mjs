@@ -27,7 +27,7 @@ Commands:
   copy <src-url> <dst-url>    copy a model between file:// and http(s)://
 
 A model is a model.json, a folder holding one, a file:// URL, or an http(s)://
-URL. Sizes read as 1048576, 512KiB, 4MiB or 4M (binary), 4MB (decimal).
+URL. Sizes read as 1048576, 512KiB, 4MB or 4MiB (all binary: 4MB = 4194304).
 
 Options for every command:
   -h, --help     help (overall, or for one command: model-artifacts inspect --help)

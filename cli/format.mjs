@@ -13,14 +13,14 @@ export class CliError extends Error {
 
 const UNITS = {
   '': 1, b: 1,
-  k: 1024, kib: 1024, kb: 1000,
-  m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3,
+  k: 1024, kib: 1024, kb: 1024,
+  m: 1024 ** 2, mib: 1024 ** 2, mb: 1024 ** 2,
+  g: 1024 ** 3, gib: 1024 ** 3, gb: 1024 ** 3,
 };
 
 /**
- * Parses a byte size: `1048576`, `512KiB`, `4MiB`, `4M` (binary, like GNU
- * tools), `4MB` (decimal: 4000000), `1.5GiB`. Throws a CliError
+ * Parses a byte size: `1048576`, `512KiB`, `4MiB`, `4M`, `4MB`, `1.5GiB`. Every
+ * unit is binary: `4MB` is 4194304, the TensorFlow.js converter's "4MB" shards. Throws a CliError
  * (E_INVALID_ARGUMENT) naming `what` otherwise.
  */
 export function parseSize(text, what = 'size') {

@@ -17,7 +17,7 @@ the original and the dequantized values.
   --weights PATTERN    only the weights matching PATTERN (a name or a glob
                        with * and ?); repeat or separate with commas
   --shard-size SIZE    shard size, e.g. 4MiB (the default, 4194304 bytes),
-                       512KiB, 1048576, 4MB (= 4000000)
+                       512KiB, 1048576, 4MB (= 4194304, binary)
   --single-file        one weights.bin instead of shards
   --hashes             record each shard's sha256 in model.json
   --force              replace the model folder at <dst> (the package never

@@ -311,6 +311,12 @@ impl ManifestGroup {
     }
 }
 
+/// How errors name manifest group `index` (0-based) and its files:
+/// numbered from 1, like the converter's `group1-…` file names.
+pub fn group_name(index: usize, files: &[&str]) -> String {
+    format!("weight group {} ({})", index + 1, files.join(", "))
+}
+
 /// Checks that a group's files (named by `what`) hold the bytes its weights
 /// need; groups with string weights (`need` unknown) pass.
 pub fn check_group_bytes(what: &str, need: Option<u64>, got: u64) -> Result<()> {

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Uint8Array};
+use js_sys::{Array, Function, Object, Promise, Uint8Array};
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -57,6 +57,19 @@ export function discardResponse(promise) {
 export function cancelReader(reader) {
   try { Promise.resolve(reader.cancel()).catch(() => {}); } catch (e) { /* already released */ }
 }
+export async function drain(reader, onBytes) {
+  const chunks = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { chunks, done: true };
+      chunks.push(value);
+      if (onBytes) onBytes(value.byteLength);
+    }
+  } catch (error) {
+    return { chunks, done: false, error };
+  }
+}
 export function parseHttpDate(text) {
   const t = Date.parse(text);
   return Number.isNaN(t) ? undefined : t;
@@ -81,6 +94,8 @@ extern "C" {
     fn discard_response(promise: &JsValue);
     #[wasm_bindgen(js_name = cancelReader)]
     fn cancel_reader(reader: &JsValue);
+    /// Reads a body to its end (or first error) in JS: `{chunks, done, error}`.
+    fn drain(reader: &JsValue, on_bytes: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = parseHttpDate)]
     fn parse_http_date(text: &str) -> Option<f64>;
     #[wasm_bindgen(js_name = header)]
@@ -89,7 +104,7 @@ extern "C" {
 
 /// Progress over a whole load, reported as `onProgress(fraction, details)`.
 pub struct Progress {
-    callback: Option<Function>,
+    pub callback: Option<Function>,
     /// Weight bytes expected in all (0 when unknown: progress then counts files).
     pub total_bytes: u64,
     loaded_bytes: u64,
@@ -438,34 +453,53 @@ impl ShardReader {
                 }
             };
             if get(&result, "done").is_truthy() {
-                if let Some(owed) = self.owed.filter(|&n| n > 0) {
-                    let failure = self.cut(format!("{owed} bytes of the announced Content-Length never came"));
-                    self.retry(failure).await?;
-                    continue;
+                if self.body_ended().await? {
+                    return Ok(None);
                 }
-                self.finish()?;
-                return Ok(None);
-            }
-            let chunk = byte_view(&get(&result, "value"), "a response body chunk")?;
-            let len = u64::from(chunk.length());
-            self.owed = self.owed.map(|n| n.saturating_sub(len));
-            let chunk = if self.skip > 0 {
-                let dropped = self.skip.min(len);
-                self.skip -= dropped;
-                chunk.subarray(dropped as u32, len as u32)
-            } else {
-                chunk
-            };
-            if chunk.length() == 0 {
                 continue;
             }
-            if let Some(hasher) = &mut self.hasher {
-                hasher.update(chunk.to_vec());
+            let chunk = byte_view(&get(&result, "value"), "a response body chunk")?;
+            if let Some(chunk) = self.accept(chunk, true) {
+                return Ok(Some(chunk));
             }
-            self.delivered += u64::from(chunk.length());
-            self.progress.borrow_mut().add_bytes(u64::from(chunk.length()));
-            return Ok(Some(chunk));
         }
+    }
+
+    /// Takes one body chunk: drops bytes already delivered before a restart,
+    /// hashes, counts. `None` when nothing of it is new.
+    fn accept(&mut self, chunk: Uint8Array, report: bool) -> Option<Uint8Array> {
+        let len = u64::from(chunk.length());
+        self.owed = self.owed.map(|n| n.saturating_sub(len));
+        let chunk = if self.skip > 0 {
+            let dropped = self.skip.min(len);
+            self.skip -= dropped;
+            chunk.subarray(dropped as u32, len as u32)
+        } else {
+            chunk
+        };
+        if chunk.length() == 0 {
+            return None;
+        }
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(chunk.to_vec());
+        }
+        self.delivered += u64::from(chunk.length());
+        if report {
+            self.progress.borrow_mut().add_bytes(u64::from(chunk.length()));
+        }
+        Some(chunk)
+    }
+
+    /// The body said it is done: true if the shard is complete and verified,
+    /// false if it was cut short and a retry was arranged.
+    async fn body_ended(&mut self) -> Result<bool> {
+        if let Some(owed) = self.owed.filter(|&n| n > 0) {
+            let failure = self.cut(format!("{owed} bytes of the announced Content-Length never came"));
+            self.retry(failure).await?;
+            return Ok(false);
+        }
+        self.finish()?;
+        Ok(true)
     }
 
     fn finish(&mut self) -> Result<()> {
@@ -484,11 +518,41 @@ impl ShardReader {
         Ok(())
     }
 
-    /// Every byte of the shard as one ArrayBuffer.
+    /// Every byte of the shard as one ArrayBuffer. Without a hash to check,
+    /// bodies are read by a JS loop (one boundary crossing per body, not per
+    /// chunk); progress then comes from that loop.
     pub async fn read_all(&mut self) -> Result<js_sys::ArrayBuffer> {
         let mut chunks = Vec::new();
-        while let Some(chunk) = self.next().await? {
-            chunks.push(chunk);
+        if self.hasher.is_some() {
+            while let Some(chunk) = self.next().await? {
+                chunks.push(chunk);
+            }
+        } else {
+            let progress = self.progress.clone();
+            let on_bytes = if progress.borrow().callback.is_some() {
+                Closure::<dyn FnMut(f64)>::new(move |n: f64| progress.borrow_mut().add_bytes(n as u64)).into_js_value()
+            } else {
+                JsValue::UNDEFINED
+            };
+            while !self.done {
+                if self.transport.aborted() {
+                    return Err(self.transport.abort_error(&self.url));
+                }
+                if self.reader.is_none() {
+                    self.open().await?;
+                }
+                let reader = self.reader.clone().expect("opened above");
+                let batch = JsFuture::from(drain(&reader, &on_bytes)).await.unwrap_or(JsValue::UNDEFINED);
+                for chunk in Array::from(&get(&batch, "chunks")).iter() {
+                    chunks.extend(self.accept(byte_view(&chunk, "a response body chunk")?, false));
+                }
+                if get(&batch, "done").is_truthy() {
+                    self.body_ended().await?;
+                } else {
+                    let failure = self.transport.network_failure(&self.url, get(&batch, "error"));
+                    self.retry(failure).await?;
+                }
+            }
         }
         let whole = match chunks.as_slice() {
             [one] if one.byte_offset() == 0 && one.byte_length() == one.buffer().byte_length() => one.buffer(),

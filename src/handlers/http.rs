@@ -19,7 +19,7 @@ use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, from_json, get, present, set, type_name};
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
-use crate::format::spec::{check_group_bytes, ManifestGroup};
+use crate::format::spec::{check_group_bytes, group_name, ManifestGroup};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -349,9 +349,11 @@ impl Plan {
     /// Checks a group's total against its manifest.
     fn check_group(&self, group: usize, got: u64) -> Result<()> {
         let urls: Vec<&str> = self.shards.iter().filter(|s| s.group == group).map(|s| s.url.as_str()).collect();
-        let what = format!("weight group {group} ({})", urls.join(", "));
-        check_group_bytes(&what, self.needed[group], got)
-            .map_err(|e| Error::from(e).with_url(urls.first().copied().unwrap_or_default()))
+        check_group_bytes(&group_name(group, &urls), self.needed[group], got).map_err(|e| {
+            let e = Error::from(e);
+            // Only a one-file group says which file is wrong.
+            if let [url] = urls.as_slice() { e.with_url(url) } else { e }
+        })
     }
 
     /// Every shard, `concurrency` at a time, in manifest order.

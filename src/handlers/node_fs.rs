@@ -23,7 +23,7 @@ use crate::format::codec::layout_all;
 use crate::format::model_json::{ArtifactsInfo, ModelJson};
 use crate::format::paths::contained_path;
 use crate::format::shards::{self, ShardFile, DEFAULT_SHARD_SIZE};
-use crate::format::spec::{check_group_bytes, ManifestGroup};
+use crate::format::spec::{check_group_bytes, group_name, ManifestGroup};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -316,6 +316,16 @@ pub fn sha256_of(src: &JsComposite, start: u64, end: u64) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+/// Checks group `g`'s files held `got` bytes, as its specs need.
+fn check_group(files: &[WeightFile], needed: &[Option<u64>], g: usize, got: u64) -> Result<()> {
+    let paths: Vec<&str> = files.iter().filter(|f| f.group == g).map(|f| f.path.as_str()).collect();
+    check_group_bytes(&group_name(g, &paths), needed[g], got).map_err(|e| {
+        let e = Error::from(e);
+        // Only a one-file group says which file is wrong.
+        if let [path] = paths.as_slice() { e.with_path(path) } else { e }
+    })
+}
+
 fn integrity_error(path: &str) -> Error {
     Error::new("E_INTEGRITY", format!("{path} does not match the sha256 its manifest lists")).with_path(path)
 }
@@ -368,9 +378,7 @@ impl Inner {
             p.file_done();
         }
         for (g, got) in group_bytes.into_iter().enumerate() {
-            let what: Vec<&str> = files.iter().filter(|f| f.group == g).map(|f| f.path.as_str()).collect();
-            check_group_bytes(&format!("weight group {g} ({})", what.join(", ")), needed[g], got)
-                .map_err(|e| Error::from(e).with_path(what.first().copied().unwrap_or_default()))?;
+            check_group(&files, &needed, g, got)?;
         }
         get_model_artifacts_for_json_sync(model_json, specs, data.into()).map(JsValue::from).map_err(Error::thrown)
     }
@@ -581,8 +589,7 @@ fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
             s.file += 1;
             s.offset = 0;
             if s.plan.files.get(s.file).is_none_or(|next| next.group != group) {
-                check_group_bytes(&format!("weight group {group}"), s.plan.needed[group], s.group_bytes)
-                    .map_err(|e| error(Error::from(e).with_path(&file.path)))?;
+                check_group(&s.plan.files, &s.plan.needed, group, s.group_bytes).map_err(error)?;
                 s.group_bytes = 0;
             }
         }
@@ -617,8 +624,10 @@ async fn folder_info(fs: &Fs, found: &Located) -> Result<JsValue> {
         data_bytes += fs.stat(&file.path).await?.map_or(0, |(_, size)| size);
     }
     let info = ArtifactsInfo::new(model.topology(), model.weight_specs().as_ref(), data_bytes);
+    // When the model was saved: its model.json is written last.
+    let stat = fs.call("stat", &[&found.model_json.as_str().into()], &found.model_json, "reading").await?;
     let out = Object::new();
-    set(&out, "dateSaved", &js_sys::Date::new_0());
+    set(&out, "dateSaved", &js_sys::Date::new(&get(&stat, "mtimeMs")));
     set(&out, "modelTopologyType", &"JSON".into());
     set(&out, "modelTopologyBytes", &(info.model_topology_bytes as f64).into());
     set(&out, "weightSpecsBytes", &(info.weight_specs_bytes as f64).into());
