@@ -155,8 +155,9 @@ pub fn get_weight_specs(manifest: JsValue) -> JsResult<Array> {
 #[wasm_bindgen(js_name = parseModelJSON, skip_typescript)]
 pub fn parse_model_json(text: JsValue) -> JsResult<JsValue> {
     let text = string_arg(&text, "parseModelJSON")?;
-    let model = ModelJson::parse(&text, "model.json").map_err(Error::from)?;
-    Ok(from_json(&serde_json::Value::Object(model.fields)))
+    ModelJson::parse(&text, "model.json").map_err(Error::from)?;
+    // JavaScript's own parse: its numbers are exactly what TensorFlow.js reads.
+    js_sys::JSON::parse(&text)
 }
 
 /// `isHTTPScheme(url)`: `/^https?:\/\//`.
@@ -228,8 +229,17 @@ pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Obje
             }
         }
     }
+    // Untouched specs stay the caller's objects (numbers exactly as given);
+    // quantized ones are new.
+    let originals = Array::from(&specs_js);
+    let new_specs: Array = result
+        .specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| if result.quantized.contains(&i) { from_json(spec) } else { originals.get(i as u32) })
+        .collect();
     let out = Object::assign(&Object::new(), artifacts.unchecked_ref());
-    set(&out, "weightSpecs", &from_json(&serde_json::Value::Array(result.specs)));
+    set(&out, "weightSpecs", &new_specs);
     set(&out, "weightData", &data.buffer());
     Ok(out)
 }

@@ -14,7 +14,7 @@ use super::error::{Error, Result};
 use super::js::{byte_view, get, present, set, to_json, type_name, JsComposite};
 use crate::format::codec::{encode_strings, layout, layout_all, ByteSource, Conversion, WeightLayout};
 use crate::format::composite::slice_bounds;
-use crate::format::spec::{parse_specs, DType, WeightSpec};
+use crate::format::spec::{parse_specs, DType, Quantization, WeightSpec};
 use crate::format::FormatError;
 
 /// Values converted per step: bounds wasm memory (4 MiB of float32 scratch)
@@ -75,12 +75,38 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Validated specs from a JS array.
+#[wasm_bindgen(inline_js = r#"
+export function quantParams(specs) {
+  const out = new Float64Array(2 * specs.length);
+  specs.forEach((spec, i) => {
+    const q = spec && spec.quantization;
+    out[2 * i] = q && typeof q.scale === 'number' ? q.scale : NaN;
+    out[2 * i + 1] = q && typeof q.min === 'number' ? q.min : NaN;
+  });
+  return out;
+}
+"#)]
+extern "C" {
+    /// `[scale, min]` of every spec, as JS numbers.
+    #[wasm_bindgen(js_name = quantParams)]
+    fn quant_params(specs: &JsValue) -> Vec<f64>;
+}
+
+/// Validated specs from a JS array. Affine `scale`/`min` are the JS numbers
+/// themselves: parsing their JSON text in wasm could be off by one ulp (see
+/// Cargo.toml), and they must match what TensorFlow.js multiplies by.
 pub fn specs_from_js(specs: &JsValue) -> Result<Vec<WeightSpec>> {
     if !Array::is_array(specs) {
         return Err(Error::invalid_argument(format!("weight specs must be an array, got {}", type_name(specs))));
     }
-    Ok(parse_specs(&to_json(specs, "weight specs")?)?)
+    let mut parsed = parse_specs(&to_json(specs, "weight specs")?)?;
+    let exact = quant_params(specs);
+    for (i, spec) in parsed.iter_mut().enumerate() {
+        if let Some(Quantization::Affine { scale, min, .. }) = &mut spec.quantization {
+            (*scale, *min) = (exact[2 * i], exact[2 * i + 1]);
+        }
+    }
+    Ok(parsed)
 }
 
 fn too_large(spec: &WeightSpec) -> Error {

@@ -28,8 +28,8 @@ pub struct Quantized {
     pub segments: Vec<Segment>,
     /// Largest |dequantized - original| over all quantized values.
     pub max_error: f64,
-    /// Names of the weights that were quantized.
-    pub quantized: Vec<String>,
+    /// Indices (in `specs`) of the weights that were quantized.
+    pub quantized: Vec<usize>,
 }
 
 /// Quantizes the float32, not yet quantized weights whose names `select`
@@ -44,7 +44,7 @@ pub fn quantize(
     let parsed = parse_specs(&Value::Array(specs.to_vec()))?;
     let mut out = Quantized { specs: Vec::new(), segments: Vec::new(), max_error: 0.0, quantized: Vec::new() };
     let layouts = layout_all(&parsed, src)?;
-    for ((spec, raw), at) in parsed.iter().zip(specs).zip(layouts) {
+    for (index, ((spec, raw), at)) in parsed.iter().zip(specs).zip(layouts).enumerate() {
         if spec.dtype != DType::Float32 || spec.quantization.is_some() || !select(&spec.name) {
             push_source(&mut out.segments, at.offset, at.end());
             out.specs.push(raw.clone());
@@ -116,7 +116,7 @@ pub fn quantize(
         entry.insert("quantization".into(), quantization);
         out.specs.push(Value::Object(entry));
         out.segments.push(Segment::Bytes(encoded));
-        out.quantized.push(spec.name.clone());
+        out.quantized.push(index);
     }
     Ok(out)
 }

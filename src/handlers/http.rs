@@ -16,7 +16,7 @@ use crate::bindings::artifacts::{
     get_weight_specs,
 };
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, from_json, get, present, set, type_name};
+use crate::bindings::js::{byte_views, get, present, set, type_name};
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
 use crate::format::spec::{check_group_bytes, group_name, ManifestGroup};
@@ -248,7 +248,7 @@ impl Inner {
         let model = ModelJson::from_value(serde_json::json!({ "weightsManifest": manifest }), manifest_url).map_err(Error::from)?;
         let js = Object::new();
         set(&js, "modelTopology", &topology);
-        set(&js, "weightsManifest", &from_json(&manifest));
+        set(&js, "weightsManifest", &js_sys::JSON::parse(&text)?);
         Ok((js.into(), model))
     }
 

@@ -17,7 +17,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::fetch::{parse_sha256, Progress};
 use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs};
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{from_json, get, present, set, type_name, JsComposite};
+use crate::bindings::js::{get, present, set, type_name, JsComposite};
 use crate::bindings::weights::specs_from_js;
 use crate::format::codec::layout_all;
 use crate::format::model_json::{ArtifactsInfo, ModelJson};
@@ -395,7 +395,7 @@ impl Inner {
         let model = ModelJson::from_value(serde_json::json!({ "weightsManifest": manifest }), &manifest_path)?;
         let js = Object::new();
         set(&js, "modelTopology", &topology);
-        set(&js, "weightsManifest", &from_json(&manifest));
+        set(&js, "weightsManifest", &js_sys::JSON::parse(&text).map_err(Error::thrown)?);
         Ok((js.into(), model, fs.dirname(&manifest_path)))
     }
 

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::fetch::{Progress, ShardReader, Transport};
 use crate::bindings::error::Error;
-use crate::bindings::js::{from_json, get, present, set, to_json, type_name};
+use crate::bindings::js::{get, present, set, to_json, type_name};
 use crate::bindings::weights::decode_weights;
 use crate::format::spec::parse_manifest;
 
@@ -88,11 +88,16 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
     let buffers = fetcher.fetch(urls).await?;
     let out = Object::new();
     let mut at = 0;
-    for group in selected {
+    let manifest_js = Array::from(&manifest);
+    for (index, group) in groups.iter().enumerate() {
+        if !selected.iter().any(|g| std::ptr::eq(*g, group)) {
+            continue;
+        }
         let n = group.paths.len() as u32;
         let group_buffers = buffers.slice(at, at + n);
         at += n;
-        let specs = from_json(&serde_json::Value::Array(group.weights.clone()));
+        // The caller's spec objects: their numbers are exactly as given.
+        let specs = get(&manifest_js.get(index as u32), "weights");
         let decoded = decode_weights(group_buffers.into(), specs)?;
         for spec in &group.weights {
             let name = name_of(spec);

@@ -79,13 +79,12 @@ fn shards_js(shards: &[&[u8]]) -> Array {
     shards.iter().map(|s| JsValue::from(Uint8Array::from(*s).buffer())).collect()
 }
 
-fn specs_of(model_json: &str) -> (Value, JsValue) {
-    let model: Value = serde_json::from_str(model_json).unwrap();
-    let specs: Vec<Value> =
-        model["weightsManifest"].as_array().unwrap().iter().flat_map(|g| g["weights"].as_array().unwrap().clone()).collect();
-    let specs = Value::Array(specs);
-    let js_specs = js::from_json(&specs);
-    (model, js_specs)
+/// The model JSON (for its topology) and the flattened specs as JS parses
+/// them (JS numbers are what decoding must use).
+fn specs_of(model_json: &str) -> (JsValue, JsValue) {
+    let js_model = js_sys::JSON::parse(model_json).unwrap();
+    let js_specs = artifacts::get_weight_specs(get(&js_model, "weightsManifest")).unwrap();
+    (js_model, js_specs.into())
 }
 
 fn check_decoded(name: &str, decoded: &JsValue, expected: &Value) {
@@ -108,7 +107,7 @@ fn fixtures_decode_to_tfjs_goldens_and_info_matches() {
         check_decoded(name, &decoded, &expected);
 
         let arts = Object::new();
-        js::set(&arts, "modelTopology", &js::from_json(&model["modelTopology"]));
+        js::set(&arts, "modelTopology", &get(&model, "modelTopology"));
         js::set(&arts, "weightSpecs", &specs);
         js::set(&arts, "weightData", &data);
         let info = artifacts::get_model_artifacts_info_for_json(arts.into()).unwrap();
