@@ -6,7 +6,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::{Error, Result};
-use super::js::{from_json, get, present, set, stringified_byte_length, to_json, type_name, JsComposite};
+use super::js::{from_json, get, integer_option, present, set, stringified_byte_length, to_json, type_name, JsComposite};
+use crate::format::integrity::to_hex;
 use super::weights::specs_from_js;
 use crate::format::codec::layout_all;
 use crate::format::model_json::ModelJson;
@@ -259,15 +260,7 @@ fn weight_patterns(value: &JsValue) -> Result<Option<Vec<String>>> {
 /// files and the model.json that lists them.
 #[wasm_bindgen(js_name = shardArtifacts, skip_typescript)]
 pub fn shard_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Object> {
-    let size = get(&options, "shardSizeBytes");
-    let shard_size = if present(&size) {
-        size.as_f64()
-            .filter(|n| n.fract() == 0.0 && *n >= 1.0 && *n <= u32::MAX as f64)
-            .ok_or_else(|| Error::invalid_argument(format!("shardArtifacts: shardSizeBytes must be a positive integer, got {size:?}")))?
-            as u64
-    } else {
-        DEFAULT_SHARD_SIZE
-    };
+    let shard_size = integer_option(&options, "shardSizeBytes", 1, u64::from(u32::MAX))?.unwrap_or(DEFAULT_SHARD_SIZE);
     if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
         return Err(binary_topology("shardArtifacts").into());
     }
@@ -287,6 +280,10 @@ pub fn shard_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Object>
     let group = Object::new();
     set(&group, "paths", &paths);
     set(&group, "weights", &specs);
+    if get(&options, "hashes").is_truthy() {
+        let hashes: Array = plan.iter().map(|f| JsValue::from_str(&to_hex(&src.sha256(f.start, f.end)))).collect();
+        set(&group, "sha256", &hashes);
+    }
     let model_json = get_model_json_for_model_artifacts(artifacts, Array::of1(&group).into())?;
     let out = Object::new();
     set(&out, "modelJSON", &model_json);

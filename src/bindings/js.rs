@@ -1,6 +1,8 @@
 //! Small conversions between JS values and the format core.
 
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array, JSON};
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array, JSON};
+use sha2::{Digest, Sha256};
+use wasm_bindgen_futures::JsFuture;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -20,6 +22,57 @@ pub fn get(obj: &JsValue, key: &str) -> JsValue {
 /// `obj[key] = value` on an object we created.
 pub fn set(obj: &Object, key: &str, value: &JsValue) {
     Reflect::set(obj, &JsValue::from_str(key), value).expect("setting a property of a plain object");
+}
+
+/// `obj[method]()`, awaited (a non-promise result is taken as is).
+pub async fn call_method(obj: &JsValue, method: &str) -> std::result::Result<JsValue, JsValue> {
+    let f: Function = get(obj, method)
+        .dyn_into()
+        .map_err(|_| JsValue::from(Error::invalid_argument(format!("{} has no {method}()", type_name(obj)))))?;
+    JsFuture::from(Promise::resolve(&f.call0(obj)?)).await
+}
+
+/// An optional integer option `options[key]` within `min..=max`.
+pub fn integer_option(options: &JsValue, key: &str, min: u64, max: u64) -> Result<Option<u64>> {
+    let v = get(options, key);
+    if !present(&v) {
+        return Ok(None);
+    }
+    v.as_f64()
+        .filter(|n| n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64)
+        .map(|n| Some(n as u64))
+        .ok_or_else(|| Error::invalid_argument(format!("option {key} must be an integer from {min} to {max}, got {}", describe_value(&v))))
+}
+
+/// A value as error messages show it: numbers and strings themselves,
+/// anything else by its type.
+fn describe_value(v: &JsValue) -> String {
+    match (v.as_f64(), v.as_string()) {
+        (Some(n), _) => JSON::stringify(v).ok().and_then(|s| s.as_string()).unwrap_or_else(|| format!("{}", n as i64)),
+        (_, Some(s)) => format!("'{s}'"),
+        _ => type_name(v),
+    }
+}
+
+/// `string` or `[string, string]` (the two-file binary form) of a handler's
+/// path argument; `what` names the paths in the errors ("URL paths for http").
+pub fn handler_paths(path: &JsValue, what: &str) -> Result<Vec<String>> {
+    let paths: Vec<String> = if Array::is_array(path) {
+        let items = Array::from(path);
+        if items.length() != 2 {
+            return Err(Error::invalid_argument(format!(
+                "{what} must have a length of 2, (actual length is {}).",
+                items.length()
+            )));
+        }
+        items.iter().map(|p| p.as_string().unwrap_or_default()).collect()
+    } else {
+        vec![path.as_string().unwrap_or_default()]
+    };
+    if paths.iter().any(|p| p.is_empty() || p == "file://") {
+        return Err(Error::invalid_argument(format!("{what} must not be null, undefined or empty.")));
+    }
+    Ok(paths)
 }
 
 /// `value != null` in JavaScript.
@@ -132,6 +185,22 @@ impl JsComposite {
         let out = Uint8Array::new_with_length((end - start) as u32);
         self.copy_to_js(start, end, &out, 0);
         out.buffer()
+    }
+}
+
+impl JsComposite {
+    /// SHA-256 of `start..end` (copied into wasm a MiB at a time).
+    pub fn sha256(&self, start: u64, end: u64) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; (1 << 20).min((end - start) as usize)];
+        let mut at = start;
+        while at < end {
+            let n = ((end - at) as usize).min(buf.len());
+            self.read(at, &mut buf[..n]);
+            hasher.update(&buf[..n]);
+            at += n as u64;
+        }
+        hasher.finalize().into()
     }
 }
 

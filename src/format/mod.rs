@@ -5,6 +5,7 @@ pub mod codec;
 pub mod composite;
 pub mod error;
 pub mod float16;
+pub mod integrity;
 pub mod json;
 pub mod model_json;
 pub mod paths;

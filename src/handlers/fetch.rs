@@ -12,7 +12,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_view, get, present};
+use crate::bindings::js::{byte_view, call_method, get, present};
+use crate::format::integrity::to_hex;
 use crate::format::paths::{content_range_start, is_retryable_status, retry_after_ms, retry_delay_ms};
 
 /// First retry waits about this long; later ones double, up to the cap.
@@ -229,7 +230,7 @@ impl Transport {
             return Ok(response);
         }
         let retry_after = header(&response, "retry-after")
-            .and_then(|v| retry_after_ms(&v, |d| parse_http_date(d), js_sys::Date::now()));
+            .and_then(|v| retry_after_ms(&v, parse_http_date, js_sys::Date::now()));
         let total_length = header(&response, "content-range")
             .and_then(|v| v.rsplit_once('/').and_then(|(_, total)| total.trim().parse().ok()));
         Err(Failure {
@@ -406,12 +407,7 @@ impl ShardReader {
                 get_reader.call0(&body).map_err(|e| Error::new("E_NETWORK", format!("cannot read {}", self.url)).with_cause(e))?
             } else {
                 // A Response-like object without a stream: read it whole.
-                let read = get(&response, "arrayBuffer").unchecked_into::<Function>();
-                let whole = match read.call0(&response) {
-                    Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
-                    Err(e) => Err(e),
-                };
-                let buffer = match whole {
+                let buffer = match call_method(&response, "arrayBuffer").await {
                     Ok(b) => b,
                     Err(cause) => {
                         let failure = self.transport.network_failure(&self.url, cause);
@@ -439,12 +435,7 @@ impl ShardReader {
                 self.open().await?;
             }
             let reader = self.reader.clone().expect("opened above");
-            let read: Function = get(&reader, "read").unchecked_into();
-            let result = match read.call0(&reader) {
-                Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
-                Err(e) => Err(e),
-            };
-            let result = match result {
+            let result = match call_method(&reader, "read").await {
                 Ok(r) => r,
                 Err(cause) => {
                     let failure = self.transport.network_failure(&self.url, cause);
@@ -510,7 +501,7 @@ impl ShardReader {
             if got != expected {
                 return Err(Error::new(
                     "E_INTEGRITY",
-                    format!("{} does not match its sha256: expected {}, got {}", self.url, hex(&expected), hex(&got)),
+                    format!("{} does not match its sha256: expected {}, got {}", self.url, to_hex(&expected), to_hex(&got)),
                 )
                 .with_url(&self.url));
             }
@@ -597,20 +588,4 @@ fn one_chunk_reader(buffer: &JsValue) -> JsValue {
     });
     crate::bindings::js::set(&reader, "read", &read.into_js_value());
     reader.into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Parses a 64-digit hex SHA-256.
-pub fn parse_sha256(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
 }

@@ -10,13 +10,14 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::fetch::{describe, parse_sha256, Progress, ShardReader, Transport};
+use super::fetch::{describe, Progress, ShardReader, Transport};
 use crate::bindings::artifacts::{
     get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
     get_weight_specs,
 };
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, get, present, set, type_name};
+use crate::bindings::js::{byte_views, call_method, get, handler_paths, integer_option, present, set, type_name};
+use crate::format::integrity::group_hashes;
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
 use crate::format::spec::{check_group_bytes, group_name, ManifestGroup};
@@ -67,16 +68,6 @@ fn function_option(options: &JsValue, key: &str) -> Result<Option<Function>> {
     v.dyn_into::<Function>().map(Some).map_err(|v| Error::invalid_argument(format!("loadOptions.{key} must be a function, got {}", type_name(&v))))
 }
 
-fn count_option(options: &JsValue, key: &str, min: f64, default: f64) -> Result<f64> {
-    let v = get(options, key);
-    if !present(&v) {
-        return Ok(default);
-    }
-    v.as_f64()
-        .filter(|n| n.fract() == 0.0 && *n >= min && *n <= 1e6)
-        .ok_or_else(|| Error::invalid_argument(format!("loadOptions.{key} must be an integer >= {}, got {}", min as u32, type_name(&v))))
-}
-
 impl Options {
     fn parse(options: &JsValue) -> Result<Self> {
         let request_init = get(options, "requestInit");
@@ -95,12 +86,12 @@ impl Options {
         Ok(Options {
             request_init,
             signal,
-            retries: count_option(options, "retries", 0.0, DEFAULT_RETRIES as f64)? as u32,
+            retries: integer_option(options, "retries", 0, 100)?.map_or(DEFAULT_RETRIES, |n| n as u32),
             on_progress: function_option(options, "onProgress")?,
             weight_path_prefix: prefix.as_string().filter(|p| !p.is_empty()),
             weight_url_converter: function_option(options, "weightUrlConverter")?,
             stream_weights: get(options, "streamWeights").is_truthy(),
-            concurrency: count_option(options, "concurrency", 1.0, DEFAULT_CONCURRENCY as f64)? as usize,
+            concurrency: integer_option(options, "concurrency", 1, 1024)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
         })
     }
 
@@ -145,22 +136,7 @@ impl HttpHandler {
 /// `http(path, loadOptions)`.
 #[wasm_bindgen(js_name = http, skip_typescript)]
 pub fn http(path: JsValue, load_options: JsValue) -> std::result::Result<HttpHandler, JsValue> {
-    let paths: Vec<String> = if Array::is_array(&path) {
-        let items = Array::from(&path);
-        if items.length() != 2 {
-            return Err(Error::invalid_argument(format!(
-                "URL paths for http must have a length of 2, (actual length is {}).",
-                items.length()
-            ))
-            .into());
-        }
-        items.iter().map(|p| p.as_string().unwrap_or_default()).collect()
-    } else {
-        vec![path.as_string().unwrap_or_default()]
-    };
-    if paths.iter().any(String::is_empty) {
-        return Err(Error::invalid_argument("URL path for http must not be null, undefined or empty.").into());
-    }
+    let paths = handler_paths(&path, "URL paths for http")?;
     let options = Options::parse(&load_options)?;
     let fetch_func = get(&load_options, "fetchFunc");
     Ok(HttpHandler { inner: Rc::new(Inner { path: paths, options, fetch_func }) })
@@ -227,7 +203,7 @@ impl Inner {
 
     async fn fetch_text(&self, transport: &Transport, url: &str) -> JsResult<String> {
         let response = transport.fetch_ok(url, false).await?;
-        let text = call_async(&response, "text").await.map_err(|e| {
+        let text = call_method(&response, "text").await.map_err(|e| {
             if transport.aborted() {
                 transport.abort_error(url)
             } else {
@@ -241,7 +217,7 @@ impl Inner {
     async fn load_binary_form(&self, transport: &Transport) -> JsResult<(JsValue, ModelJson)> {
         let (pb_url, manifest_url) = (&self.path[0], &self.path[1]);
         let response = transport.fetch_ok(pb_url, true).await?;
-        let topology = call_async(&response, "arrayBuffer").await.map_err(|e| Error::new("E_NETWORK", format!("reading {pb_url} failed")).with_cause(e))?;
+        let topology = call_method(&response, "arrayBuffer").await.map_err(|e| Error::new("E_NETWORK", format!("reading {pb_url} failed")).with_cause(e))?;
         let text = self.fetch_text(transport, manifest_url).await?;
         let manifest: Value = serde_json::from_str(&text)
             .map_err(|e| Error::new("E_INVALID_JSON", format!("{manifest_url}: invalid JSON: {e}")).with_url(manifest_url))?;
@@ -270,7 +246,7 @@ impl Inner {
         let mut shards = Vec::with_capacity(urls.len());
         let mut urls = urls.into_iter();
         for (g, group) in groups.iter().enumerate() {
-            let hashes = group_hashes(group, g)?;
+            let hashes = group_hashes(group, g).map_err(Error::from)?;
             for i in 0..group.paths.len() {
                 let url = urls.next().unwrap_or_default();
                 shards.push(Shard { url, sha256: hashes.as_ref().map(|h| h[i]), group: g });
@@ -315,21 +291,6 @@ impl Inner {
         set(&result, "responses", &Array::of1(&response));
         Ok(result.into())
     }
-}
-
-/// A group's `sha256` list (an extension tf.io ignores), if it has one.
-fn group_hashes(group: &ManifestGroup, index: usize) -> Result<Option<Vec<[u8; 32]>>> {
-    let Some(list) = &group.sha256 else { return Ok(None) };
-    let bad = || Error::new("E_INVALID_MODEL_JSON", format!("weightsManifest[{index}].sha256 must hold one 64-digit hex string per path"));
-    if list.len() != group.paths.len() {
-        return Err(bad());
-    }
-    list.iter().map(|h| parse_sha256(h).ok_or_else(bad)).collect::<Result<Vec<_>>>().map(Some)
-}
-
-async fn call_async(obj: &JsValue, method: &str) -> std::result::Result<JsValue, JsValue> {
-    let f: Function = get(obj, method).dyn_into().map_err(|_| JsValue::from_str(&format!("response has no {method}()")))?;
-    JsFuture::from(Promise::resolve(&f.call0(obj)?)).await
 }
 
 /// Everything needed to fetch the weights, shared by load and streams.

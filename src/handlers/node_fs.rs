@@ -14,10 +14,11 @@ use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::fetch::{parse_sha256, Progress};
+use super::fetch::Progress;
 use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs};
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{get, present, set, type_name, JsComposite};
+use crate::bindings::js::{get, handler_paths, integer_option, present, set, type_name, JsComposite};
+use crate::format::integrity::{group_hashes, to_hex};
 use crate::bindings::weights::specs_from_js;
 use crate::format::codec::layout_all;
 use crate::format::model_json::{ArtifactsInfo, ModelJson};
@@ -156,14 +157,7 @@ struct Options {
 
 impl Options {
     fn parse(options: &JsValue) -> Result<Self> {
-        let size = get(options, "shardSizeBytes");
-        let shard_size = if present(&size) {
-            size.as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0 && *n <= (1u64 << 31) as f64).ok_or_else(|| {
-                Error::invalid_argument(format!("fileSystem: shardSizeBytes must be a positive integer, got {}", type_name(&size)))
-            })? as u64
-        } else {
-            DEFAULT_SHARD_SIZE
-        };
+        let shard_size = integer_option(options, "shardSizeBytes", 1, 1 << 31)?.unwrap_or(DEFAULT_SHARD_SIZE);
         let on_progress = get(options, "onProgress");
         Ok(Options {
             shard_size,
@@ -203,22 +197,7 @@ impl FileSystemHandler {
 #[wasm_bindgen(js_name = fileSystem, skip_typescript)]
 pub fn file_system(path: JsValue, options: JsValue) -> JsResult<FileSystemHandler> {
     port()?;
-    let paths: Vec<String> = if Array::is_array(&path) {
-        let items = Array::from(&path);
-        if items.length() != 2 {
-            return Err(Error::invalid_argument(format!(
-                "file paths must have a length of 2, (actual length is {}).",
-                items.length()
-            ))
-            .into());
-        }
-        items.iter().map(|p| p.as_string().unwrap_or_default()).collect()
-    } else {
-        vec![path.as_string().unwrap_or_default()]
-    };
-    if paths.iter().any(|p| strip_scheme(p).is_empty()) {
-        return Err(Error::invalid_argument("fileSystem: the path must be a non-empty string").into());
-    }
+    let paths = handler_paths(&path, "file paths")?;
     let options = Options::parse(&options)?;
     Ok(FileSystemHandler { inner: Rc::new(Inner { paths: paths.iter().map(|p| strip_scheme(p).to_owned()).collect(), options }) })
 }
@@ -292,30 +271,6 @@ fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Vec<Weig
     Ok(files)
 }
 
-fn group_hashes(group: &ManifestGroup, index: usize) -> Result<Option<Vec<[u8; 32]>>> {
-    let Some(list) = &group.sha256 else { return Ok(None) };
-    let bad = || Error::new("E_INVALID_MODEL_JSON", format!("weightsManifest[{index}].sha256 must hold one 64-digit hex string per path"));
-    if list.len() != group.paths.len() {
-        return Err(bad());
-    }
-    list.iter().map(|h| parse_sha256(h).ok_or_else(bad)).collect::<Result<Vec<_>>>().map(Some)
-}
-
-/// SHA-256 of bytes held in JS buffers (copied into wasm a MiB at a time).
-pub fn sha256_of(src: &JsComposite, start: u64, end: u64) -> [u8; 32] {
-    use crate::format::codec::ByteSource;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; (1 << 20).min((end - start) as usize)];
-    let mut at = start;
-    while at < end {
-        let n = ((end - at) as usize).min(buf.len());
-        src.read(at, &mut buf[..n]);
-        hasher.update(&buf[..n]);
-        at += n as u64;
-    }
-    hasher.finalize().into()
-}
-
 /// Checks group `g`'s files held `got` bytes, as its specs need.
 fn check_group(files: &[WeightFile], needed: &[Option<u64>], g: usize, got: u64) -> Result<()> {
     let paths: Vec<&str> = files.iter().filter(|f| f.group == g).map(|f| f.path.as_str()).collect();
@@ -365,7 +320,7 @@ impl Inner {
             let pieces = Array::from(&pieces);
             let size: u64 = pieces.iter().map(|p| p.unchecked_into::<ArrayBuffer>().byte_length() as u64).sum();
             if let Some(expected) = file.sha256 {
-                if sha256_of(&JsComposite::from_js(&pieces, "file")?, 0, size) != expected {
+                if JsComposite::from_js(&pieces, "file")?.sha256(0, size) != expected {
                     return Err(integrity_error(&file.path));
                 }
             }
@@ -441,7 +396,7 @@ impl Inner {
         set(&group, "paths", &plan.iter().map(|f| JsValue::from_str(&f.path)).collect::<Array>());
         set(&group, "weights", &specs);
         if self.options.hashes {
-            let hashes: Array = plan.iter().map(|f| JsValue::from_str(&hex(&sha256_of(&data, f.start, f.end)))).collect();
+            let hashes: Array = plan.iter().map(|f| JsValue::from_str(&to_hex(&data.sha256(f.start, f.end)))).collect();
             set(&group, "sha256", &hashes);
         }
         let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
@@ -533,10 +488,6 @@ impl Inner {
             }
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a weight stream over files needs.

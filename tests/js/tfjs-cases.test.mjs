@@ -1099,6 +1099,14 @@ describe('quantizeArtifacts and shardArtifacts', () => {
     throwsMa(() => ma.quantizeArtifacts(short, {dtype: 'uint8'}), 'E_WEIGHT_DATA_TOO_SHORT');
   });
 
+  it('shardArtifacts hashes: true lists each file\'s sha256 in the group (the converter fixture\'s shards)', () => {
+    const out = ma.shardArtifacts(f32.artifacts, {shardSizeBytes: 32768, hashes: true});
+    const group = out.modelJSON.weightsManifest[0];
+    assert.deepEqual(group.sha256, out.files.map(f => sha256(f.data)));
+    assert.deepEqual(group.sha256, f32.expected.shards.map(s => s.sha256));
+    assert.equal(ma.shardArtifacts(f32.artifacts, {shardSizeBytes: 32768}).modelJSON.weightsManifest[0].sha256, undefined);
+  });
+
   it('shardArtifacts: converter names, sizes and manifest; weights straddle shards', () => {
     const out = ma.shardArtifacts(f32.artifacts, {shardSizeBytes: 32768});
     assert.deepEqual(out.files.map(f => f.path), f32.expected.shards.map(s => s.path));
