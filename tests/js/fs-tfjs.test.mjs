@@ -87,7 +87,7 @@ describe('tfjs layers models through ma.fileSystem', () => {
     }
   });
 
-  it('includeOptimizer: true (Adam 2.5e-2, loss and metrics) and userDefinedMetadata survive; both models then train alike', async () => {
+  it("includeOptimizer: true (Adam 2.5e-2, loss and metrics) and userDefinedMetadata survive; training then continues as after tfjs's own round trip", async () => {
     const model = buildModel();
     const dir = fresh('optimizer');
     const x = tf.randomUniform([8, 6], -1, 1, 'float32', 21);
@@ -114,11 +114,16 @@ describe('tfjs layers models through ma.fileSystem', () => {
       const ow = (await model.optimizer.getWeights()).map(w => sha256(w.tensor.dataSync()));
       const bw = (await back.optimizer.getWeights()).map(w => sha256(w.tensor.dataSync()));
       assert.deepEqual(bw, ow, 'optimizer state restored');
-      // One more step on each: same state, same data -> same weights and loss.
-      const h1 = await model.fit(x, y, {epochs: 1, batchSize: 8, verbose: 0});
+      // One more step: tfjs's own round trip of the same artifacts (from
+      // memory) is the yardstick (a restored Adam does not continue exactly
+      // like the original in tfjs itself).
+      const art = await capture(model, {includeOptimizer: true});
+      const ref = await tf.loadLayersModel(tf.io.fromMemory(art));
+      const h1 = await ref.fit(x, y, {epochs: 1, batchSize: 8, verbose: 0});
       const h2 = await back.fit(x, y, {epochs: 1, batchSize: 8, verbose: 0});
       assert.equal(h2.history.loss[0], h1.history.loss[0]);
-      assert.deepEqual(weightsOf(back), weightsOf(model));
+      assert.deepEqual(weightsOf(back), weightsOf(ref));
+      ref.dispose();
       back.dispose();
     } finally {
       tf.dispose([x, y]);
