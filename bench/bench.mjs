@@ -216,10 +216,14 @@ async function runCase(c) {
                  tfjs: {fn: () => c.tfjs(ctx), ok: true, ms: [], cleanup: c.tfjsCleanup ?? disposeMap},
                  floor: {fn: null, ok: true, ms: []}};
   // Verification run (also the first warm-up), outside timing.
+  // A case without `tfjs` (tfjs has no such function, e.g. file:// in
+  // tfjs-core) runs ours and the floor only; verify then gets t = null.
+  const hasTfjs = typeof c.tfjs === 'function';
+  if (!hasTfjs) sides.tfjs.ok = false;
   let o = null, t = null;
   try { o = await withTimeout(c.ours(ctx), CASE_TIMEOUT_MS, 'ours'); } catch (e) { sides.ours.ok = false; row.err.ours = errText(e); }
-  try { t = await withTimeout(c.tfjs(ctx), CASE_TIMEOUT_MS * 2, 'tfjs'); } catch (e) { sides.tfjs.ok = false; row.err.tfjs = errText(e); }
-  if (sides.ours.ok && sides.tfjs.ok) {
+  if (hasTfjs) try { t = await withTimeout(c.tfjs(ctx), CASE_TIMEOUT_MS * 2, 'tfjs'); } catch (e) { sides.tfjs.ok = false; row.err.tfjs = errText(e); }
+  if (sides.ours.ok && (sides.tfjs.ok || !hasTfjs)) {
     try { row.check = c.verify(ctx, o, t); } catch (e) { row.check = `verify threw: ${errText(e)}`; }
   } else row.check = 'not verified';
   try { sides.floor.fn = c.floor(ctx, sides.ours.ok ? o : null, sides.tfjs.ok ? t : null); }
@@ -525,6 +529,76 @@ cases.push({
   floor: ctx => rawFetch(ctx.srv),
 });
 
+// ------------------------------------------------------------------ file-system cases (f)
+// fileSystem() on the local disk (os.tmpdir(), ext4 here): the 64 MiB model is
+// written once into a temp folder; tfjs-core has no file:// handler, so these
+// rows have ours and a floor only. Load floor: fs.readFile of model.json + the
+// 16 shards, all in parallel. Save floors: fs.writeFile of the same 16 shards +
+// model.json in parallel into an existing folder, without (f2) and with (f3)
+// fh.sync() per file; our save also fsyncs every file, writes into a temp
+// folder beside the target and swaps it in by rename (the old folder removed).
+let fsBench = null;
+function fsBenchDirs() {
+  if (fsBench) return fsBench;
+  const base = fs.mkdtempSync(`${os.tmpdir()}/ma-bench-fs-`);
+  process.on('exit', () => { try { fs.rmSync(base, {recursive: true, force: true}); } catch {} });
+  const src = `${base}/src`;
+  fs.mkdirSync(src);
+  const modelText = JSON.stringify(large.modelJSON);
+  fs.writeFileSync(`${src}/model.json`, modelText);
+  for (const sh of large.shards) fs.writeFileSync(`${src}/${sh.path}`, sh.data);
+  fs.mkdirSync(`${base}/floor`);
+  fsBench = {base, src, save: `${base}/saved`, floor: `${base}/floor`, modelText};
+  return fsBench;
+}
+const largeArtifacts = () => ({modelTopology: large.modelJSON.modelTopology, format: large.modelJSON.format,
+  generatedBy: large.modelJSON.generatedBy, convertedBy: large.modelJSON.convertedBy,
+  weightSpecs: largeSpecs, weightData: largeShards});
+/** What a folder on disk holds, against the source: manifest and every byte. */
+function checkFolder(dir) {
+  const mj = JSON.parse(fs.readFileSync(`${dir}/model.json`, 'utf8'));
+  const paths = mj.weightsManifest.flatMap(g => g.paths);
+  const want = large.shards.map(s => s.path);
+  if (JSON.stringify(paths) !== JSON.stringify(want)) return `MISMATCH (paths ${paths.join(',')})`;
+  if (JSON.stringify(mj.weightsManifest[0].weights) !== JSON.stringify(largeSpecs)) return 'MISMATCH (weights manifest)';
+  return sameBytes(joinBytes(paths.map(p => fs.readFileSync(`${dir}/${p}`))), largeBytes) ? 'ok' : 'MISMATCH (bytes)';
+}
+/** The save floor: every file written at once, optionally fsync'ed. */
+const writeFloor = (ctx, sync) => async () => {
+  const files = [[`${ctx.floor}/model.json`, Buffer.from(ctx.modelText)],
+    ...large.shards.map(s => [`${ctx.floor}/${s.path}`, s.data])];
+  if (!sync) return Promise.all(files.map(([p, d]) => fs.promises.writeFile(p, d)));
+  return Promise.all(files.map(async ([p, d]) => {
+    const fh = await fs.promises.open(p, 'w');
+    try { await fh.writeFile(d); await fh.sync(); } finally { await fh.close(); }
+  }));
+};
+cases.push({
+  id: 'f1', name: 'file load: ma.fileSystem(dir/model.json).load() (64 MiB, 16 shards; floor = parallel fs.readFile of the 17 files)',
+  targets: [{kind: 'floor', max: 1.2}],
+  setup: () => fsBenchDirs(),
+  ours: ctx => ma.fileSystem(`${ctx.src}/model.json`).load(),
+  verify: (ctx, o) => {
+    if (JSON.stringify(o.weightSpecs) !== JSON.stringify(largeSpecs)) return 'MISMATCH (weightSpecs)';
+    return sameBytes(joinBytes(o.weightData), largeBytes) ? 'ok' : 'MISMATCH (bytes)';
+  },
+  floor: ctx => async () => {
+    const [json, ...bufs] = await Promise.all([fs.promises.readFile(`${ctx.src}/model.json`, 'utf8'),
+      ...large.shards.map(s => fs.promises.readFile(`${ctx.src}/${s.path}`))]);
+    return {json, bufs};
+  },
+});
+const saveCase = (id, sync) => ({
+  id, name: `file save: ma.fileSystem(dir).save(artifacts) (64 MiB -> 16 shards, fsync'ed, swapped in; floor = parallel fs.writeFile of the 17 files${sync ? ' + fh.sync() each' : ', no fsync'})`,
+  targets: [{kind: 'floor', max: 1.2}],
+  setup: () => ({...fsBenchDirs(), artifacts: largeArtifacts()}),
+  ours: ctx => ma.fileSystem(ctx.save).save(ctx.artifacts),
+  verify: ctx => checkFolder(ctx.save),
+  floor: ctx => writeFloor(ctx, sync),
+});
+cases.push(saveCase('f2', false));
+cases.push(saveCase('f3', true));
+
 // ------------------------------------------------------------------ run
 const t0 = performance.now();
 for (const c of cases) {
@@ -579,6 +653,7 @@ const info = [
   `- method: one process; per case one verification run outside timing (our output compared bit for bit with tfjs's), ${WARMUP} warm-up(s), then median of ${RUNS} timed rounds (ours, tfjs, floor interleaved, order rotated, gc() before each); tfjs decodeWeightsStream: ${STREAM_TFJS_RUNS} timed run(s) (it is quadratic). Whole bench: ${totalS.toFixed(0)} s.`,
   `- 1-min load average at start / end: ${loadStart.toFixed(2)} / ${os.loadavg()[0].toFixed(2)} (above ~0.5 means other work shared the 2 cores)`,
   `- HTTP (g): bench/http-server.mjs in a child process on 127.0.0.1, the 64 MiB model served from memory${serverInfo ? ` (payload ${((serverInfo.totalBytes + serverInfo.modelJSONBytes) / MiB).toFixed(2)} MiB: 16 shards + ${serverInfo.modelJSONBytes} B model.json)` : ''}; both sides use Node's global fetch (undici); floor = g1, raw parallel fetch of all 17 files with text()/arrayBuffer(); ours and tfjs at default options (ours: concurrency 6, retries 3, status and size checks).`,
+  `- file system (f): the 64 MiB model on the local disk (${sh(`df -T ${os.tmpdir()} | tail -1 | awk '{print $2}'`)} under ${os.tmpdir()}); no tfjs side (tfjs-core has no file:// handler); f1 floor = parallel fs.readFile of model.json + 16 shards; f2/f3 floor = parallel fs.writeFile of the same 17 files into an existing folder, f3 with fh.sync() per file (our save fsyncs every file, writes a temp folder and swaps it in by rename).`,
   `- floor: allocate a fresh typed array of each output's size and .set() it from an existing array, timed in the same rounds (decode: per tensor, as the decoder allocates; encode/concat: one total buffer + a .set() per part; stream: JS reads the same fresh ReadableStream with reader.read() into one output, a .set() per chunk).`,
 ];
 
@@ -636,6 +711,7 @@ const report = [
   '- small tensors: 2,000 float32 tensors [16, 16] of xorshift values in [-2, 2), quantized to float16 with ours, one buffer.',
   '- handtrack: shared/fixtures/human-handtrack-uint8 model.json + handtrack.bin as loaded (347 int32 + 272 uint8-quantized float32 weights).',
   '- http (g): the same 64 MiB model (model.json + 16 shards of 4 MiB) served by bench/http-server.mjs (child process, 127.0.0.1, from memory, keep-alive). g3 and g5 outputs are also compared with the source values.',
+  '- file system (f): the same 64 MiB model written once into a temp folder under os.tmpdir() (model.json + 16 shards of 4 MiB); f2/f3 save the same artifacts (16 ArrayBuffers) over the previous run\'s folder each time.',
   '- stream: the first 32 MiB of the 64 MiB model as one [8192, 1024] float32 tensor, a ReadableStream of 512 separate 64 KiB Uint8Array chunks (pull-based), made fresh per run.',
   '',
   'Note: on this 2-vCPU VM, cases that allocate fresh 64 MiB vary up to ~2x between runs (see shared/reference/baseline-bench.md); compare within one run.',
