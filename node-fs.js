@@ -66,7 +66,27 @@ export const nodeFsPort = {
     }
   },
 
-  mkdirp: (p) => mkdir(p, { recursive: true }),
+  /** mkdir -p, one level at a time: Node's `recursive: true` loops forever
+   * where mkdir answers ENOENT under an existing parent (e.g. /proc). */
+  async mkdirp(p) {
+    const missing = [];
+    for (let dir = resolve(p); ; dir = dirname(dir)) {
+      const s = await nodeFsPort.stat(dir);
+      if (s) {
+        if (!s.dir) throw Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR', path: dir });
+        break;
+      }
+      missing.push(dir);
+      if (dirname(dir) === dir) break;
+    }
+    for (const dir of missing.reverse()) {
+      try {
+        await mkdir(dir);
+      } catch (e) {
+        if (e.code !== 'EEXIST') throw e;
+      }
+    }
+  },
 
   /** Writes `parts` (strings or byte views) in order into a new file, and
    * flushes it to disk before returning. */

@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array};
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
@@ -30,6 +31,8 @@ type JsResult<T> = std::result::Result<T, JsValue>;
 
 /// Largest ArrayBuffer a file is read into; bigger files become several.
 const MAX_PIECE: f64 = (1u64 << 30) as f64;
+/// Weight files read or written at once.
+const FILES_AT_ONCE: usize = 4;
 /// Bytes per read when streaming a file.
 const STREAM_CHUNK: u64 = 4 << 20;
 const MODEL_JSON: &str = "model.json";
@@ -128,7 +131,9 @@ impl Fs {
 /// A port (Node) error as ours: ENOENT is `E_NOT_FOUND`, the rest `E_FS`.
 fn fs_error(e: JsValue, path: &str, doing: &str) -> Error {
     let errno = get(&e, "code").as_string().unwrap_or_default();
-    let code = if errno == "ENOENT" { "E_NOT_FOUND" } else { "E_FS" };
+    // Something missing is "not found" when reading; when writing it is a
+    // file-system failure (e.g. a parent that cannot be created).
+    let code = if errno == "ENOENT" && matches!(doing, "reading" | "listing") { "E_NOT_FOUND" } else { "E_FS" };
     let detail = get(&e, "message").as_string().unwrap_or_else(|| type_name(&e));
     Error::new(code, format!("{doing} {path} failed: {detail}")).with_path(path).with_cause(e)
 }
@@ -313,24 +318,34 @@ impl Inner {
             set(&artifacts, "getWeightStream", &get_stream.into_js_value());
             return Ok(artifacts.into());
         }
+        // A few files at a time, in manifest order.
+        let read: Vec<(Array, u64)> = stream::iter(files.iter().map(|file| {
+            let (fs, progress) = (&fs, &progress);
+            async move {
+                let pieces = fs.call("readPieces", &[&file.path.as_str().into(), &MAX_PIECE.into()], &file.path, "reading").await?;
+                let pieces = Array::from(&pieces);
+                let size: u64 = pieces.iter().map(|p| p.unchecked_into::<ArrayBuffer>().byte_length() as u64).sum();
+                if let Some(expected) = file.sha256 {
+                    if JsComposite::from_js(&pieces, "file")?.sha256(0, size) != expected {
+                        return Err(integrity_error(&file.path));
+                    }
+                }
+                let mut p = progress.borrow_mut();
+                p.add_bytes(size);
+                p.file_done();
+                Ok((pieces, size))
+            }
+        }))
+        .buffered(FILES_AT_ONCE)
+        .try_collect()
+        .await?;
         let data = Array::new();
         let mut group_bytes = vec![0u64; needed.len()];
-        for file in &files {
-            let pieces = fs.call("readPieces", &[&file.path.as_str().into(), &MAX_PIECE.into()], &file.path, "reading").await?;
-            let pieces = Array::from(&pieces);
-            let size: u64 = pieces.iter().map(|p| p.unchecked_into::<ArrayBuffer>().byte_length() as u64).sum();
-            if let Some(expected) = file.sha256 {
-                if JsComposite::from_js(&pieces, "file")?.sha256(0, size) != expected {
-                    return Err(integrity_error(&file.path));
-                }
-            }
+        for (file, (pieces, size)) in files.iter().zip(read) {
             group_bytes[file.group] += size;
             pieces.iter().for_each(|p| {
                 data.push(&p);
             });
-            let mut p = progress.borrow_mut();
-            p.add_bytes(size);
-            p.file_done();
         }
         for (g, got) in group_bytes.into_iter().enumerate() {
             check_group(&files, &needed, g, got)?;
@@ -394,7 +409,8 @@ impl Inner {
         };
         let group = Object::new();
         set(&group, "paths", &plan.iter().map(|f| JsValue::from_str(&f.path)).collect::<Array>());
-        set(&group, "weights", &specs);
+        // A topology-only model still gets a loadable manifest.
+        set(&group, "weights", &if present(&specs) { specs.clone() } else { Array::new().into() });
         if self.options.hashes {
             let hashes: Array = plan.iter().map(|f| JsValue::from_str(&to_hex(&data.sha256(f.start, f.end)))).collect();
             set(&group, "sha256", &hashes);
@@ -409,18 +425,25 @@ impl Inner {
         fs.call("mkdirp", &[&tmp.as_str().into()], &tmp, "creating").await?;
         let written = async {
             let progress = Progress::new(self.options.on_progress.clone(), total, plan.len());
-            for f in &plan {
-                let target = fs.join(&tmp, &f.path);
-                let parts: Array = data
-                    .index
-                    .pieces(f.start, f.end)
-                    .map(|p| JsValue::from(data.parts[p.part].subarray(p.start as u32, p.end as u32)))
-                    .collect();
-                fs.call("writeFile", &[&target.as_str().into(), &parts], &target, "writing").await?;
-                let mut p = progress.borrow_mut();
-                p.add_bytes(f.end - f.start);
-                p.file_done();
-            }
+            stream::iter(plan.iter().map(|f| {
+                let (fs, data, progress, tmp) = (&fs, &data, &progress, &tmp);
+                async move {
+                    let target = fs.join(tmp, &f.path);
+                    let parts: Array = data
+                        .index
+                        .pieces(f.start, f.end)
+                        .map(|p| JsValue::from(data.parts[p.part].subarray(p.start as u32, p.end as u32)))
+                        .collect();
+                    fs.call("writeFile", &[&target.as_str().into(), &parts], &target, "writing").await?;
+                    let mut p = progress.borrow_mut();
+                    p.add_bytes(f.end - f.start);
+                    p.file_done();
+                    Ok::<_, Error>(())
+                }
+            }))
+            .buffer_unordered(FILES_AT_ONCE)
+            .try_collect::<Vec<()>>()
+            .await?;
             // model.json last: a folder without it is never taken for a model.
             let target = fs.join(&tmp, MODEL_JSON);
             fs.call("writeFile", &[&target.as_str().into(), &Array::of1(&text.as_str().into())], &target, "writing").await?;
@@ -501,7 +524,6 @@ struct StreamPlan {
 /// `getWeightStream()` over files: each file read in 4 MiB steps, checked
 /// for size and hash as it ends.
 fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
-    use futures_util::stream;
     struct State {
         plan: Rc<StreamPlan>,
         file: usize,
@@ -592,6 +614,12 @@ pub async fn list(root: &str) -> Result<JsValue> {
     let fs = Fs::new()?;
     let root = fs.resolve(root);
     let out = Object::new();
+    // Models whose save was interrupted mid-swap are repaired, then listed.
+    for (name, is_dir) in fs.list(&root).await? {
+        if let (true, Some((base, _))) = (is_dir, name.split_once(OLD_MARK)) {
+            recover(&fs, &fs.join(&root, base)).await?;
+        }
+    }
     let mut dirs = vec![root.clone()];
     for (name, is_dir) in fs.list(&root).await? {
         if is_dir && !name.contains(TMP_MARK) && !name.contains(OLD_MARK) {
