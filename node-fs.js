@@ -30,6 +30,17 @@ export const nodeFsPort = {
   /** The whole file as ArrayBuffers of at most `maxPiece` bytes each (no
    * 2 GiB readFile limit). */
   async readPieces(p, maxPiece) {
+    try {
+      // The common case: Node's readFile, into a buffer of its own.
+      const bytes = await readFile(p);
+      if (bytes.byteLength <= maxPiece) {
+        const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+        return [exact ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)];
+      }
+    } catch (e) {
+      if (e.code !== 'ERR_FS_FILE_TOO_LARGE') throw e;
+    }
+    // Over 2 GiB (readFile's limit) or over maxPiece: read it in pieces.
     const handle = await open(p, 'r');
     try {
       const { size } = await handle.stat();

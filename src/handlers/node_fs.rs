@@ -32,7 +32,7 @@ type JsResult<T> = std::result::Result<T, JsValue>;
 /// Largest ArrayBuffer a file is read into; bigger files become several.
 const MAX_PIECE: f64 = (1u64 << 30) as f64;
 /// Weight files read or written at once.
-const FILES_AT_ONCE: usize = 4;
+const FILES_AT_ONCE: usize = 8;
 /// Bytes per read when streaming a file.
 const STREAM_CHUNK: u64 = 4 << 20;
 const MODEL_JSON: &str = "model.json";
