@@ -197,7 +197,9 @@ export type ErrorCode =
   | 'E_WEIGHT_NOT_FOUND'
   | 'E_NOT_FOUND'
   | 'E_UNSAFE_PATH'
-  | 'E_FS';
+  | 'E_FS'
+  | 'E_QUOTA_EXCEEDED'
+  | 'E_STORAGE';
 
 /** Every error this package throws. */
 export class ModelArtifactsError extends Error {
@@ -296,6 +298,14 @@ export function shardArtifacts(artifacts: ModelArtifacts, options?: ShardOptions
 export function http(path: string | string[], loadOptions?: LoadOptions): IOHandler;
 /** Alias of `http`. */
 export function browserHTTPRequest(path: string | string[], loadOptions?: LoadOptions): IOHandler;
+
+/** IndexedDB, in TensorFlow.js's layout (database `tensorflowjs` v1, stores
+ * `models_store` and `model_info_store`): what either library saves, the other
+ * loads. Both records are written in one transaction, the caller's artifacts
+ * are not changed, and weights are stored as their shards. Works in windows,
+ * workers and Node with an IndexedDB (e.g. `fake-indexeddb`). Also reached
+ * through `indexeddb://` URLs. */
+export function browserIndexedDB(modelPath: string): IOHandler;
 
 /** Options of `fileSystem` (Node). Loading takes the `LoadOptions` that apply
  * to files (`onProgress`, `streamWeights`, `signal`). */

@@ -2,12 +2,11 @@
 //! Unlike tf.io, `moveModel` removes the source only after the copy has been
 //! saved and read back identical.
 
-use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "node")]
 use super::node_fs;
-use super::router;
+use super::{indexed_db, router};
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{get, present, type_name, JsComposite};
 use crate::format::codec::ByteSource;
@@ -27,7 +26,16 @@ fn split_url(url: &JsValue, what: &str) -> Result<(String, String)> {
 
 /// Schemes whose stores can list and remove models.
 fn removable(scheme: &str) -> bool {
-    cfg!(feature = "node") && scheme == "file"
+    scheme == "indexeddb" || (cfg!(feature = "node") && scheme == "file")
+}
+
+/// Removes a model from the store its URL names.
+async fn remove_from(scheme: &str, path: &str) -> Result<JsValue> {
+    match scheme {
+        "file" => remove_file(path).await,
+        "indexeddb" => indexed_db::remove(path).await,
+        _ => Err(Error::new("E_NOT_SUPPORTED", format!("models cannot be removed from {scheme}:// URLs"))),
+    }
 }
 
 /// Lists the models under a `file://` root (Node build only).
@@ -54,8 +62,8 @@ fn no_files(path: &str) -> Error {
 #[wasm_bindgen(js_name = listModels, skip_typescript)]
 pub async fn list_models(root: JsValue) -> JsResult<JsValue> {
     if !present(&root) {
-        // Browser stores come with the browser storage handlers.
-        return Ok(Object::new().into());
+        // The browser stores (those that exist where this runs).
+        return Ok(indexed_db::list().await?.into());
     }
     match split_url(&root, "listModels root")? {
         (scheme, path) if scheme == "file" => Ok(list_files(&path).await?),
@@ -65,10 +73,8 @@ pub async fn list_models(root: JsValue) -> JsResult<JsValue> {
 
 #[wasm_bindgen(js_name = removeModel, skip_typescript)]
 pub async fn remove_model(url: JsValue) -> JsResult<JsValue> {
-    match split_url(&url, "removeModel URL")? {
-        (scheme, path) if scheme == "file" => Ok(remove_file(&path).await?),
-        (scheme, _) => Err(Error::new("E_NOT_SUPPORTED", format!("models cannot be removed from {scheme}:// URLs")).into()),
-    }
+    let (scheme, path) = split_url(&url, "removeModel URL")?;
+    Ok(remove_from(&scheme, &path).await?)
 }
 
 /// Loads `source` and saves it to `dest`; the save's info.
@@ -103,7 +109,7 @@ pub async fn move_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
     same_artifacts(&original, &copied).map_err(|detail| {
         Error::new("E_INTEGRITY", format!("the copy at {} differs from the source ({detail}); the source was kept", dest.as_string().unwrap_or_default()))
     })?;
-    remove_file(&path).await?;
+    remove_from(&scheme, &path).await?;
     Ok(info)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod fetch;
 pub mod http;
+pub mod indexed_db;
 pub mod management;
 pub mod memory;
 #[cfg(feature = "node")]

@@ -22,6 +22,7 @@ enum Router {
 fn builtin() -> Vec<Router> {
     vec![
         Router::Builtin(super::http::http_router),
+        Router::Builtin(super::indexed_db::indexed_db_router),
         #[cfg(feature = "node")]
         Router::Builtin(super::node_fs::file_router),
     ]

@@ -236,3 +236,71 @@ async fn encode_then_decode_round_trips() {
     assert_eq!(Uint8Array::new(&strings.get(0)).to_vec(), "héllo".as_bytes());
     assert_eq!(Uint8Array::new(&strings.get(1)).length(), 0);
 }
+
+/// Reads a record straight from TensorFlow.js's database, as tfjs would.
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function rawRecord(store, key) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('tensorflowjs', 1);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const get = db.transaction(store, 'readonly').objectStore(store).get(key);
+      get.onsuccess = () => { db.close(); resolve(get.result); };
+      get.onerror = () => reject(get.error);
+    };
+  });
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = rawRecord)]
+    fn raw_record(store: &str, key: &str) -> js_sys::Promise;
+}
+
+#[wasm_bindgen_test]
+async fn indexed_db_round_trip_in_the_tfjs_layout() {
+    use model_artifacts::handlers::{indexed_db, management};
+    use wasm_bindgen_futures::JsFuture;
+    let (model, specs) = specs_of(FIXTURES[0].1);
+    let expected: Value = serde_json::from_str(FIXTURES[0].2).unwrap();
+    let arts = Object::new();
+    js::set(&arts, "modelTopology", &get(&model, "modelTopology"));
+    js::set(&arts, "format", &"graph-model".into());
+    js::set(&arts, "weightSpecs", &specs);
+    // Shards, one of them a view with an offset: stored as just its bytes.
+    let shards = shards_js(FIXTURES[0].3);
+    let padded = Uint8Array::new_with_length(shards.get(0).unchecked_ref::<ArrayBuffer>().byte_length() + 8);
+    padded.set(&Uint8Array::new(&shards.get(0)), 4);
+    shards.set(0, padded.subarray(4, padded.length() - 4).into());
+    js::set(&arts, "weightData", &shards);
+
+    let handler = indexed_db::browser_indexed_db("indexeddb://wasm-test/model".into()).unwrap();
+    let saved = JsFuture::from(handler.save(arts.clone().into())).await.unwrap();
+    let info = get(&saved, "modelArtifactsInfo");
+    assert_eq!(get(&info, "weightDataBytes").as_f64(), expected["artifactsInfo"]["weightDataBytes"].as_f64());
+    // The caller's artifacts are untouched: still the view, not a copy.
+    assert!(Array::from(&get(&arts, "weightData")).get(0).is_instance_of::<Uint8Array>());
+
+    // The records are where TensorFlow.js looks, with the shards as ArrayBuffers.
+    let record = JsFuture::from(raw_record("models_store", "wasm-test/model")).await.unwrap();
+    let stored = get(&get(&record, "modelArtifacts"), "weightData");
+    assert!(Array::from(&stored).iter().all(|b| b.is_instance_of::<ArrayBuffer>()));
+    let info_record = JsFuture::from(raw_record("model_info_store", "wasm-test/model")).await.unwrap();
+    assert_eq!(get(&get(&info_record, "modelArtifactsInfo"), "weightSpecsBytes").as_f64(), expected["artifactsInfo"]["weightSpecsBytes"].as_f64());
+
+    let loaded = JsFuture::from(handler.load()).await.unwrap();
+    let decoded = weights::decode_weights(get(&loaded, "weightData"), get(&loaded, "weightSpecs")).unwrap();
+    check_decoded("indexeddb", &decoded, &expected);
+
+    let listed = management::list_models(JsValue::UNDEFINED).await.unwrap();
+    assert!(present_key(&listed, "indexeddb://wasm-test/model"));
+    management::remove_model("indexeddb://wasm-test/model".into()).await.unwrap();
+    let err = JsFuture::from(handler.load()).await.unwrap_err();
+    assert_model_artifacts_error(&err, "E_NOT_FOUND");
+    let err = management::remove_model("indexeddb://wasm-test/model".into()).await.unwrap_err();
+    assert_model_artifacts_error(&err, "E_NOT_FOUND");
+}
+
+fn present_key(obj: &JsValue, key: &str) -> bool {
+    Reflect::has(obj, &key.into()).unwrap_or(false)
+}
