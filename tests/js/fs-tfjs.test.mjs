@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import {outputsOf, sameOutputs} from './support/tfjs-outputs.mjs';
 import * as ma from 'model-artifacts';
 import {FIXTURES_DIR, joinBytes, sha256, toArrayBuffer, loadFixture, checkDecoded} from './support/common.mjs';
 import {tempDir, removeTempDirs, fileUrl, tree} from './support/fs-helpers.mjs';
@@ -28,21 +29,6 @@ before(async () => {
 });
 after(removeTempDirs);
 
-/** Every output as plain arrays (tensors disposed). */
-function outputsOf(result) {
-  const list = Array.isArray(result) ? result : result instanceof tf.Tensor ? [result] : Object.values(result);
-  const out = list.map(t => ({shape: t.shape, dtype: t.dtype, data: Array.from(t.dataSync())}));
-  tf.dispose(list);
-  return out;
-}
-/** Same weights, same backend: bit-identical outputs. */
-function sameOutputs(got, want, label) {
-  assert.equal(got.length, want.length, `${label}: output count`);
-  got.forEach((g, i) => {
-    assert.deepEqual(g.shape, want[i].shape, `${label}: output ${i} shape`);
-    assert.deepEqual(g.data, want[i].data, `${label}: output ${i} values`);
-  });
-}
 
 function buildModel() {
   const model = tf.sequential();

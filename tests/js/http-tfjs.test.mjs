@@ -16,6 +16,7 @@
 import {describe, it, before, after, beforeEach} from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import {outputsOf, sameOutputs} from './support/tfjs-outputs.mjs';
 import * as ma from 'model-artifacts';
 import {FIXTURES_DIR, sha256, joinBytes, toArrayBuffer} from './support/common.mjs';
 import {startFaultServer, parseUpload} from './support/fault-server.mjs';
@@ -31,23 +32,6 @@ before(async () => {
 after(async () => { await srv?.close(); });
 beforeEach(() => srv.reset());
 
-/** Every output of a model run as plain arrays (tensors disposed). */
-function outputsOf(result) {
-  const list = Array.isArray(result) ? result : result instanceof tf.Tensor ? [result] : Object.values(result);
-  const out = list.map(t => ({shape: t.shape, dtype: t.dtype, data: Array.from(t.dataSync())}));
-  tf.dispose(list);
-  return out;
-}
-
-function sameOutputs(got, want, label) {
-  assert.equal(got.length, want.length, `${label}: output count`);
-  got.forEach((g, i) => {
-    assert.deepEqual(g.shape, want[i].shape, `${label}: output ${i} shape`);
-    assert.equal(g.dtype, want[i].dtype, `${label}: output ${i} dtype`);
-    // Same weights, same backend: bit-identical results (NaN == NaN here).
-    assert.deepEqual(g.data, want[i].data, `${label}: output ${i} values`);
-  });
-}
 
 /** A deterministic input for each model input (unknown dims as 1). */
 function feedsFor(model, override = {}) {

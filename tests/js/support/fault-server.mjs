@@ -35,17 +35,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-
-const TYPES = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json; charset=utf-8',
-  '.html': 'text/html; charset=utf-8',
-  '.bin': 'application/octet-stream',
-};
-
-const typeOf = p => TYPES[path.extname(p)] ?? 'application/octet-stream';
+import {typeOf} from './static-server.mjs';
 
 /**
  * Starts the server. `mounts`: {'/prefix/': '/abs/dir'}; `files`:

@@ -6,7 +6,8 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const TYPES = {
+/** Content types by file extension (shared with fault-server.mjs). */
+export const TYPES = {
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm',
@@ -15,6 +16,9 @@ const TYPES = {
   '.bin': 'application/octet-stream',
   '.map': 'application/json; charset=utf-8',
 };
+
+/** The content type to serve a file path with. */
+export const typeOf = p => TYPES[path.extname(p)] ?? 'application/octet-stream';
 
 export const TEST_PAGE = `<!doctype html>
 <html>
@@ -61,7 +65,7 @@ export function startStaticServer(mounts) {
       if (err || !st.isFile()) return send(404, 'not found');
       requests.push([req.method, req.url, 200]);
       res.writeHead(200, {
-        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'content-type': typeOf(file),
         'content-length': st.size,
         'cache-control': 'no-store',
       });
