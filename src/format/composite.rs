@@ -65,6 +65,17 @@ impl ShardIndex {
     }
 }
 
+/// Where shards handed to TensorFlow.js 4.22 must be cut so that it reads
+/// them right: its CompositeArrayBuffer, when every shard but the last has
+/// the same size, finds a byte's shard by dividing by that size, which is
+/// wrong once the last shard is larger. Returns the size to cut the last
+/// shard into, or `None` when the layout is already safe.
+pub fn tfjs_last_shard_cut(lengths: &[u64]) -> Option<u64> {
+    let (last, rest) = lengths.split_last()?;
+    let first = *rest.first()?;
+    (first > 0 && rest.iter().all(|&l| l == first) && *last > first).then_some(first)
+}
+
 /// `CompositeArrayBuffer.slice(start, end)` bounds, as TensorFlow.js
 /// computes them: NaN counts as 0, start is clamped to >= 0, end to <= the
 /// length, fractions are truncated; `end <= start` is empty.
@@ -168,6 +179,16 @@ mod tests {
         let parts = vec![vec![], vec![1, 2, 3], vec![], vec![4, 5]];
         assert_eq!(slice(&parts, Some(1.0), Some(5.0)), vec![2, 3, 4, 5]);
         assert_eq!(slice(&parts, None, None), vec![1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn shard_layouts_tfjs_misreads_are_cut() {
+        assert_eq!(tfjs_last_shard_cut(&[64, 108]), Some(64));
+        assert_eq!(tfjs_last_shard_cut(&[50, 50, 72]), Some(50));
+        assert_eq!(tfjs_last_shard_cut(&[4, 4, 1]), None); // converter layout
+        assert_eq!(tfjs_last_shard_cut(&[3, 5, 4]), None); // not uniform: tfjs searches
+        assert_eq!(tfjs_last_shard_cut(&[10]), None);
+        assert_eq!(tfjs_last_shard_cut(&[]), None);
     }
 
     #[test]

@@ -10,13 +10,14 @@
 //! The request plumbing (IDB requests as promises) is a few lines of JS; the
 //! decisions are here.
 
-use js_sys::{Array, ArrayBuffer, Object, Promise};
+use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, get, present, set, type_name};
+use crate::format::composite::tfjs_last_shard_cut;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -161,19 +162,38 @@ async fn save(path: &str, artifacts: &JsValue) -> Result<JsValue> {
             set(&record, &key, &value);
         }
     }
-    let shards: Array = byte_views(&data, "weightData")?
-        .into_iter()
-        .map(|v| {
-            let whole = v.byte_offset() == 0 && v.byte_length() == v.buffer().byte_length();
-            JsValue::from(if whole { v.buffer() } else { v.slice(0, v.length()).buffer() })
-        })
-        .collect();
-    set(&record, "weightData", &shards);
+    set(&record, "weightData", &stored_shards(&data)?);
     let info = get_model_artifacts_info_for_json(artifacts.clone()).map_err(Error::thrown)?;
     settle(idb_put(path, &record.into(), &info), path, "saving").await?;
     let result = Object::new();
     set(&result, "modelArtifactsInfo", &info);
     Ok(result.into())
+}
+
+/// The weights as TensorFlow.js will read them back: ArrayBuffer shards
+/// (whole buffers as they are, views as copies of just their bytes), no
+/// empty ones (tfjs misreads a leading empty shard), the last one cut if tfjs
+/// would misread it; one empty ArrayBuffer when there are no weight bytes,
+/// as tfjs stores it.
+fn stored_shards(data: &JsValue) -> Result<JsValue> {
+    let mut views: Vec<Uint8Array> = byte_views(data, "weightData")?.into_iter().filter(|v| v.length() > 0).collect();
+    let lengths: Vec<u64> = views.iter().map(|v| u64::from(v.length())).collect();
+    if let Some(cut) = tfjs_last_shard_cut(&lengths) {
+        let last = views.pop().expect("a cut implies shards");
+        let cut = cut as u32;
+        views.extend((0..last.length()).step_by(cut as usize).map(|at| last.subarray(at, (at + cut).min(last.length()))));
+    }
+    if views.is_empty() {
+        return Ok(ArrayBuffer::new(0).into());
+    }
+    Ok(views
+        .into_iter()
+        .map(|v| {
+            let whole = v.byte_offset() == 0 && v.byte_length() == v.buffer().byte_length();
+            JsValue::from(if whole { v.buffer() } else { v.slice(0, v.length()).buffer() })
+        })
+        .collect::<Array>()
+        .into())
 }
 
 /// `browserIndexedDB(path)`.
