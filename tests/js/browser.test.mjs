@@ -8,12 +8,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {chromium} from 'playwright-core';
 import {FIXTURES_DIR, FIXTURES_URL, REPO_ROOT, LARGE_FIXTURE, fixtureNames} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
+import {openTestPage} from './support/chromium.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let browser;
 let page;
@@ -39,18 +37,7 @@ before(async () => {
   fs.copyFileSync(path.join(FIXTURES_DIR, LARGE_FIXTURE, 'expected.json'), path.join(out, 'expected.json'));
 
   server = await startStaticServer({'/fixtures/': FIXTURES_DIR, '/generated/': tmpDir, '/': REPO_ROOT});
-  browser = await chromium.launch({executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS});
-  page = await browser.newPage();
-  page.on('pageerror', e => pageErrors.push(String(e)));
-  page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  // decodeWeightsStream stops reading (and cancels) once it has the last
-  // weight's bytes, which Chromium reports as net::ERR_ABORTED on that body.
-  page.on('requestfailed', r => {
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') failedRequests.push(`${r.url()}: ${r.failure()?.errorText}`);
-  });
-  page.on('response', r => { if (r.status() >= 400) failedRequests.push(`${r.url()}: HTTP ${r.status()}`); });
-  await page.goto(`${server.url}/test.html`);
-  await page.waitForFunction(() => window.__ready === true, null, {timeout: 30_000});
+  ({browser, page} = await openTestPage(server.url, {pageErrors, consoleErrors, failedRequests}));
 });
 
 after(async () => {

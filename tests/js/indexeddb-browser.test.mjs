@@ -10,12 +10,10 @@
 // a larger last one) fails against the package as of writing: see there.
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {chromium} from 'playwright-core';
 import {FIXTURES_DIR, REPO_ROOT, readExpected} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
+import {openTestPage} from './support/chromium.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const TFJS = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
 
 let browser;
@@ -39,20 +37,7 @@ const bytesOf = info => ({modelTopologyBytes: info.modelTopologyBytes, weightSpe
 
 before(async () => {
   server = await startStaticServer({'/fixtures/': FIXTURES_DIR, '/': REPO_ROOT});
-  browser = await chromium.launch({executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS});
-  page = await browser.newPage();
-  page.on('pageerror', e => pageErrors.push(String(e)));
-  page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  // Chromium sometimes reports net::ERR_ABORTED for a shard fetch whose body
-  // the http loader read to the end (its bytes decode to the goldens and no
-  // retry is made); browser.test.mjs ignores it likewise. Any other failure
-  // counts. (Cause not yet pinned down: see the closing notes.)
-  page.on('requestfailed', r => {
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') failedRequests.push(`${r.url()}: ${r.failure()?.errorText}`);
-  });
-  page.on('response', r => { if (r.status() >= 400) failedRequests.push(`${r.url()}: HTTP ${r.status()}`); });
-  await page.goto(`${server.url}/test.html`);
-  await page.waitForFunction(() => window.__ready === true, null, {timeout: 30_000});
+  ({browser, page} = await openTestPage(server.url, {pageErrors, consoleErrors, failedRequests}));
   await page.addScriptTag({url: TFJS});
   state.setup = await page.evaluate(async () => {
     const m = await import('/tests/js/support/browser-indexeddb.mjs');
