@@ -7,15 +7,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { createServer } from '../../scripts/serve.mjs';
+import {CHROMIUM_ARGS} from './support/chromium.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = new URL('../../../shared/fixtures/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('human-selfie-f16/expected.json', fixtures), 'utf8'));
 
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-];
 
 let server;
 let browser;

@@ -13,9 +13,8 @@ import {chromium} from 'playwright-core';
 import {FIXTURES_DIR, REPO_ROOT, readExpected, sha256} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
 import {startFaultServer, parseUpload} from './support/fault-server.mjs';
+import {CHROMIUM_ARGS} from './support/chromium.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let browser;
 let page;
