@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {outputsOf, sameOutputs} from './support/tfjs-outputs.mjs';
+import {buildDenseModel as buildModel, outputsOf, sameOutputs} from './support/tfjs-outputs.mjs';
 import * as ma from 'model-artifacts';
 import {FIXTURES_DIR, joinBytes, sha256, toArrayBuffer, loadFixture, checkDecoded} from './support/common.mjs';
 import {tempDir, removeTempDirs, fileUrl, tree} from './support/fs-helpers.mjs';
@@ -30,16 +30,6 @@ before(async () => {
 after(removeTempDirs);
 
 
-function buildModel() {
-  const model = tf.sequential();
-  model.add(tf.layers.dense({inputShape: [6], units: 8, activation: 'relu',
-    kernelInitializer: tf.initializers.glorotUniform({seed: 1}),
-    biasInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed: 2})}));
-  model.add(tf.layers.dense({units: 3,
-    kernelInitializer: tf.initializers.glorotUniform({seed: 3}),
-    biasInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed: 4})}));
-  return model;
-}
 const input = () => tf.randomUniform([5, 6], -1, 1, 'float32', 9);
 function predictions(model) {
   const x = input();

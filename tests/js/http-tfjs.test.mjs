@@ -16,7 +16,7 @@
 import {describe, it, before, after, beforeEach} from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import {outputsOf, sameOutputs} from './support/tfjs-outputs.mjs';
+import {buildDenseModel as buildModel, outputsOf, sameOutputs} from './support/tfjs-outputs.mjs';
 import * as ma from 'model-artifacts';
 import {FIXTURES_DIR, sha256, joinBytes, toArrayBuffer} from './support/common.mjs';
 import {startFaultServer, parseUpload} from './support/fault-server.mjs';
@@ -131,17 +131,6 @@ describe('tf.loadLayersModel(ma.http(url)) predicts like tfjs loading the same U
 });
 
 describe('saving over http: tfjs and us', () => {
-  function buildModel() {
-    const model = tf.sequential();
-    model.add(tf.layers.dense({inputShape: [6], units: 8, activation: 'relu',
-      kernelInitializer: tf.initializers.glorotUniform({seed: 1}),
-      biasInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed: 2})}));
-    model.add(tf.layers.dense({units: 3,
-      kernelInitializer: tf.initializers.glorotUniform({seed: 3}),
-      biasInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed: 4})}));
-    return model;
-  }
-
   it("tfjs model.save('http://…/upload'): our parser reads back exactly the model's weights", async () => {
     const model = buildModel();
     try {

@@ -1,5 +1,6 @@
-// Running TensorFlow.js models in tests: their outputs as plain arrays, and
-// an exact comparison (same weights, same backend: bit-identical results).
+// TensorFlow.js models in tests: a small seeded layers model, its outputs
+// as plain arrays, and an exact comparison (same weights, same backend:
+// bit-identical results).
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 
@@ -19,4 +20,16 @@ export function sameOutputs(got, want, label) {
     assert.equal(g.dtype, want[i].dtype, `${label}: output ${i} dtype`);
     assert.deepEqual(g.data, want[i].data, `${label}: output ${i} values`);
   });
+}
+
+/** A small dense model with seeded weights: [n, 6] in, [n, 3] out. */
+export function buildDenseModel() {
+  const model = tf.sequential();
+  model.add(tf.layers.dense({inputShape: [6], units: 8, activation: 'relu',
+    kernelInitializer: tf.initializers.glorotUniform({seed: 1}),
+    biasInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed: 2})}));
+  model.add(tf.layers.dense({units: 3,
+    kernelInitializer: tf.initializers.glorotUniform({seed: 3}),
+    biasInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed: 4})}));
+  return model;
 }
