@@ -4,20 +4,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::format::FormatError;
 
-#[wasm_bindgen(inline_js = r#"
-export class ModelArtifactsError extends Error {
-  constructor(code, message, weight, url, status, path, cause) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'ModelArtifactsError';
-    this.code = code;
-    if (weight !== undefined) this.weight = weight;
-    if (url !== undefined) this.url = url;
-    if (status !== undefined) this.status = status;
-    if (path !== undefined) this.path = path;
-  }
-}
-export function errorClass() { return ModelArtifactsError; }
-"#)]
+#[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = ModelArtifactsError)]
     type JsModelArtifactsError;

@@ -75,17 +75,7 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-#[wasm_bindgen(inline_js = r#"
-export function quantParams(specs) {
-  const out = new Float64Array(2 * specs.length);
-  specs.forEach((spec, i) => {
-    const q = spec && spec.quantization;
-    out[2 * i] = q && typeof q.scale === 'number' ? q.scale : NaN;
-    out[2 * i + 1] = q && typeof q.min === 'number' ? q.min : NaN;
-  });
-  return out;
-}
-"#)]
+#[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     /// `[scale, min]` of every spec, as JS numbers.
     #[wasm_bindgen(js_name = quantParams)]
@@ -122,21 +112,7 @@ fn too_large(spec: &WeightSpec) -> Error {
 // typed array: per-weight overhead is what dominates models with many small
 // weights. Names, dtypes and shapes come from the caller's (validated) spec
 // objects, so no strings cross the boundary.
-#[wasm_bindgen(inline_js = r#"
-const ARRAYS = [Float32Array, Int32Array, Uint8Array];
-function entry(out, spec, data) {
-  out[spec.name] = { name: spec.name, dtype: spec.dtype, shape: Array.from(spec.shape), data };
-}
-export function putCopy(out, specs, i, kind, bytes, start, end) {
-  entry(out, specs[i], new ARRAYS[kind](bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end)));
-}
-export function putWrapped(out, specs, i, kind, bytes) {
-  const T = ARRAYS[kind];
-  entry(out, specs[i], new T(bytes.buffer, bytes.byteOffset, bytes.byteLength / T.BYTES_PER_ELEMENT));
-}
-export function putCopyOf(out, specs, i, values) { entry(out, specs[i], values.slice()); }
-export function putValue(out, specs, i, data) { entry(out, specs[i], data); }
-"#)]
+#[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     /// `out[name]` over a copy of `bytes[start..end]` as array `kind`
     /// (0: Float32Array, 1: Int32Array, 2: Uint8Array).

@@ -20,67 +20,7 @@ use crate::format::paths::{content_range_start, is_retryable_status, retry_after
 const RETRY_BASE_MS: f64 = 200.0;
 const RETRY_MAX_MS: f64 = 10_000.0;
 
-#[wasm_bindgen(inline_js = r#"
-export function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal && signal.aborted) return reject(signal.reason);
-    const onAbort = () => { clearTimeout(timer); reject(signal.reason); };
-    const timer = setTimeout(() => {
-      if (signal) signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    if (signal) signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-export function requestInit(base, signal, rangeStart) {
-  const init = Object.assign({}, base);
-  if (signal) {
-    init.signal = base && base.signal && typeof AbortSignal.any === 'function'
-      ? AbortSignal.any([base.signal, signal]) : signal;
-  }
-  if (rangeStart > 0) {
-    const headers = new Headers(base && base.headers);
-    headers.set('Range', `bytes=${rangeStart}-`);
-    init.headers = headers;
-  }
-  return init;
-}
-export function globalFetch() {
-  return typeof fetch === 'function' ? fetch.bind(globalThis) : undefined;
-}
-export function quiet(promise) {
-  Promise.resolve(promise).catch(() => {});
-  return promise;
-}
-export function discardResponse(promise) {
-  Promise.resolve(promise).then((r) => r && r.body && r.body.cancel(), () => {}).catch(() => {});
-}
-export function cancelReader(reader) {
-  try { Promise.resolve(reader.cancel()).catch(() => {}); } catch (e) { /* already released */ }
-}
-export async function drain(reader, onBytes) {
-  const chunks = [];
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return { chunks, done: true };
-      chunks.push(value);
-      if (onBytes) onBytes(value.byteLength);
-    }
-  } catch (error) {
-    return { chunks, done: false, error };
-  }
-}
-export function parseHttpDate(text) {
-  const t = Date.parse(text);
-  return Number.isNaN(t) ? undefined : t;
-}
-export function header(response, name) {
-  const headers = response && response.headers;
-  const value = headers && typeof headers.get === 'function' ? headers.get(name) : null;
-  return value == null ? undefined : String(value);
-}
-"#)]
+#[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = sleep)]
     fn sleep_js(ms: f64, signal: &JsValue) -> Promise;

@@ -27,21 +27,7 @@ type JsResult<T> = std::result::Result<T, JsValue>;
 const DEFAULT_CONCURRENCY: usize = 6;
 const DEFAULT_RETRIES: u32 = 3;
 
-#[wasm_bindgen(inline_js = r#"
-export function multipart(modelJson, parts) {
-  const form = new FormData();
-  form.append('model.json', new Blob([modelJson], { type: 'application/json' }), 'model.json');
-  if (parts != null) {
-    form.append('model.weights.bin', new Blob(parts, { type: 'application/octet-stream' }), 'model.weights.bin');
-  }
-  return form;
-}
-export function saveInit(requestInit, body, signal) {
-  const init = Object.assign({ method: 'POST' }, requestInit, { body });
-  if (signal) init.signal = signal;
-  return init;
-}
-"#)]
+#[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     fn multipart(model_json: &str, parts: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = saveInit)]

@@ -23,63 +23,7 @@ type JsResult<T> = std::result::Result<T, JsValue>;
 
 const SCHEME: &str = "indexeddb://";
 
-#[wasm_bindgen(inline_js = r#"
-const DB = 'tensorflowjs', MODELS = 'models_store', INFOS = 'model_info_store';
-function factory() {
-  const f = globalThis.indexedDB;
-  if (!f) throw Object.assign(new Error('this environment has no IndexedDB'), { name: 'NotSupportedError' });
-  return f;
-}
-function done(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-function open() {
-  const request = factory().open(DB, 1);
-  request.onupgradeneeded = () => {
-    const db = request.result;
-    for (const name of [MODELS, INFOS]) {
-      if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, { keyPath: 'modelPath' });
-    }
-  };
-  return done(request);
-}
-function transaction(db, mode, work) {
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction([MODELS, INFOS], mode);
-    let result;
-    tx.oncomplete = () => { db.close(); resolve(result); };
-    tx.onerror = () => { db.close(); reject(tx.error); };
-    tx.onabort = () => { db.close(); reject(tx.error || new DOMException('transaction aborted', 'AbortError')); };
-    Promise.resolve(work(tx.objectStore(MODELS), tx.objectStore(INFOS))).then((r) => { result = r; }, (e) => { try { tx.abort(); } catch {} reject(e); });
-  });
-}
-export function idbAvailable() { return typeof globalThis.indexedDB === 'object' && globalThis.indexedDB !== null; }
-export async function idbPut(path, artifacts, info) {
-  const db = await open();
-  return transaction(db, 'readwrite', (models, infos) => {
-    infos.put({ modelPath: path, modelArtifactsInfo: info });
-    models.put({ modelPath: path, modelArtifacts: artifacts, modelArtifactsInfo: info });
-  });
-}
-export async function idbGet(path, infoOnly) {
-  const db = await open();
-  return transaction(db, 'readonly', (models, infos) => done((infoOnly ? infos : models).get(path)));
-}
-export async function idbInfos() {
-  const db = await open();
-  return transaction(db, 'readonly', (models, infos) => done(infos.getAll()));
-}
-export async function idbDelete(path) {
-  const db = await open();
-  return transaction(db, 'readwrite', (models, infos) => {
-    models.delete(path);
-    infos.delete(path);
-  });
-}
-"#)]
+#[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = idbAvailable)]
     fn idb_available() -> bool;
