@@ -15,9 +15,10 @@ wasm_tests() {
   NODE_ARGS=--import=fake-indexeddb/auto CHROMEDRIVER=/usr/bin/chromedriver \
     timeout 420 cargo test --locked --target wasm32-unknown-unknown
 }
-# Headless Chromium has been seen (once, under heavy load) to sit on the
-# runner's page for minutes before loading it; a second attempt is cheap.
-# A real failure fails both times.
+# The runner's page once hung on module fetches (its server left requests
+# past the sixth waiting; fixed by keeping our JS in one snippet module, see
+# src/glue.js). Should a stall recur, a second attempt is cheap; a real
+# failure fails both times.
 if ! wasm_tests; then
   echo "== wasm tests failed or stalled; running them once more"
   wasm_tests
