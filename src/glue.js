@@ -5,7 +5,7 @@
 
 // ---- src/bindings/error.rs
 export class ModelArtifactsError extends Error {
-  constructor(code, message, weight, url, status, path, cause) {
+  constructor(code, message, weight, url, status, path, cause, needed, available) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'ModelArtifactsError';
     this.code = code;
@@ -13,6 +13,8 @@ export class ModelArtifactsError extends Error {
     if (url !== undefined) this.url = url;
     if (status !== undefined) this.status = status;
     if (path !== undefined) this.path = path;
+    if (needed !== undefined) this.needed = needed;
+    if (available !== undefined) this.available = available;
   }
 }
 export function errorClass() { return ModelArtifactsError; }
@@ -120,7 +122,10 @@ export function saveInit(requestInit, body, signal) {
 }
 
 // ---- src/handlers/indexed_db.rs
-const DB = 'tensorflowjs', MODELS = 'models_store', INFOS = 'model_info_store';
+// Two databases: TensorFlow.js's (its layout, version 1 forever) and ours,
+// for models stored as chunk records (keys [modelPath, saveId, index]).
+const TFJS = ['tensorflowjs', { models_store: 'modelPath', model_info_store: 'modelPath' }];
+const OWN = ['model-artifacts', { models: 'modelPath', chunks: null }];
 function factory() {
   const f = globalThis.indexedDB;
   if (!f) throw Object.assign(new Error('this environment has no IndexedDB'), { name: 'NotSupportedError' });
@@ -132,46 +137,167 @@ function done(request) {
     request.onerror = () => reject(request.error);
   });
 }
-function open() {
-  const request = factory().open(DB, 1);
+// The database, created if `create`; null when it does not exist and
+// `create` is false (the upgrade that would create it is aborted).
+async function openDb([name, stores], create = true) {
+  const request = factory().open(name, 1);
   request.onupgradeneeded = () => {
-    const db = request.result;
-    for (const name of [MODELS, INFOS]) {
-      if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, { keyPath: 'modelPath' });
+    if (!create) return request.transaction.abort();
+    for (const [store, keyPath] of Object.entries(stores)) {
+      if (!request.result.objectStoreNames.contains(store)) request.result.createObjectStore(store, keyPath ? { keyPath } : undefined);
     }
   };
-  return done(request);
+  try {
+    return await done(request);
+  } catch (e) {
+    if (!create && e && e.name === 'AbortError') return null;
+    throw e;
+  }
 }
-function transaction(db, mode, work) {
+// Runs `work(...stores)` in one transaction over every store of `db`;
+// resolves with its result once the transaction has committed. `signal`
+// aborts the transaction.
+async function run(spec, mode, work, signal, create = true) {
+  const db = await openDb(spec, create);
+  if (!db) return undefined;
+  const names = Object.keys(spec[1]);
   return new Promise((resolve, reject) => {
-    const tx = db.transaction([MODELS, INFOS], mode);
+    const tx = db.transaction(names, mode);
+    const abort = () => { try { tx.abort(); } catch { /* already finished */ } };
     let result;
-    tx.oncomplete = () => { db.close(); resolve(result); };
-    tx.onerror = () => { db.close(); reject(tx.error); };
-    tx.onabort = () => { db.close(); reject(tx.error || new DOMException('transaction aborted', 'AbortError')); };
-    Promise.resolve(work(tx.objectStore(MODELS), tx.objectStore(INFOS))).then((r) => { result = r; }, (e) => { try { tx.abort(); } catch {} reject(e); });
+    const finish = (settle) => {
+      db.close();
+      if (signal) signal.removeEventListener('abort', abort);
+      settle();
+    };
+    tx.oncomplete = () => finish(() => resolve(result));
+    tx.onabort = () => finish(() => reject(signal && signal.aborted ? signal.reason : tx.error || new DOMException('transaction aborted', 'AbortError')));
+    if (signal) {
+      if (signal.aborted) abort();
+      else signal.addEventListener('abort', abort, { once: true });
+    }
+    Promise.resolve(work(...names.map((n) => tx.objectStore(n)))).then((r) => { result = r; }, (e) => { abort(); reject(e); });
   });
 }
+const pathRange = (path) => IDBKeyRange.bound([path], [path, []], true, true);
 export function idbAvailable() { return typeof globalThis.indexedDB === 'object' && globalThis.indexedDB !== null; }
-export async function idbPut(path, artifacts, info) {
-  const db = await open();
-  return transaction(db, 'readwrite', (models, infos) => {
+export function idbPut(path, artifacts, info, signal) {
+  return run(TFJS, 'readwrite', (models, infos) => {
     infos.put({ modelPath: path, modelArtifactsInfo: info });
     models.put({ modelPath: path, modelArtifacts: artifacts, modelArtifactsInfo: info });
-  });
+  }, signal);
 }
-export async function idbGet(path, infoOnly) {
-  const db = await open();
-  return transaction(db, 'readonly', (models, infos) => done((infoOnly ? infos : models).get(path)));
+export function idbGet(path, infoOnly) {
+  return run(TFJS, 'readonly', (models, infos) => done((infoOnly ? infos : models).get(path)));
 }
-export async function idbInfos() {
-  const db = await open();
-  return transaction(db, 'readonly', (models, infos) => done(infos.getAll()));
+export function idbInfos() {
+  return run(TFJS, 'readonly', (models, infos) => done(infos.getAll()));
 }
-export async function idbDelete(path) {
-  const db = await open();
-  return transaction(db, 'readwrite', (models, infos) => {
+export function idbDelete(path) {
+  return run(TFJS, 'readwrite', (models, infos) => {
     models.delete(path);
     infos.delete(path);
   });
+}
+export function newSaveId() {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+export function chunksPut(path, saveId, first, buffers, signal) {
+  return run(OWN, 'readwrite', (models, chunks) => {
+    buffers.forEach((b, i) => chunks.put(b, [path, saveId, first + i]));
+  }, signal);
+}
+export function chunkGet(path, saveId, index) {
+  return run(OWN, 'readonly', (models, chunks) => done(chunks.get([path, saveId, index])), undefined, false);
+}
+export function ownGet(path) {
+  return run(OWN, 'readonly', (models) => done(models.get(path)), undefined, false);
+}
+export function ownRecords() {
+  return run(OWN, 'readonly', (models) => done(models.getAll()), undefined, false).then((r) => r || []);
+}
+// Makes a chunked save visible: only if all its chunks are there (a racing
+// save may have removed them), the record goes in and every other chunk of
+// the path goes, in one transaction. Resolves to false when chunks were missing.
+export function ownCommit(record, count) {
+  const { modelPath: path, saveId } = record;
+  return run(OWN, 'readwrite', async (models, chunks) => {
+    const have = await done(chunks.count(IDBKeyRange.bound([path, saveId, 0], [path, saveId, Infinity])));
+    if (have !== count) return false;
+    models.put(record);
+    chunks.delete(IDBKeyRange.bound([path], [path, saveId], true, true));
+    chunks.delete(IDBKeyRange.bound([path, saveId, Infinity], [path, []], true, true));
+    return true;
+  });
+}
+// Removes the chunked model at `path` (record and every chunk, including
+// leftovers of interrupted saves); `saveId` limits it to that save's chunks.
+export function ownDelete(path, saveId) {
+  return run(OWN, 'readwrite', (models, chunks) => {
+    if (saveId) return chunks.delete(IDBKeyRange.bound([path, saveId, 0], [path, saveId, Infinity]));
+    models.delete(path);
+    chunks.delete(pathRange(path));
+  }, undefined, false);
+}
+
+// ---- src/handlers/indexed_db.rs, local_storage.rs
+export async function storageEstimate() {
+  const storage = globalThis.navigator && navigator.storage;
+  if (!storage || typeof storage.estimate !== 'function') return undefined;
+  const [estimate, persisted] = await Promise.all([
+    storage.estimate(),
+    typeof storage.persisted === 'function' ? storage.persisted() : false,
+  ]);
+  return { usage: estimate.usage, quota: estimate.quota, persisted };
+}
+export async function persistStorage() {
+  const storage = globalThis.navigator && navigator.storage;
+  return Boolean(storage && typeof storage.persist === 'function' && await storage.persist());
+}
+
+// ---- src/handlers/local_storage.rs
+export function localStore() {
+  try { return globalThis.localStorage || undefined; } catch { return undefined; } // a SecurityError where storage is blocked
+}
+function joined(parts) {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.byteLength; }
+  return out;
+}
+// Base64 with the platform's encoder (Uint8Array.prototype.toBase64), else
+// btoa over 96 KiB pieces (a multiple of 3, so no padding inside).
+export function toBase64(parts) {
+  const bytes = joined(parts);
+  if (typeof bytes.toBase64 === 'function') return bytes.toBase64();
+  const pieces = [];
+  for (let at = 0; at < bytes.length; at += 98304) {
+    pieces.push(btoa(String.fromCharCode.apply(null, bytes.subarray(at, at + 98304))));
+  }
+  return pieces.join('');
+}
+export function fromBase64(text) {
+  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text).buffer;
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out.buffer;
+}
+
+// ---- src/handlers/browser_files.rs
+// Saves `parts` as a file named `name` through a detached <a download>,
+// one download per task as browsers expect; the URL is revoked later
+// (revoking at once can cancel the download).
+export async function download(name, parts, type) {
+  const url = URL.createObjectURL(new Blob(parts, { type }));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const a = document.createElement('a');
+  a.download = name;
+  a.href = url;
+  a.dispatchEvent(new MouseEvent('click'));
+  setTimeout(() => URL.revokeObjectURL(url), 40000);
+}
+export function canDownload() {
+  return typeof document === 'object' && document !== null && typeof URL.createObjectURL === 'function';
 }

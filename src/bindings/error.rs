@@ -17,6 +17,8 @@ extern "C" {
         status: Option<u16>,
         path: Option<String>,
         cause: JsValue,
+        needed: Option<f64>,
+        available: Option<f64>,
     ) -> JsModelArtifactsError;
     #[wasm_bindgen(js_name = errorClass)]
     fn error_class() -> JsValue;
@@ -38,6 +40,10 @@ pub struct Error {
     pub status: Option<u16>,
     pub path: Option<String>,
     pub cause: JsValue,
+    /// Bytes a storage write needed and the bytes the origin had left
+    /// (`E_QUOTA_EXCEEDED`).
+    pub needed: Option<f64>,
+    pub available: Option<f64>,
     /// A caller's own exception (from a callback), rethrown unchanged.
     pub thrown: Option<JsValue>,
 }
@@ -54,6 +60,8 @@ impl Error {
             status: None,
             path: None,
             cause: JsValue::UNDEFINED,
+            needed: None,
+            available: None,
             thrown: None,
         }
     }
@@ -107,6 +115,6 @@ impl From<Error> for JsValue {
         if let Some(thrown) = e.thrown {
             return thrown;
         }
-        JsModelArtifactsError::new(e.code, &e.message, e.weight, e.url, e.status, e.path, e.cause).into()
+        JsModelArtifactsError::new(e.code, &e.message, e.weight, e.url, e.status, e.path, e.cause, e.needed, e.available).into()
     }
 }

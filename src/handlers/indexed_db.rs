@@ -7,120 +7,311 @@
 //! stored as their shards (`ArrayBuffer[]`, which tfjs >= 4.6 loads) instead
 //! of one joined copy.
 //!
-//! The request plumbing (IDB requests as promises) is a few lines of JS; the
+//! Models whose weights pass `chunkThreshold` are stored in a database of
+//! our own (`model-artifacts`) as chunk records, commit-last: the chunks
+//! are written first, each batch in its own transaction, under a fresh save
+//! id; then one transaction checks they are all there, puts the record that
+//! makes the model visible and drops every other chunk of that path
+//! (an older model, leftovers of interrupted saves). Until that commit the
+//! previous model is what loads. When both layouts hold a model at one path
+//! (a save switched layout and was interrupted before removing the old
+//! one), the newest wins.
+//!
+//! The request plumbing (IDB requests as promises) is JS in `glue.js`; the
 //! decisions are here.
 
-use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
+use std::collections::HashMap;
+
+use futures_util::stream;
+use js_sys::{Array, ArrayBuffer, Date, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+use super::store::{aborted, record_without_weights, savable, storage_error};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, get, present, set, type_name};
+use crate::bindings::js::{byte_views, get, integer_option, present, set};
 use crate::format::composite::tfjs_last_shard_cut;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
 const SCHEME: &str = "indexeddb://";
+const STORE: &str = "IndexedDB";
+/// Weights above this many bytes are stored as chunks by default: far
+/// below the 2 GiB ArrayBuffer limit, and below what one structured clone
+/// comfortably copies at once.
+const DEFAULT_CHUNK_THRESHOLD: u64 = 256 << 20;
+const DEFAULT_CHUNK_SIZE: u64 = 64 << 20;
+/// Loads retried when a save replaced the model while it was being read.
+const LOAD_ATTEMPTS: usize = 3;
 
 #[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = idbAvailable)]
     fn idb_available() -> bool;
     #[wasm_bindgen(js_name = idbPut)]
-    fn idb_put(path: &str, artifacts: &JsValue, info: &JsValue) -> Promise;
+    fn idb_put(path: &str, artifacts: &JsValue, info: &JsValue, signal: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = idbGet)]
     fn idb_get(path: &str, info_only: bool) -> Promise;
     #[wasm_bindgen(js_name = idbInfos)]
     fn idb_infos() -> Promise;
     #[wasm_bindgen(js_name = idbDelete)]
     fn idb_delete(path: &str) -> Promise;
-}
-
-/// A storage failure as ours: quota is `E_QUOTA_EXCEEDED`, a missing
-/// IndexedDB `E_NOT_SUPPORTED`, anything else `E_STORAGE`; the DOMException
-/// stays as `cause`.
-fn storage_error(e: JsValue, path: &str, doing: &str) -> Error {
-    let name = get(&e, "name").as_string().unwrap_or_default();
-    let detail = get(&e, "message").as_string().unwrap_or_else(|| type_name(&e));
-    let code = match name.as_str() {
-        "QuotaExceededError" => "E_QUOTA_EXCEEDED",
-        "NotSupportedError" => "E_NOT_SUPPORTED",
-        _ => "E_STORAGE",
-    };
-    Error::new(code, format!("{doing} '{path}' in IndexedDB failed: {name}: {detail}")).with_path(path).with_cause(e)
+    #[wasm_bindgen(js_name = newSaveId)]
+    fn new_save_id() -> String;
+    #[wasm_bindgen(js_name = chunksPut)]
+    fn chunks_put(path: &str, save_id: &str, first: u32, buffers: &Array, signal: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = chunkGet)]
+    fn chunk_get(path: &str, save_id: &str, index: u32) -> Promise;
+    #[wasm_bindgen(js_name = ownGet)]
+    fn own_get(path: &str) -> Promise;
+    #[wasm_bindgen(js_name = ownRecords)]
+    fn own_records() -> Promise;
+    #[wasm_bindgen(js_name = ownCommit)]
+    fn own_commit(record: &Object, count: u32) -> Promise;
+    #[wasm_bindgen(js_name = ownDelete)]
+    fn own_delete(path: &str, save_id: Option<String>) -> Promise;
 }
 
 async fn settle(promise: Promise, path: &str, doing: &str) -> Result<JsValue> {
-    JsFuture::from(promise).await.map_err(|e| storage_error(e, path, doing))
+    match JsFuture::from(promise).await {
+        Ok(v) => Ok(v),
+        Err(e) => Err(storage_error(e, STORE, path, doing, 0).await),
+    }
 }
 
 fn not_found(path: &str) -> Error {
     Error::new("E_NOT_FOUND", format!("Cannot find model with path '{path}' in IndexedDB.")).with_path(path)
 }
 
+/// When a stored record's model was saved (ms since the epoch; 0 unknown).
+fn saved_at(record: &JsValue) -> f64 {
+    get(&get(record, "modelArtifactsInfo"), "dateSaved").dyn_ref::<Date>().map_or(0.0, Date::get_time)
+}
+
+struct Options {
+    chunk_threshold: u64,
+    chunk_size: u64,
+    stream_weights: bool,
+    signal: JsValue,
+}
+
+impl Options {
+    fn parse(options: &JsValue) -> Result<Self> {
+        Ok(Options {
+            chunk_threshold: integer_option(options, "chunkThreshold", 0, 1 << 53)?.unwrap_or(DEFAULT_CHUNK_THRESHOLD),
+            chunk_size: integer_option(options, "chunkSize", 1, 1 << 30)?.unwrap_or(DEFAULT_CHUNK_SIZE),
+            stream_weights: get(options, "streamWeights").is_truthy(),
+            signal: get(options, "signal"),
+        })
+    }
+
+    fn aborted(&self) -> bool {
+        get(&self.signal, "aborted").is_truthy()
+    }
+}
+
 /// The IOHandler `browserIndexedDB()` returns.
 #[wasm_bindgen(skip_typescript)]
 pub struct IndexedDbHandler {
     path: String,
+    options: std::rc::Rc<Options>,
 }
 
 #[wasm_bindgen]
 impl IndexedDbHandler {
     pub fn load(&self) -> Promise {
-        let path = self.path.clone();
-        future_to_promise(async move {
-            let record = settle(idb_get(&path, false), &path, "loading").await?;
-            if !present(&record) {
-                return Err(not_found(&path).into());
-            }
-            Ok(get(&record, "modelArtifacts"))
-        })
+        let (path, options) = (self.path.clone(), self.options.clone());
+        future_to_promise(async move { Ok(load(&path, &options).await?) })
     }
 
     pub fn save(&self, artifacts: JsValue) -> Promise {
-        let path = self.path.clone();
-        future_to_promise(async move { Ok(save(&path, &artifacts).await?) })
+        let (path, options) = (self.path.clone(), self.options.clone());
+        future_to_promise(async move { Ok(save(&path, &artifacts, &options).await?) })
     }
 }
 
-async fn save(path: &str, artifacts: &JsValue) -> Result<JsValue> {
-    if !artifacts.is_object() {
-        return Err(Error::invalid_argument(format!("save expects model artifacts, got {}", type_name(artifacts))));
-    }
-    if get(artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
-        return Err(Error::new("E_BINARY_TOPOLOGY", "browserIndexedDB does not support saving a binary model topology"));
-    }
-    let data = get(artifacts, "weightData");
-    if !present(&data) && present(&get(artifacts, "getWeightStream")) {
-        return Err(Error::new("E_NOT_SUPPORTED", "streamed weights cannot be stored; load without streamWeights first"));
-    }
-    // A copy of the caller's artifacts (never mutated), its weights as
-    // ArrayBuffer shards: whole buffers as they are, views as copies of
-    // just their bytes. Functions cannot be stored, so none are kept.
-    let record = Object::new();
-    for key in Object::keys(artifacts.unchecked_ref::<Object>()).iter() {
-        let key = key.as_string().unwrap_or_default();
-        let value = get(artifacts, &key);
-        if !value.is_function() && key != "weightData" {
-            set(&record, &key, &value);
+async fn load(path: &str, options: &Options) -> Result<JsValue> {
+    for _ in 0..LOAD_ATTEMPTS {
+        let info = settle(idb_get(path, true), path, "loading").await?;
+        let own = settle(own_get(path), path, "loading").await?;
+        if present(&own) && (!present(&info) || saved_at(&own) >= saved_at(&info)) {
+            if let Some(artifacts) = load_chunked(path, &own, options).await? {
+                return Ok(artifacts);
+            }
+        } else if present(&info) {
+            let record = settle(idb_get(path, false), path, "loading").await?;
+            if present(&record) {
+                return Ok(get(&record, "modelArtifacts"));
+            }
+        } else {
+            return Err(not_found(path));
         }
+        // A save replaced the model while it was being read: read again.
     }
-    set(&record, "weightData", &stored_shards(&data)?);
+    Err(Error::new("E_STORAGE", format!("the model at '{path}' in IndexedDB kept changing while it was loaded")).with_path(path))
+}
+
+/// A chunked model's artifacts, or `None` when a newer save removed its
+/// chunks while they were read.
+async fn load_chunked(path: &str, record: &JsValue, options: &Options) -> Result<Option<JsValue>> {
+    let chunks = Chunks::of(path, record);
+    let artifacts = Object::assign(&Object::new(), get(record, "modelArtifacts").unchecked_ref());
+    if options.stream_weights {
+        let stream = Closure::<dyn FnMut() -> JsValue>::new(move || chunk_stream(chunks.clone()));
+        set(&artifacts, "getWeightStream", &stream.into_js_value());
+        return Ok(Some(artifacts.into()));
+    }
+    let buffers = Array::new();
+    for index in 0..chunks.lengths.len() {
+        match chunks.read(index).await? {
+            Some(buffer) => buffers.push(&buffer),
+            None => return Ok(None),
+        };
+    }
+    set(&artifacts, "weightData", &buffers);
+    Ok(Some(artifacts.into()))
+}
+
+/// Where a chunked model's weights are, and how long each chunk must be.
+#[derive(Clone)]
+struct Chunks {
+    path: String,
+    save_id: String,
+    lengths: Vec<u64>,
+}
+
+impl Chunks {
+    fn of(path: &str, record: &JsValue) -> Self {
+        let lengths = Array::from(&get(record, "chunks")).iter().map(|n| n.as_f64().unwrap_or(-1.0) as u64).collect();
+        Chunks { path: path.to_owned(), save_id: get(record, "saveId").as_string().unwrap_or_default(), lengths }
+    }
+
+    /// Chunk `index`, checked against its recorded length; `None` if gone.
+    async fn read(&self, index: usize) -> Result<Option<ArrayBuffer>> {
+        let value = settle(chunk_get(&self.path, &self.save_id, index as u32), &self.path, "loading").await?;
+        let Ok(buffer) = value.dyn_into::<ArrayBuffer>() else { return Ok(None) };
+        if u64::from(buffer.byte_length()) != self.lengths[index] {
+            return Err(Error::new(
+                "E_SIZE_MISMATCH",
+                format!("chunk {index} of '{}' in IndexedDB holds {} bytes, its record says {}", self.path, buffer.byte_length(), self.lengths[index]),
+            )
+            .with_path(&self.path));
+        }
+        Ok(Some(buffer))
+    }
+}
+
+/// `getWeightStream()` of a chunked model: its chunks in order, one read at
+/// a time.
+fn chunk_stream(chunks: Chunks) -> JsValue {
+    let reads = stream::try_unfold((chunks, 0usize), |(chunks, index)| async move {
+        if index == chunks.lengths.len() {
+            return Ok(None);
+        }
+        match chunks.read(index).await? {
+            Some(buffer) => Ok(Some((JsValue::from(Uint8Array::new(&buffer)), (chunks, index + 1)))),
+            None => Err(JsValue::from(
+                Error::new("E_STORAGE", format!("the model at '{}' in IndexedDB was replaced while its weights streamed", chunks.path))
+                    .with_path(&chunks.path),
+            )),
+        }
+    });
+    wasm_streams::ReadableStream::from_stream(reads).into_raw().into()
+}
+
+async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsValue> {
+    let data = savable(artifacts, "browserIndexedDB")?;
     let info = get_model_artifacts_info_for_json(artifacts.clone()).map_err(Error::thrown)?;
-    settle(idb_put(path, &record.into(), &info), path, "saving").await?;
+    let views: Vec<Uint8Array> = byte_views(&data, "weightData")?.into_iter().filter(|v| v.length() > 0).collect();
+    let total: u64 = views.iter().map(|v| u64::from(v.length())).sum();
+    if options.aborted() {
+        return Err(aborted(&options.signal, STORE, path));
+    }
+    let record = record_without_weights(artifacts);
+    if total > options.chunk_threshold {
+        save_chunked(path, record, &info, views, options).await?;
+        // The model saved before in tfjs's layout is now the older one.
+        let _ = JsFuture::from(idb_delete(path)).await;
+    } else {
+        set(&record, "weightData", &stored_shards(views));
+        if let Err(e) = JsFuture::from(idb_put(path, &record.into(), &info, &options.signal)).await {
+            return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
+        }
+        // A chunked model saved before at this path is now the older one.
+        let _ = JsFuture::from(own_delete(path, None)).await;
+    }
     let result = Object::new();
     set(&result, "modelArtifactsInfo", &info);
     Ok(result.into())
 }
 
+/// The commit-last save of a large model (see the module comment).
+async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uint8Array>, options: &Options) -> Result<()> {
+    let save_id = new_save_id();
+    let size = options.chunk_size as u32;
+    let pieces: Vec<Uint8Array> = views
+        .iter()
+        .flat_map(|v| (0..v.length()).step_by(size as usize).map(move |at| v.subarray(at, at.saturating_add(size).min(v.length()))))
+        .collect();
+    let total: u64 = pieces.iter().map(|p| u64::from(p.length())).sum();
+    // Batches of whole pieces, about `chunkSize` bytes per transaction.
+    let mut first = 0;
+    while first < pieces.len() {
+        let mut end = first + 1;
+        let mut bytes = pieces[first].length();
+        while end < pieces.len() && bytes + pieces[end].length() <= size {
+            bytes += pieces[end].length();
+            end += 1;
+        }
+        let batch: Array = pieces[first..end].iter().map(|p| JsValue::from(own_buffer(p))).collect();
+        let written = if options.aborted() { Err(JsValue::UNDEFINED) } else { JsFuture::from(chunks_put(path, &save_id, first as u32, &batch, &options.signal)).await };
+        if let Err(e) = written {
+            // Nothing of this save is visible; drop what it wrote.
+            let _ = JsFuture::from(own_delete(path, Some(save_id.clone()))).await;
+            return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
+        }
+        first = end;
+    }
+    let stored = Object::new();
+    set(&stored, "modelPath", &path.into());
+    set(&stored, "modelArtifacts", &record);
+    set(&stored, "modelArtifactsInfo", info);
+    set(&stored, "saveId", &save_id.as_str().into());
+    set(&stored, "chunks", &pieces.iter().map(|p| JsValue::from(p.length())).collect::<Array>());
+    let committed = match JsFuture::from(own_commit(&stored, pieces.len() as u32)).await {
+        Ok(v) => v.is_truthy(),
+        Err(e) => {
+            let _ = JsFuture::from(own_delete(path, Some(save_id.clone()))).await;
+            return Err(storage_error(e, STORE, path, "saving", total).await);
+        }
+    };
+    if !committed {
+        return Err(Error::new(
+            "E_STORAGE",
+            format!("another save to '{path}' in IndexedDB finished first and replaced this one; its model is the one stored"),
+        )
+        .with_path(path));
+    }
+    Ok(())
+}
+
+/// The bytes of a view as an ArrayBuffer to store: its buffer when the view
+/// covers all of it, else a copy of just its bytes.
+fn own_buffer(view: &Uint8Array) -> ArrayBuffer {
+    let buffer = view.buffer();
+    if view.byte_offset() == 0 && view.byte_length() == buffer.byte_length() {
+        buffer
+    } else {
+        view.slice(0, view.length()).buffer()
+    }
+}
+
 /// The weights as TensorFlow.js will read them back: ArrayBuffer shards
-/// (whole buffers as they are, views as copies of just their bytes), no
-/// empty ones (tfjs misreads a leading empty shard), the last one cut if tfjs
-/// would misread it; one empty ArrayBuffer when there are no weight bytes,
-/// as tfjs stores it.
-fn stored_shards(data: &JsValue) -> Result<JsValue> {
-    let mut views: Vec<Uint8Array> = byte_views(data, "weightData")?.into_iter().filter(|v| v.length() > 0).collect();
+/// (no empty ones: tfjs misreads a leading empty shard), the last one cut if
+/// tfjs would misread it; one empty ArrayBuffer when there are no weight
+/// bytes, as tfjs stores it.
+fn stored_shards(mut views: Vec<Uint8Array>) -> JsValue {
     let lengths: Vec<u64> = views.iter().map(|v| u64::from(v.length())).collect();
     if let Some(cut) = tfjs_last_shard_cut(&lengths) {
         let last = views.pop().expect("a cut implies shards");
@@ -128,55 +319,62 @@ fn stored_shards(data: &JsValue) -> Result<JsValue> {
         views.extend((0..last.length()).step_by(cut as usize).map(|at| last.subarray(at, (at + cut).min(last.length()))));
     }
     if views.is_empty() {
-        return Ok(ArrayBuffer::new(0).into());
+        return ArrayBuffer::new(0).into();
     }
-    Ok(views
-        .into_iter()
-        .map(|v| {
-            let whole = v.byte_offset() == 0 && v.byte_length() == v.buffer().byte_length();
-            JsValue::from(if whole { v.buffer() } else { v.slice(0, v.length()).buffer() })
-        })
-        .collect::<Array>()
-        .into())
+    views.iter().map(|v| JsValue::from(own_buffer(v))).collect::<Array>().into()
 }
 
-/// `browserIndexedDB(path)`.
+/// `browserIndexedDB(path, options?)`.
 #[wasm_bindgen(js_name = browserIndexedDB, skip_typescript)]
-pub fn browser_indexed_db(path: JsValue) -> JsResult<IndexedDbHandler> {
+pub fn browser_indexed_db(path: JsValue, options: JsValue) -> JsResult<IndexedDbHandler> {
     let path = path.as_string().unwrap_or_default();
     let path = path.strip_prefix(SCHEME).unwrap_or(&path);
     if path.is_empty() {
         return Err(Error::invalid_argument("For IndexedDB, modelPath must not be null, undefined or empty.").into());
     }
-    Ok(IndexedDbHandler { path: path.to_owned() })
+    Ok(IndexedDbHandler { path: path.to_owned(), options: std::rc::Rc::new(Options::parse(&options)?) })
 }
 
-/// The router for `indexeddb://` URLs, where IndexedDB exists.
-pub fn indexed_db_router(url: &JsValue, _options: &JsValue) -> Option<JsValue> {
+/// The router for `indexeddb://` URLs, where IndexedDB exists (load options
+/// such as `streamWeights` and `signal` pass through).
+pub fn indexed_db_router(url: &JsValue, options: &JsValue) -> Option<JsValue> {
     let url = url.as_string()?;
-    (url.starts_with(SCHEME) && idb_available()).then(|| browser_indexed_db(url.into()).ok().map(JsValue::from)).flatten()
+    (url.starts_with(SCHEME) && idb_available()).then(|| browser_indexed_db(url.into(), options.clone()).ok().map(JsValue::from)).flatten()
 }
 
-/// `listModels` part: `{'indexeddb://path': info}`; empty without IndexedDB.
+/// `listModels` part: `{'indexeddb://path': info}` over both layouts (the
+/// newest where both hold a path); empty without IndexedDB.
 pub async fn list() -> Result<Object> {
     let out = Object::new();
     if !idb_available() {
         return Ok(out);
     }
-    let infos = settle(idb_infos(), "*", "listing").await?;
-    for record in Array::from(&infos).iter() {
+    let tfjs = settle(idb_infos(), "*", "listing").await?;
+    let own = settle(own_records(), "*", "listing").await?;
+    let mut newest: HashMap<String, f64> = HashMap::new();
+    for record in Array::from(&tfjs).iter().chain(Array::from(&own).iter()) {
         let path = get(&record, "modelPath").as_string().unwrap_or_default();
-        set(&out, &format!("{SCHEME}{path}"), &get(&record, "modelArtifactsInfo"));
+        let at = saved_at(&record);
+        if newest.get(&path).is_none_or(|&seen| at >= seen) {
+            newest.insert(path.clone(), at);
+            set(&out, &format!("{SCHEME}{path}"), &get(&record, "modelArtifactsInfo"));
+        }
     }
     Ok(out)
 }
 
-/// `removeModel('indexeddb://path')`: both records, in one transaction.
+/// `removeModel('indexeddb://path')`: the model in either layout, and any
+/// chunks interrupted saves left at that path.
 pub async fn remove(path: &str) -> Result<JsValue> {
-    let record = settle(idb_get(path, true), path, "removing").await?;
-    if !present(&record) {
+    let info = settle(idb_get(path, true), path, "removing").await?;
+    let own = settle(own_get(path), path, "removing").await?;
+    settle(own_delete(path, None), path, "removing").await?;
+    if !present(&info) && !present(&own) {
         return Err(not_found(path));
     }
-    settle(idb_delete(path), path, "removing").await?;
-    Ok(get(&record, "modelArtifactsInfo"))
+    if present(&info) {
+        settle(idb_delete(path), path, "removing").await?;
+    }
+    let newest = if present(&own) && (!present(&info) || saved_at(&own) >= saved_at(&info)) { own } else { info };
+    Ok(get(&newest, "modelArtifactsInfo"))
 }

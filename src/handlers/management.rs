@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "node")]
 use super::node_fs;
-use super::{indexed_db, router};
+use super::{indexed_db, local_storage, router};
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{get, present, type_name, JsComposite};
 use crate::format::codec::ByteSource;
@@ -26,7 +26,7 @@ fn split_url(url: &JsValue, what: &str) -> Result<(String, String)> {
 
 /// Schemes whose stores can list and remove models.
 fn removable(scheme: &str) -> bool {
-    scheme == "indexeddb" || (cfg!(feature = "node") && scheme == "file")
+    scheme == "indexeddb" || scheme == "localstorage" || (cfg!(feature = "node") && scheme == "file")
 }
 
 /// Removes a model from the store its URL names.
@@ -34,6 +34,7 @@ async fn remove_from(scheme: &str, path: &str) -> Result<JsValue> {
     match scheme {
         "file" => remove_file(path).await,
         "indexeddb" => indexed_db::remove(path).await,
+        "localstorage" => local_storage::remove(path),
         _ => Err(Error::new("E_NOT_SUPPORTED", format!("models cannot be removed from {scheme}:// URLs"))),
     }
 }
@@ -62,8 +63,10 @@ fn no_files(path: &str) -> Error {
 #[wasm_bindgen(js_name = listModels, skip_typescript)]
 pub async fn list_models(root: JsValue) -> JsResult<JsValue> {
     if !present(&root) {
-        // The browser stores (those that exist where this runs).
-        return Ok(indexed_db::list().await?.into());
+        // The browser stores that exist where this runs, localStorage
+        // first as in tf.io.
+        let out = local_storage::list();
+        return Ok(js_sys::Object::assign(&out, &indexed_db::list().await?).into());
     }
     match split_url(&root, "listModels root")? {
         (scheme, path) if scheme == "file" => Ok(list_files(&path).await?),

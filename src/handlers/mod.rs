@@ -1,11 +1,14 @@
 //! Handlers: one file per medium, each returning a TensorFlow.js `IOHandler`.
 
+pub mod browser_files;
 pub mod fetch;
 pub mod http;
 pub mod indexed_db;
+pub mod local_storage;
 pub mod management;
 pub mod memory;
 #[cfg(feature = "node")]
 pub mod node_fs;
 pub mod router;
+pub mod store;
 pub mod weights_loader;

@@ -19,18 +19,24 @@ enum Router {
 
 /// The routers every registry starts with, as tf.io registers its own at
 /// import time (user routers come after them).
-fn builtin() -> Vec<Router> {
-    vec![
+fn builtin(save: bool) -> Vec<Router> {
+    let mut routers = vec![
         Router::Builtin(super::http::http_router),
         Router::Builtin(super::indexed_db::indexed_db_router),
+        Router::Builtin(super::local_storage::local_storage_router),
         #[cfg(feature = "node")]
         Router::Builtin(super::node_fs::file_router),
-    ]
+    ];
+    if save {
+        // downloads:// only saves.
+        routers.push(Router::Builtin(super::browser_files::downloads_router));
+    }
+    routers
 }
 
 thread_local! {
-    static LOAD_ROUTERS: RefCell<Vec<Router>> = RefCell::new(builtin());
-    static SAVE_ROUTERS: RefCell<Vec<Router>> = RefCell::new(builtin());
+    static LOAD_ROUTERS: RefCell<Vec<Router>> = RefCell::new(builtin(false));
+    static SAVE_ROUTERS: RefCell<Vec<Router>> = RefCell::new(builtin(true));
 }
 
 type Registry = std::thread::LocalKey<RefCell<Vec<Router>>>;

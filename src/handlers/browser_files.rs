@@ -1,0 +1,179 @@
+//! `browserDownloads(prefix?)` / `downloads://` (save as two downloaded
+//! files) and `browserFiles(files)` (load from `File`s a user picked).
+
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::store::savable;
+use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs};
+use crate::bindings::error::{Error, Result};
+use crate::bindings::js::{byte_views, call_method, get, present, set, type_name};
+use crate::format::model_json::ModelJson;
+use crate::format::spec::{check_group_bytes, group_name};
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+const SCHEME: &str = "downloads://";
+
+#[wasm_bindgen(module = "/src/glue.js")]
+extern "C" {
+    fn download(name: &str, parts: &Array, mime: &str) -> Promise;
+    #[wasm_bindgen(js_name = canDownload)]
+    fn can_download() -> bool;
+}
+
+/// The IOHandler `browserDownloads()` returns.
+#[wasm_bindgen(skip_typescript)]
+pub struct DownloadsHandler {
+    prefix: String,
+}
+
+#[wasm_bindgen]
+impl DownloadsHandler {
+    pub fn save(&self, artifacts: JsValue) -> Promise {
+        let prefix = self.prefix.clone();
+        wasm_bindgen_futures::future_to_promise(async move { Ok(save_downloads(&prefix, &artifacts).await?) })
+    }
+}
+
+/// `<prefix>.json`, then `<prefix>.weights.bin` (all weights in one file,
+/// the shards going into the Blob as they are, without a joined copy).
+async fn save_downloads(prefix: &str, artifacts: &JsValue) -> Result<JsValue> {
+    if !can_download() {
+        return Err(Error::new("E_NOT_SUPPORTED", "browserDownloads needs a page with a document (not a worker or Node)"));
+    }
+    let data = savable(artifacts, "browserDownloads")?;
+    let weights_file = format!("{prefix}.weights.bin");
+    let group = Object::new();
+    set(&group, "paths", &Array::of1(&format!("./{weights_file}").into()));
+    set(&group, "weights", &get(artifacts, "weightSpecs"));
+    let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
+    let text = js_sys::JSON::stringify(&model_json).map_err(Error::thrown)?;
+    let info = get_model_artifacts_info_for_json(artifacts.clone()).map_err(Error::thrown)?;
+    let downloaded = |name: String, parts: Array, mime: &'static str| async move {
+        JsFuture::from(download(&name, &parts, mime))
+            .await
+            .map_err(|e| Error::new("E_STORAGE", format!("downloading {name} failed")).with_path(&name).with_cause(e))
+    };
+    downloaded(format!("{prefix}.json"), Array::of1(&text), "application/json").await?;
+    if present(&data) {
+        let parts: Array = byte_views(&data, "weightData")?.into_iter().collect();
+        downloaded(weights_file, parts, "application/octet-stream").await?;
+    }
+    let result = Object::new();
+    set(&result, "modelArtifactsInfo", &info);
+    Ok(result.into())
+}
+
+/// `browserDownloads(prefix = 'model')`.
+#[wasm_bindgen(js_name = browserDownloads, skip_typescript)]
+pub fn browser_downloads(prefix: JsValue) -> JsResult<DownloadsHandler> {
+    if present(&prefix) && prefix.as_string().is_none() {
+        return Err(Error::invalid_argument(format!("browserDownloads expects a file name prefix string, got {}", type_name(&prefix))).into());
+    }
+    let prefix = prefix.as_string().unwrap_or_default();
+    let prefix = prefix.strip_prefix(SCHEME).unwrap_or(&prefix);
+    Ok(DownloadsHandler { prefix: if prefix.is_empty() { "model".into() } else { prefix.to_owned() } })
+}
+
+/// The save router for `downloads://` URLs, in pages.
+pub fn downloads_router(url: &JsValue, _options: &JsValue) -> Option<JsValue> {
+    let url = url.as_string()?;
+    (url.starts_with(SCHEME) && can_download()).then(|| browser_downloads(url.into()).ok().map(JsValue::from)).flatten()
+}
+
+/// The IOHandler `browserFiles()` returns.
+#[wasm_bindgen(skip_typescript)]
+pub struct FilesHandler {
+    files: Vec<JsValue>,
+}
+
+#[wasm_bindgen]
+impl FilesHandler {
+    pub fn load(&self) -> Promise {
+        let files = self.files.clone();
+        wasm_bindgen_futures::future_to_promise(async move { Ok(load_files(&files).await?) })
+    }
+}
+
+fn file_name(file: &JsValue) -> String {
+    get(file, "name").as_string().unwrap_or_else(|| "(unnamed file)".into())
+}
+
+async fn read(file: &JsValue, method: &str) -> Result<JsValue> {
+    call_method(file, method).await.map_err(|e| {
+        let name = file_name(file);
+        Error::new("E_STORAGE", format!("reading the file '{name}' failed")).with_path(&name).with_cause(e)
+    })
+}
+
+fn invalid(name: &str, message: String) -> Error {
+    Error::new("E_INVALID_MODEL_JSON", message).with_path(name)
+}
+
+/// `files[0]` is model.json; the others are its weight files, matched to
+/// the manifest's paths by basename, each group's size checked.
+async fn load_files(files: &[JsValue]) -> Result<JsValue> {
+    let json_file = &files[0];
+    let name = file_name(json_file);
+    let text = read(json_file, "text").await?.as_string().unwrap_or_default();
+    let model = ModelJson::parse(&text, &name).map_err(|e| Error::from(e).with_path(&name))?;
+    let json = js_sys::JSON::parse(&text).map_err(Error::thrown)?;
+    if !present(&get(&json, "modelTopology")) {
+        return Err(invalid(&name, format!("modelTopology field is missing from file {name}")));
+    }
+    if files.len() == 1 {
+        // model.json alone: the topology and metadata, no weights (as tf.io).
+        js_sys::Reflect::delete_property(json.unchecked_ref::<Object>(), &"weightsManifest".into()).map_err(Error::thrown)?;
+        return get_model_artifacts_for_json_sync(json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from).map_err(Error::thrown);
+    }
+    let Some(groups) = &model.manifest else {
+        return Err(invalid(&name, format!("weightsManifest field is missing from file {name}")));
+    };
+    let weight_files = &files[1..];
+    let mut used: Vec<&str> = Vec::new();
+    let buffers = Array::new();
+    for (g, group) in groups.iter().enumerate() {
+        let mut got = 0u64;
+        let mut names = Vec::new();
+        for path in &group.paths {
+            let base = path.rsplit('/').next().unwrap_or(path);
+            if used.contains(&base) {
+                return Err(invalid(&name, format!("Duplicate file basename found in weights manifest: '{base}'")));
+            }
+            used.push(base);
+            let file = weight_files.iter().find(|f| file_name(f) == base).ok_or_else(|| {
+                Error::new("E_WEIGHT_NOT_FOUND", format!("Weight file with basename '{base}' is not provided.")).with_path(base)
+            })?;
+            let buffer: js_sys::ArrayBuffer = read(file, "arrayBuffer").await?.unchecked_into();
+            got += u64::from(buffer.byte_length());
+            names.push(base);
+            buffers.push(&buffer);
+        }
+        check_group_bytes(&group_name(g, &names), group.stored_bytes().map_err(Error::from)?, got).map_err(Error::from)?;
+    }
+    if used.len() != weight_files.len() {
+        return Err(Error::invalid_argument(format!(
+            "Mismatch in the number of files in weights manifest ({}) and the number of weight files provided ({}).",
+            used.len(),
+            weight_files.len()
+        )));
+    }
+    let specs = get_weight_specs(get(&json, "weightsManifest")).map_err(Error::thrown)?;
+    get_model_artifacts_for_json_sync(json, specs.into(), buffers.into()).map(JsValue::from).map_err(Error::thrown)
+}
+
+/// `browserFiles(files)`: `files[0]` is model.json, the rest its weight files.
+#[wasm_bindgen(js_name = browserFiles, skip_typescript)]
+pub fn browser_files(files: JsValue) -> JsResult<FilesHandler> {
+    let list: Vec<JsValue> = if Array::is_array(&files) || get(&files, "length").as_f64().is_some() && files.is_object() {
+        Array::from(&files).iter().collect()
+    } else {
+        Vec::new()
+    };
+    if list.is_empty() {
+        return Err(Error::invalid_argument(format!("When calling browserFiles, at least 1 file is required, but received {}", type_name(&files))).into());
+    }
+    Ok(FilesHandler { files: list })
+}

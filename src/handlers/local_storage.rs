@@ -1,0 +1,246 @@
+//! `browserLocalStorage(path)` and `localstorage://`: TensorFlow.js's layout,
+//! five keys `tensorflowjs_models/<path>/{info,model_topology,weight_specs,
+//! weight_data,model_metadata}`, weights in base64. The base64 work is the
+//! platform's (`Uint8Array.prototype.toBase64`, else `btoa` over large
+//! pieces), not tf.io's byte-at-a-time loop. Unlike tf.io, a failed save puts
+//! back what was stored at that path before instead of deleting it.
+
+use js_sys::{Object, Promise, JSON};
+use wasm_bindgen::prelude::*;
+
+use super::store::{record_without_weights, savable, settled};
+use crate::bindings::artifacts::get_model_artifacts_info_for_json;
+use crate::bindings::error::{Error, Result};
+use crate::bindings::js::{byte_views, get, present, set, type_name};
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+const SCHEME: &str = "localstorage://";
+const PREFIX: &str = "tensorflowjs_models/";
+const INFO: &str = "info";
+const TOPOLOGY: &str = "model_topology";
+const SPECS: &str = "weight_specs";
+const DATA: &str = "weight_data";
+const METADATA: &str = "model_metadata";
+/// The keys of one model, in the order tf.io writes them.
+const KEYS: [&str; 5] = [INFO, TOPOLOGY, SPECS, DATA, METADATA];
+/// Artifact fields kept in `model_metadata`.
+const METADATA_FIELDS: [&str; 8] = [
+    "format",
+    "generatedBy",
+    "convertedBy",
+    "signature",
+    "userDefinedMetadata",
+    "modelInitializer",
+    "initializerSignature",
+    "trainingConfig",
+];
+
+#[wasm_bindgen(module = "/src/glue.js")]
+extern "C" {
+    type Storage;
+    #[wasm_bindgen(js_name = localStore)]
+    fn local_store() -> Option<Storage>;
+    #[wasm_bindgen(method, js_name = getItem)]
+    fn get_item(this: &Storage, key: &str) -> Option<String>;
+    #[wasm_bindgen(method, catch, js_name = setItem)]
+    fn set_item(this: &Storage, key: &str, value: &str) -> JsResult<()>;
+    #[wasm_bindgen(method, js_name = removeItem)]
+    fn remove_item(this: &Storage, key: &str);
+    #[wasm_bindgen(method)]
+    fn key(this: &Storage, index: u32) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn length(this: &Storage) -> u32;
+    #[wasm_bindgen(js_name = toBase64)]
+    fn to_base64(parts: &js_sys::Array) -> String;
+    #[wasm_bindgen(catch, js_name = fromBase64)]
+    fn from_base64(text: &str) -> JsResult<js_sys::ArrayBuffer>;
+}
+
+fn key(path: &str, part: &str) -> String {
+    format!("{PREFIX}{path}/{part}")
+}
+
+fn store() -> Result<Storage> {
+    local_store().ok_or_else(|| Error::new("E_NOT_SUPPORTED", "The current environment does not support local storage."))
+}
+
+fn not_found(path: &str) -> Error {
+    Error::new("E_NOT_FOUND", format!("In local storage, there is no model with name '{path}'")).with_path(path)
+}
+
+fn stringify(value: &JsValue) -> String {
+    JSON::stringify(value).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "undefined".into())
+}
+
+/// A stored JSON value, or a typed error naming the key.
+fn parse(store: &Storage, path: &str, part: &str) -> Result<JsValue> {
+    let text = store.get_item(&key(path, part)).ok_or_else(|| {
+        Error::new("E_STORAGE", format!("In local storage, the {part} of model '{path}' is missing.")).with_path(path)
+    })?;
+    JSON::parse(&text).map_err(|e| {
+        Error::new("E_INVALID_JSON", format!("In local storage, the {part} of model '{path}' is not valid JSON")).with_path(path).with_cause(e)
+    })
+}
+
+/// The IOHandler `browserLocalStorage()` returns.
+#[wasm_bindgen(skip_typescript)]
+pub struct LocalStorageHandler {
+    path: String,
+}
+
+#[wasm_bindgen]
+impl LocalStorageHandler {
+    pub fn load(&self) -> Promise {
+        settled(load(&self.path))
+    }
+
+    pub fn save(&self, artifacts: JsValue) -> Promise {
+        settled(save(&self.path, &artifacts))
+    }
+}
+
+fn load(path: &str) -> Result<JsValue> {
+    let store = store()?;
+    if store.get_item(&key(path, INFO)).is_none() {
+        return Err(not_found(path));
+    }
+    let info = parse(&store, path, INFO)?;
+    if get(&info, "modelTopologyType").as_string().as_deref() != Some("JSON") {
+        return Err(Error::new("E_BINARY_TOPOLOGY", format!("the model '{path}' in local storage has a non-JSON topology")).with_path(path));
+    }
+    let artifacts = Object::new();
+    set(&artifacts, "modelTopology", &parse(&store, path, TOPOLOGY)?);
+    set(&artifacts, "weightSpecs", &parse(&store, path, SPECS)?);
+    if store.get_item(&key(path, METADATA)).is_some() {
+        let metadata = parse(&store, path, METADATA)?;
+        for field in METADATA_FIELDS {
+            let value = get(&metadata, field);
+            if present(&value) || field == "convertedBy" {
+                set(&artifacts, field, &value);
+            }
+        }
+    }
+    let base64 = store.get_item(&key(path, DATA)).ok_or_else(|| {
+        Error::new("E_STORAGE", format!("In local storage, the binary weight values of model '{path}' are missing.")).with_path(path)
+    })?;
+    let data = from_base64(&base64).map_err(|e| {
+        Error::new("E_STORAGE", format!("In local storage, the weight data of model '{path}' is not valid base64")).with_path(path).with_cause(e)
+    })?;
+    let expected = get(&info, "weightDataBytes").as_f64();
+    if expected.is_some_and(|n| n != f64::from(data.byte_length())) {
+        return Err(Error::new(
+            "E_SIZE_MISMATCH",
+            format!("the model '{path}' in local storage has {} bytes of weights, its info says {}", data.byte_length(), expected.unwrap_or(0.0)),
+        )
+        .with_path(path));
+    }
+    set(&artifacts, "weightData", &data);
+    Ok(artifacts.into())
+}
+
+fn save(path: &str, artifacts: &JsValue) -> Result<JsValue> {
+    let data = savable(artifacts, "browserLocalStorage")?;
+    let store = store()?;
+    let info = get_model_artifacts_info_for_json(artifacts.clone()).map_err(Error::thrown)?;
+    let weights = byte_views(&data, "weightData")?.into_iter().collect::<js_sys::Array>();
+    let record = record_without_weights(artifacts);
+    let metadata = Object::new();
+    for field in METADATA_FIELDS {
+        set(&metadata, field, &get(&record, field));
+    }
+    let specs = get(&record, "weightSpecs");
+    let values = [
+        stringify(&info),
+        stringify(&get(&record, "modelTopology")),
+        if present(&specs) { stringify(&specs) } else { "[]".into() },
+        to_base64(&weights),
+        stringify(&metadata),
+    ];
+    let before: Vec<Option<String>> = KEYS.iter().map(|part| store.get_item(&key(path, part))).collect();
+    for (part, value) in KEYS.iter().zip(&values) {
+        if let Err(e) = store.set_item(&key(path, part), value) {
+            restore(&store, path, &before);
+            return Err(save_error(e, path, &values));
+        }
+    }
+    let result = Object::new();
+    set(&result, "modelArtifactsInfo", &info);
+    Ok(result.into())
+}
+
+/// Puts back the keys of `path` as they were before a failed save.
+fn restore(store: &Storage, path: &str, before: &[Option<String>]) {
+    for (part, _) in KEYS.iter().zip(before) {
+        store.remove_item(&key(path, part));
+    }
+    for (part, value) in KEYS.iter().zip(before) {
+        if let Some(value) = value {
+            // It fitted before, so it fits again once the new keys are gone.
+            let _ = store.set_item(&key(path, part), value);
+        }
+    }
+}
+
+fn save_error(e: JsValue, path: &str, values: &[String]) -> Error {
+    let name = get(&e, "name").as_string().unwrap_or_else(|| type_name(&e));
+    // localStorage counts UTF-16 code units of keys and values.
+    let needed: usize = KEYS.iter().zip(values).map(|(part, v)| 2 * (key(path, part).len() + v.len())).sum();
+    let (code, what) = if name == "QuotaExceededError" { ("E_QUOTA_EXCEEDED", "the storage quota was exceeded") } else { ("E_STORAGE", name.as_str()) };
+    Error {
+        needed: (code == "E_QUOTA_EXCEEDED").then_some(needed as f64),
+        ..Error::new(
+            code,
+            format!(
+                "Failed to save model '{path}' to local storage: {what} (the model needs {needed} bytes of local storage); what was stored at '{path}' before is kept"
+            ),
+        )
+    }
+    .with_path(path)
+    .with_cause(e)
+}
+
+/// `browserLocalStorage(path)`.
+#[wasm_bindgen(js_name = browserLocalStorage, skip_typescript)]
+pub fn browser_local_storage(path: JsValue) -> JsResult<LocalStorageHandler> {
+    let path = path.as_string().unwrap_or_default();
+    let path = path.strip_prefix(SCHEME).unwrap_or(&path);
+    if path.is_empty() {
+        return Err(Error::invalid_argument("For local storage, modelPath must not be null, undefined or empty.").into());
+    }
+    Ok(LocalStorageHandler { path: path.to_owned() })
+}
+
+/// The router for `localstorage://` URLs, where localStorage exists.
+pub fn local_storage_router(url: &JsValue, _options: &JsValue) -> Option<JsValue> {
+    let url = url.as_string()?;
+    (url.starts_with(SCHEME) && local_store().is_some()).then(|| browser_local_storage(url.into()).ok().map(JsValue::from)).flatten()
+}
+
+/// `listModels` part: `{'localstorage://path': info}` (`dateSaved` as the
+/// ISO string stored, as in tf.io); empty without localStorage.
+pub fn list() -> Object {
+    let out = Object::new();
+    let Some(store) = local_store() else { return out };
+    for i in 0..store.length() {
+        let Some(k) = store.key(i) else { continue };
+        let Some(path) = k.strip_prefix(PREFIX).and_then(|rest| rest.strip_suffix(&format!("/{INFO}"))) else { continue };
+        if let Ok(info) = parse(&store, path, INFO) {
+            set(&out, &format!("{SCHEME}{path}"), &info);
+        }
+    }
+    out
+}
+
+/// `removeModel('localstorage://path')`: its five keys.
+pub fn remove(path: &str) -> Result<JsValue> {
+    let store = store()?;
+    if store.get_item(&key(path, INFO)).is_none() {
+        return Err(not_found(path));
+    }
+    let info = parse(&store, path, INFO).unwrap_or(JsValue::UNDEFINED);
+    for part in KEYS {
+        store.remove_item(&key(path, part));
+    }
+    Ok(info)
+}

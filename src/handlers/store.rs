@@ -1,0 +1,107 @@
+//! What the browser stores (IndexedDB, localStorage, downloads) share: the
+//! checks before a save, the stored copy of the artifacts, and storage
+//! failures as typed errors.
+
+use js_sys::{ArrayBuffer, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::bindings::error::{Error, Result};
+use crate::bindings::js::{get, present, set, type_name};
+
+#[wasm_bindgen(module = "/src/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = storageEstimate)]
+    fn storage_estimate_js() -> Promise;
+    #[wasm_bindgen(js_name = persistStorage)]
+    fn persist_storage() -> Promise;
+}
+
+/// The artifacts' `weightData` (possibly undefined) once they are known to
+/// be storable by `handler`: an object with a JSON topology and weights in
+/// memory (a `getWeightStream` cannot be stored).
+pub fn savable(artifacts: &JsValue, handler: &str) -> Result<JsValue> {
+    if !artifacts.is_object() {
+        return Err(Error::invalid_argument(format!("{handler}: save expects model artifacts, got {}", type_name(artifacts))));
+    }
+    if get(artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
+        return Err(Error::new("E_BINARY_TOPOLOGY", format!("{handler} does not support saving a binary model topology")));
+    }
+    let data = get(artifacts, "weightData");
+    if !present(&data) && present(&get(artifacts, "getWeightStream")) {
+        return Err(Error::new("E_NOT_SUPPORTED", format!("{handler}: streamed weights cannot be stored; load without streamWeights first")));
+    }
+    Ok(data)
+}
+
+/// A copy of the caller's artifacts (which are never mutated) without
+/// `weightData` and without functions, which cannot be stored.
+pub fn record_without_weights(artifacts: &JsValue) -> Object {
+    let record = Object::new();
+    for key in Object::keys(artifacts.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        let value = get(artifacts, &key);
+        if !value.is_function() && key != "weightData" {
+            set(&record, &key, &value);
+        }
+    }
+    record
+}
+
+/// A storage failure as ours: a full quota is `E_QUOTA_EXCEEDED` with the
+/// bytes the write `needed` and those the origin had `available`; a missing
+/// store `E_NOT_SUPPORTED`; anything else `E_STORAGE`. The DOMException
+/// stays as `cause`.
+pub async fn storage_error(e: JsValue, store: &str, path: &str, doing: &str, needed: u64) -> Error {
+    let name = get(&e, "name").as_string().unwrap_or_default();
+    let detail = get(&e, "message").as_string().unwrap_or_else(|| type_name(&e));
+    let message = format!("{doing} '{path}' in {store} failed: {name}: {detail}");
+    let error = match name.as_str() {
+        "QuotaExceededError" => {
+            let estimate = JsFuture::from(storage_estimate_js()).await.unwrap_or(JsValue::UNDEFINED);
+            let number = |k: &str| get(&estimate, k).as_f64();
+            let available = number("quota").zip(number("usage")).map(|(q, u)| (q - u).max(0.0));
+            let room = available.map_or(String::new(), |a| format!(", {a} available"));
+            Error {
+                needed: Some(needed as f64),
+                available,
+                ..Error::new(
+                    "E_QUOTA_EXCEEDED",
+                    format!("{message} (the save needed {needed} bytes{room}); what was stored at '{path}' before is kept"),
+                )
+            }
+        }
+        "NotSupportedError" => Error::new("E_NOT_SUPPORTED", message),
+        _ => Error::new("E_STORAGE", message),
+    };
+    error.with_path(path).with_cause(e)
+}
+
+/// A synchronous result as the promise an IOHandler method returns.
+pub fn settled(result: Result<JsValue>) -> Promise {
+    match result {
+        Ok(value) => Promise::resolve(&value),
+        Err(e) => Promise::reject(&e.into()),
+    }
+}
+
+/// The error for a save stopped by its `signal`.
+pub fn aborted(signal: &JsValue, store: &str, path: &str) -> Error {
+    Error::new("E_ABORTED", format!("saving '{path}' to {store} was aborted; nothing was stored"))
+        .with_path(path)
+        .with_cause(get(signal, "reason"))
+}
+
+/// `storageEstimate()`: `{usage, quota, persisted}` of this origin's storage,
+/// or undefined where the browser does not say.
+#[wasm_bindgen(js_name = storageEstimate, skip_typescript)]
+pub fn storage_estimate() -> Promise {
+    storage_estimate_js()
+}
+
+/// `requestPersistentStorage()`: asks the browser not to evict this
+/// origin's storage under pressure; resolves to whether it agreed.
+#[wasm_bindgen(js_name = requestPersistentStorage, skip_typescript)]
+pub fn request_persistent_storage() -> Promise {
+    persist_storage()
+}
