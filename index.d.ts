@@ -213,6 +213,13 @@ export class ModelArtifactsError extends Error {
   readonly status?: number;
   /** The file or folder the error is about (`file://` errors). */
   readonly path?: string;
+  /** Bytes a storage write needed (`E_QUOTA_EXCEEDED`; for localStorage,
+   * UTF-16 bytes of its keys and values). */
+  readonly needed?: number;
+  /** Bytes the origin had left by `navigator.storage.estimate()`
+   * (`E_QUOTA_EXCEEDED` in IndexedDB). Browsers may pad the quota they
+   * report, so treat it as an upper bound. */
+  readonly available?: number;
   readonly cause?: unknown;
 }
 
@@ -299,13 +306,57 @@ export function http(path: string | string[], loadOptions?: LoadOptions): IOHand
 /** Alias of `http`. */
 export function browserHTTPRequest(path: string | string[], loadOptions?: LoadOptions): IOHandler;
 
+/** Options of `browserIndexedDB`. */
+export interface IndexedDBOptions {
+  /** Weights larger than this many bytes are stored as chunk records in the
+   * database `model-artifacts` (commit-last) instead of TensorFlow.js's
+   * layout; default 268435456 (256 MiB). tfjs's `indexeddb://` handler
+   * cannot read chunked models; `tf.loadGraphModel(browserIndexedDB(path))`
+   * can. */
+  chunkThreshold?: number;
+  /** Bytes per chunk transaction; default 67108864 (64 MiB). */
+  chunkSize?: number;
+  /** `load()` resolves with `getWeightStream()` instead of `weightData`
+   * (chunked models read one chunk at a time). */
+  streamWeights?: boolean;
+  /** Aborts a save (`E_ABORTED`); nothing of it becomes visible. */
+  signal?: AbortSignal;
+}
+
 /** IndexedDB, in TensorFlow.js's layout (database `tensorflowjs` v1, stores
  * `models_store` and `model_info_store`): what either library saves, the other
  * loads. Both records are written in one transaction, the caller's artifacts
- * are not changed, and weights are stored as their shards. Works in windows,
- * workers and Node with an IndexedDB (e.g. `fake-indexeddb`). Also reached
- * through `indexeddb://` URLs. */
-export function browserIndexedDB(modelPath: string): IOHandler;
+ * are not changed, and weights are stored as their shards. Models above
+ * `chunkThreshold` are stored in chunks (see `IndexedDBOptions`). A full
+ * quota is `E_QUOTA_EXCEEDED` and leaves the previous model whole. Works in
+ * windows, workers and Node with an IndexedDB (e.g. `fake-indexeddb`). Also
+ * reached through `indexeddb://` URLs. */
+export function browserIndexedDB(modelPath: string, options?: IndexedDBOptions): IOHandler;
+
+/** localStorage, in TensorFlow.js's layout (five keys under
+ * `tensorflowjs_models/<path>/`, weights in base64). A failed save (quota:
+ * `E_QUOTA_EXCEEDED`) puts back what was stored at that path before. Pages
+ * only (workers have no localStorage). Also `localstorage://` URLs. */
+export function browserLocalStorage(modelPath: string): IOHandler;
+
+/** Saves by downloading `<prefix>.json` and `<prefix>.weights.bin` (the
+ * latter only when there are weights); `prefix` defaults to `'model'`.
+ * Pages only. Also `downloads://prefix` URLs (save only). */
+export function browserDownloads(fileNamePrefix?: string): IOHandler;
+
+/** Loads from `File`s, e.g. an `<input type=file multiple>`'s `files`:
+ * the first is model.json, the others its weight files, matched to the
+ * manifest's paths by basename. Invalid JSON, missing, duplicate or extra
+ * files and wrong sizes are typed errors. */
+export function browserFiles(files: File[] | FileList): IOHandler;
+
+/** This origin's storage as `navigator.storage` reports it, or undefined
+ * where it does not. */
+export function storageEstimate(): Promise<{usage: number; quota: number; persisted: boolean} | undefined>;
+/** Asks the browser to keep this origin's storage under storage pressure
+ * (`navigator.storage.persist()`); resolves to whether it agreed. Call it
+ * before saving large models you cannot download again. */
+export function requestPersistentStorage(): Promise<boolean>;
 
 /** Options of `fileSystem` (Node). Loading takes the `LoadOptions` that apply
  * to files (`onProgress`, `streamWeights`, `signal`). */

@@ -127,11 +127,11 @@ fn load(path: &str) -> Result<JsValue> {
     let data = from_base64(&base64).map_err(|e| {
         Error::new("E_STORAGE", format!("In local storage, the weight data of model '{path}' is not valid base64")).with_path(path).with_cause(e)
     })?;
-    let expected = get(&info, "weightDataBytes").as_f64();
-    if expected.is_some_and(|n| n != f64::from(data.byte_length())) {
+    let expected = get(&info, "weightDataBytes").as_f64().map(|n| n as u64);
+    if expected.is_some_and(|n| n != u64::from(data.byte_length())) {
         return Err(Error::new(
             "E_SIZE_MISMATCH",
-            format!("the model '{path}' in local storage has {} bytes of weights, its info says {}", data.byte_length(), expected.unwrap_or(0.0)),
+            format!("the model '{path}' in local storage has {} bytes of weights, its info says {}", data.byte_length(), expected.unwrap_or(0)),
         )
         .with_path(path));
     }

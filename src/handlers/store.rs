@@ -61,7 +61,7 @@ pub async fn storage_error(e: JsValue, store: &str, path: &str, doing: &str, nee
             let estimate = JsFuture::from(storage_estimate_js()).await.unwrap_or(JsValue::UNDEFINED);
             let number = |k: &str| get(&estimate, k).as_f64();
             let available = number("quota").zip(number("usage")).map(|(q, u)| (q - u).max(0.0));
-            let room = available.map_or(String::new(), |a| format!(", {a} available"));
+            let room = available.map_or(String::new(), |a| format!(", {} available", a as u64));
             Error {
                 needed: Some(needed as f64),
                 available,

@@ -274,7 +274,7 @@ async fn indexed_db_round_trip_in_the_tfjs_layout() {
     shards.set(0, padded.subarray(4, padded.length() - 4).into());
     js::set(&arts, "weightData", &shards);
 
-    let handler = indexed_db::browser_indexed_db("indexeddb://wasm-test/model".into()).unwrap();
+    let handler = indexed_db::browser_indexed_db("indexeddb://wasm-test/model".into(), JsValue::UNDEFINED).unwrap();
     let saved = JsFuture::from(handler.save(arts.clone().into())).await.unwrap();
     let info = get(&saved, "modelArtifactsInfo");
     assert_eq!(get(&info, "weightDataBytes").as_f64(), expected["artifactsInfo"]["weightDataBytes"].as_f64());
@@ -299,6 +299,54 @@ async fn indexed_db_round_trip_in_the_tfjs_layout() {
     assert_model_artifacts_error(&err, "E_NOT_FOUND");
     let err = management::remove_model("indexeddb://wasm-test/model".into()).await.unwrap_err();
     assert_model_artifacts_error(&err, "E_NOT_FOUND");
+}
+
+#[wasm_bindgen_test]
+async fn indexed_db_chunked_layout_round_trips_and_switches_layout() {
+    use model_artifacts::handlers::{indexed_db, management};
+    use wasm_bindgen_futures::JsFuture;
+    let (model, specs) = specs_of(FIXTURES[1].1);
+    let expected: Value = serde_json::from_str(FIXTURES[1].2).unwrap();
+    let arts = Object::new();
+    js::set(&arts, "modelTopology", &get(&model, "modelTopology"));
+    js::set(&arts, "weightSpecs", &specs);
+    js::set(&arts, "weightData", &shards_js(FIXTURES[1].3));
+    let total = FIXTURES[1].3.iter().map(|s| s.len()).sum::<usize>();
+    let url = "indexeddb://wasm-test/chunked";
+    // Over a 1 KiB threshold: chunks of 4 KiB.
+    let options = Object::new();
+    js::set(&options, "chunkThreshold", &1024.into());
+    js::set(&options, "chunkSize", &4096.into());
+    let chunked = indexed_db::browser_indexed_db(url.into(), options.clone().into()).unwrap();
+    JsFuture::from(chunked.save(arts.clone().into())).await.unwrap();
+    // Nothing in tfjs's layout; the chunks come back in order, 4 KiB each.
+    assert!(!present_key(&JsFuture::from(raw_record("models_store", "wasm-test/chunked")).await.unwrap(), "modelPath"));
+    let loaded = JsFuture::from(chunked.load()).await.unwrap();
+    let chunks = Array::from(&get(&loaded, "weightData"));
+    assert_eq!(chunks.length() as usize, total.div_ceil(4096));
+    assert!(chunks.iter().all(|c| c.is_instance_of::<ArrayBuffer>()));
+    let decoded = weights::decode_weights(get(&loaded, "weightData"), get(&loaded, "weightSpecs")).unwrap();
+    check_decoded("indexeddb chunked", &decoded, &expected);
+    let listed = management::list_models(JsValue::UNDEFINED).await.unwrap();
+    assert_eq!(get(&get(&listed, url), "weightDataBytes").as_f64(), Some(total as f64));
+
+    // A save in tfjs's layout replaces it (the default threshold).
+    let plain = indexed_db::browser_indexed_db(url.into(), JsValue::UNDEFINED).unwrap();
+    js::set(&arts, "format", &"layers-model".into());
+    JsFuture::from(plain.save(arts.clone().into())).await.unwrap();
+    let loaded = JsFuture::from(chunked.load()).await.unwrap();
+    assert_eq!(get(&loaded, "format").as_string().as_deref(), Some("layers-model"));
+    assert_eq!(Array::from(&get(&loaded, "weightData")).length(), FIXTURES[1].3.len() as u32);
+    // ...and a chunked save replaces that, removing the tfjs record.
+    js::set(&arts, "format", &"graph-model".into());
+    JsFuture::from(chunked.save(arts.into())).await.unwrap();
+    assert!(!present_key(&JsFuture::from(raw_record("models_store", "wasm-test/chunked")).await.unwrap(), "modelPath"));
+    let loaded = JsFuture::from(plain.load()).await.unwrap();
+    assert_eq!(get(&loaded, "format").as_string().as_deref(), Some("graph-model"));
+
+    management::remove_model(url.into()).await.unwrap();
+    assert_model_artifacts_error(&JsFuture::from(chunked.load()).await.unwrap_err(), "E_NOT_FOUND");
+    assert_model_artifacts_error(&management::remove_model(url.into()).await.unwrap_err(), "E_NOT_FOUND");
 }
 
 fn present_key(obj: &JsValue, key: &str) -> bool {
