@@ -224,7 +224,7 @@ async function runCase(c) {
   try { o = await withTimeout(c.ours(ctx), CASE_TIMEOUT_MS, 'ours'); } catch (e) { sides.ours.ok = false; row.err.ours = errText(e); }
   if (hasTfjs) try { t = await withTimeout(c.tfjs(ctx), CASE_TIMEOUT_MS * 2, 'tfjs'); } catch (e) { sides.tfjs.ok = false; row.err.tfjs = errText(e); }
   if (sides.ours.ok && (sides.tfjs.ok || !hasTfjs)) {
-    try { row.check = c.verify(ctx, o, t); } catch (e) { row.check = `verify threw: ${errText(e)}`; }
+    try { row.check = await c.verify(ctx, o, t); } catch (e) { row.check = `verify threw: ${errText(e)}`; }
   } else row.check = 'not verified';
   try { sides.floor.fn = c.floor(ctx, sides.ours.ok ? o : null, sides.tfjs.ok ? t : null); }
   catch (e) { sides.floor.ok = false; row.err.floor = errText(e); }
@@ -599,6 +599,103 @@ const saveCase = (id, sync) => ({
 cases.push(saveCase('f2', false));
 cases.push(saveCase('f3', true));
 
+// ------------------------------------------------------------------ Chromium storage cases (i, l)
+// Headless Chromium (Debian's, through playwright-core), one page holding
+// both this package (browser build, import map) and tf.min.js 4.22: the 64
+// MiB model is loaded into the page once over HTTP from the file-system
+// bench's folder (untimed); each timed run saves and loads it back through
+// IndexedDB (i1) or a 3 MiB part of it through localStorage (l1). Timing is
+// taken here around one page.evaluate per run (the ~1 ms round trip is in
+// every side). Floors: the same bytes through raw IndexedDB (one put of the
+// shards array, one get) and raw localStorage (platform base64).
+let chromiumBench = null;
+async function startChromium() {
+  if (chromiumBench) return chromiumBench;
+  const {startStaticServer} = await import('../tests/js/support/static-server.mjs');
+  const {openTestPage} = await import('../tests/js/support/chromium.mjs');
+  const root = fileURLToPath(new URL('..', here));
+  const srv = await startStaticServer({'/large/': fsBenchDirs().src, '/': root});
+  const problems = {pageErrors: [], consoleErrors: [], failedRequests: []};
+  const {browser, page} = await openTestPage(srv.url, problems);
+  process.on('exit', () => { try { browser.close(); } catch {} });
+  await page.addScriptTag({url: '/node_modules/@tensorflow/tfjs/dist/tf.min.js'});
+  await page.evaluate(async () => {
+    const ma = await import('model-artifacts');
+    await tf.setBackend('cpu');
+    const big = await ma.http('/large/model.json').load();
+    // 3 MiB, the first three tensors (255 + 257 + 255 rows of 1024 float32):
+    // 4 MiB would not fit, as base64 it is 5.6 M characters and Chromium's
+    // localStorage holds 5 Mi (for tfjs neither).
+    const specs = big.weightSpecs.slice(0, 3);
+    const bytes = specs.reduce((n, s) => n + 4 * s.shape[0] * s.shape[1], 0);
+    const small = {...big, weightSpecs: specs, weightData: big.weightData[0].slice(0, bytes)};
+    const sourceOf = a => {
+      const parts = Array.isArray(a.weightData) ? a.weightData : [a.weightData];
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+      let at = 0;
+      for (const p of parts) { out.set(new Uint8Array(p), at); at += p.byteLength; }
+      return out;
+    };
+    const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const idb = (mode, work) => new Promise((resolve, reject) => {
+      const open = indexedDB.open('bench-floor', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('s');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction('s', mode);
+        const r = work(tx.objectStore('s'));
+        tx.oncomplete = () => { open.result.close(); resolve(r.result); };
+        tx.onerror = () => reject(tx.error);
+      };
+    });
+    const tfSave = (url, a) => tf.io.getSaveHandlers(url)[0].save(a);
+    const tfLoad = url => tf.io.getLoadHandlers(url)[0].load();
+    const sides = {
+      'i1 ours': async a => { await ma.browserIndexedDB('bench/ours').save(a); return ma.browserIndexedDB('bench/ours').load(); },
+      'i1 tfjs': async a => { await tfSave('indexeddb://bench/tfjs', a); return tfLoad('indexeddb://bench/tfjs'); },
+      'i1 floor': async a => { await idb('readwrite', s => s.put(a.weightData, 'k')); return {weightData: await idb('readonly', s => s.get('k'))}; },
+      'l1 ours': async a => { await ma.browserLocalStorage('bench/ours').save(a); return ma.browserLocalStorage('bench/ours').load(); },
+      'l1 tfjs': async a => { await tfSave('localstorage://bench/tfjs', a); return tfLoad('localstorage://bench/tfjs'); },
+      'l1 floor': async a => {
+        localStorage.setItem('bench-floor', new Uint8Array(a.weightData).toBase64());
+        return {weightData: Uint8Array.fromBase64(localStorage.getItem('bench-floor')).buffer};
+      },
+    };
+    window.__bench = async (name, verify) => {
+      const a = name.startsWith('i') ? big : small;
+      const out = await sides[name](a);
+      if (name.startsWith('l')) localStorage.clear();
+      return verify ? (same(sourceOf(out), sourceOf(a)) ? 'ok' : 'MISMATCH (bytes)') : null;
+    };
+  });
+  chromiumBench = {browser, page, srv, problems};
+  return chromiumBench;
+}
+async function stopChromium() {
+  if (!chromiumBench) return;
+  await chromiumBench.browser.close();
+  await chromiumBench.srv.close();
+  chromiumBench = null;
+}
+const pageRun = (ctx, name) => ctx.page.evaluate(([n, v]) => window.__bench(n, v), [name, false]);
+const chromiumCase = (id, name, targets) => ({
+  id, name, targets,
+  setup: startChromium,
+  ours: ctx => pageRun(ctx, `${id} ours`),
+  tfjs: ctx => pageRun(ctx, `${id} tfjs`),
+  tfjsCleanup: () => {},
+  verify: async ctx => {
+    const checks = await Promise.all(['ours', 'tfjs'].map(s => ctx.page.evaluate(([n]) => window.__bench(n, true), [`${id} ${s}`])));
+    const {pageErrors, consoleErrors} = ctx.problems;
+    return [...new Set(checks), ...pageErrors, ...consoleErrors].join('; ');
+  },
+  floor: ctx => () => pageRun(ctx, `${id} floor`),
+});
+cases.push(chromiumCase('i1', 'IndexedDB save + load in Chromium: ma.browserIndexedDB vs tfjs indexeddb:// (64 MiB, 16 shards; floor = raw IDB put + get of the shards)',
+  [{kind: 'tfjs', speedup: 1}]));
+cases.push(chromiumCase('l1', 'localStorage save + load in Chromium: ma.browserLocalStorage vs tfjs localstorage:// (3 MiB; floor = setItem/getItem with platform base64)',
+  [{kind: 'tfjs', speedup: 10}]));
+
 // ------------------------------------------------------------------ run
 const t0 = performance.now();
 for (const c of cases) {
@@ -607,6 +704,7 @@ for (const c of cases) {
 }
 const serverInfo = server && server.info;
 stopServer();
+await stopChromium();
 // g1 (the HTTP floor) as its own row: the floor samples of the first g case that ran.
 {
   const i = rows.findIndex(r => /^g\d/.test(r.id) && r.floor != null);
@@ -632,7 +730,7 @@ if (!ONLY || 'memcpy'.includes(ONLY)) {
 }
 
 // wasm size
-const sizeRow = {id: 'z', name: 'wasm size: pkg/model_artifacts_bg.wasm, gzip -9', targets: [{kind: 'size', maxKiB: 150}], err: {}, check: '-'};
+const sizeRow = {id: 'z', name: 'wasm size: pkg/model_artifacts_bg.wasm, gzip -9', targets: [{kind: 'size', maxKiB: 170}], err: {}, check: '-'};
 try {
   const wasm = fs.readFileSync(wasmPath);
   sizeRow.rawKiB = wasm.byteLength / 1024;

@@ -193,8 +193,15 @@ export function idbGet(path, infoOnly) {
 export function idbInfos() {
   return run(TFJS, 'readonly', (models, infos) => done(infos.getAll()));
 }
-export function idbDelete(path) {
-  return run(TFJS, 'readwrite', (models, infos) => {
+const savedAt = (record) => {
+  const date = record && record.modelArtifactsInfo && record.modelArtifactsInfo.dateSaved;
+  return date instanceof Date ? date.getTime() : 0;
+};
+// Deletes the model at `path`; with `olderThan` (ms), only if it was saved
+// before then, decided inside the deleting transaction.
+export function idbDelete(path, olderThan) {
+  return run(TFJS, 'readwrite', async (models, infos) => {
+    if (olderThan !== undefined && !(savedAt(await done(infos.get(path))) < olderThan)) return;
     models.delete(path);
     infos.delete(path);
   });
@@ -231,10 +238,12 @@ export function ownCommit(record, count) {
   });
 }
 // Removes the chunked model at `path` (record and every chunk, including
-// leftovers of interrupted saves); `saveId` limits it to that save's chunks.
-export function ownDelete(path, saveId) {
-  return run(OWN, 'readwrite', (models, chunks) => {
+// leftovers of interrupted saves); `saveId` limits it to that save's chunks,
+// `olderThan` (ms) to a model saved before then.
+export function ownDelete(path, saveId, olderThan) {
+  return run(OWN, 'readwrite', async (models, chunks) => {
     if (saveId) return chunks.delete(IDBKeyRange.bound([path, saveId, 0], [path, saveId, Infinity]));
+    if (olderThan !== undefined && !(savedAt(await done(models.get(path))) < olderThan)) return;
     models.delete(path);
     chunks.delete(pathRange(path));
   }, undefined, false);

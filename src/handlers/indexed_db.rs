@@ -56,7 +56,7 @@ extern "C" {
     #[wasm_bindgen(js_name = idbInfos)]
     fn idb_infos() -> Promise;
     #[wasm_bindgen(js_name = idbDelete)]
-    fn idb_delete(path: &str) -> Promise;
+    fn idb_delete(path: &str, older_than: Option<f64>) -> Promise;
     #[wasm_bindgen(js_name = newSaveId)]
     fn new_save_id() -> String;
     #[wasm_bindgen(js_name = chunksPut)]
@@ -70,7 +70,7 @@ extern "C" {
     #[wasm_bindgen(js_name = ownCommit)]
     fn own_commit(record: &Object, count: u32) -> Promise;
     #[wasm_bindgen(js_name = ownDelete)]
-    fn own_delete(path: &str, save_id: Option<String>) -> Promise;
+    fn own_delete(path: &str, save_id: Option<String>, older_than: Option<f64>) -> Promise;
 }
 
 async fn settle(promise: Promise, path: &str, doing: &str) -> Result<JsValue> {
@@ -229,17 +229,19 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         return Err(aborted(&options.signal, STORE, path));
     }
     let record = record_without_weights(artifacts);
+    let saved_at_ms = get(&info, "dateSaved").dyn_ref::<Date>().map_or(0.0, Date::get_time);
     if total > options.chunk_threshold {
         save_chunked(path, record, &info, views, options).await?;
-        // The model saved before in tfjs's layout is now the older one.
-        let _ = JsFuture::from(idb_delete(path)).await;
+        // A model saved before in tfjs's layout is now shadowed: remove it
+        // (unless a racing save put a newer one there meanwhile).
+        let _ = JsFuture::from(idb_delete(path, Some(saved_at_ms))).await;
     } else {
         set(&record, "weightData", &stored_shards(views));
         if let Err(e) = JsFuture::from(idb_put(path, &record.into(), &info, &options.signal)).await {
             return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
         }
-        // A chunked model saved before at this path is now the older one.
-        let _ = JsFuture::from(own_delete(path, None)).await;
+        // Likewise a chunked model saved before at this path.
+        let _ = JsFuture::from(own_delete(path, None, Some(saved_at_ms))).await;
     }
     let result = Object::new();
     set(&result, "modelArtifactsInfo", &info);
@@ -268,7 +270,7 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
         let written = if options.aborted() { Err(JsValue::UNDEFINED) } else { JsFuture::from(chunks_put(path, &save_id, first as u32, &batch, &options.signal)).await };
         if let Err(e) = written {
             // Nothing of this save is visible; drop what it wrote.
-            let _ = JsFuture::from(own_delete(path, Some(save_id.clone()))).await;
+            let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
             return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
         }
         first = end;
@@ -282,11 +284,12 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
     let committed = match JsFuture::from(own_commit(&stored, pieces.len() as u32)).await {
         Ok(v) => v.is_truthy(),
         Err(e) => {
-            let _ = JsFuture::from(own_delete(path, Some(save_id.clone()))).await;
+            let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
             return Err(storage_error(e, STORE, path, "saving", total).await);
         }
     };
     if !committed {
+        let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
         return Err(Error::new(
             "E_STORAGE",
             format!("another save to '{path}' in IndexedDB finished first and replaced this one; its model is the one stored"),
@@ -368,12 +371,12 @@ pub async fn list() -> Result<Object> {
 pub async fn remove(path: &str) -> Result<JsValue> {
     let info = settle(idb_get(path, true), path, "removing").await?;
     let own = settle(own_get(path), path, "removing").await?;
-    settle(own_delete(path, None), path, "removing").await?;
+    settle(own_delete(path, None, None), path, "removing").await?;
     if !present(&info) && !present(&own) {
         return Err(not_found(path));
     }
     if present(&info) {
-        settle(idb_delete(path), path, "removing").await?;
+        settle(idb_delete(path, None), path, "removing").await?;
     }
     let newest = if present(&own) && (!present(&info) || saved_at(&own) >= saved_at(&info)) { own } else { info };
     Ok(get(&newest, "modelArtifactsInfo"))

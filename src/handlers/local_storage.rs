@@ -41,10 +41,12 @@ extern "C" {
     type Storage;
     #[wasm_bindgen(js_name = localStore)]
     fn local_store() -> Option<Storage>;
+    // Values stay JS strings: a model's base64 is megabytes, not worth
+    // copying through wasm memory and back.
     #[wasm_bindgen(method, js_name = getItem)]
-    fn get_item(this: &Storage, key: &str) -> Option<String>;
+    fn get_item(this: &Storage, key: &str) -> JsValue;
     #[wasm_bindgen(method, catch, js_name = setItem)]
-    fn set_item(this: &Storage, key: &str, value: &str) -> JsResult<()>;
+    fn set_item(this: &Storage, key: &str, value: &JsValue) -> JsResult<()>;
     #[wasm_bindgen(method, js_name = removeItem)]
     fn remove_item(this: &Storage, key: &str);
     #[wasm_bindgen(method)]
@@ -52,9 +54,9 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     fn length(this: &Storage) -> u32;
     #[wasm_bindgen(js_name = toBase64)]
-    fn to_base64(parts: &js_sys::Array) -> String;
+    fn to_base64(parts: &js_sys::Array) -> JsValue;
     #[wasm_bindgen(catch, js_name = fromBase64)]
-    fn from_base64(text: &str) -> JsResult<js_sys::ArrayBuffer>;
+    fn from_base64(text: &JsValue) -> JsResult<js_sys::ArrayBuffer>;
 }
 
 fn key(path: &str, part: &str) -> String {
@@ -69,13 +71,18 @@ fn not_found(path: &str) -> Error {
     Error::new("E_NOT_FOUND", format!("In local storage, there is no model with name '{path}'")).with_path(path)
 }
 
-fn stringify(value: &JsValue) -> String {
-    JSON::stringify(value).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "undefined".into())
+fn stringify(value: &JsValue) -> JsValue {
+    JSON::stringify(value).map_or_else(|_| "undefined".into(), JsValue::from)
+}
+
+/// The JS string at `key`, if any.
+fn item(store: &Storage, key: &str) -> Option<JsValue> {
+    Some(store.get_item(key)).filter(|v| v.is_string())
 }
 
 /// A stored JSON value, or a typed error naming the key.
 fn parse(store: &Storage, path: &str, part: &str) -> Result<JsValue> {
-    let text = store.get_item(&key(path, part)).ok_or_else(|| {
+    let text = item(store, &key(path, part)).and_then(|v| v.as_string()).ok_or_else(|| {
         Error::new("E_STORAGE", format!("In local storage, the {part} of model '{path}' is missing.")).with_path(path)
     })?;
     JSON::parse(&text).map_err(|e| {
@@ -102,7 +109,7 @@ impl LocalStorageHandler {
 
 fn load(path: &str) -> Result<JsValue> {
     let store = store()?;
-    if store.get_item(&key(path, INFO)).is_none() {
+    if item(&store, &key(path, INFO)).is_none() {
         return Err(not_found(path));
     }
     let info = parse(&store, path, INFO)?;
@@ -112,7 +119,7 @@ fn load(path: &str) -> Result<JsValue> {
     let artifacts = Object::new();
     set(&artifacts, "modelTopology", &parse(&store, path, TOPOLOGY)?);
     set(&artifacts, "weightSpecs", &parse(&store, path, SPECS)?);
-    if store.get_item(&key(path, METADATA)).is_some() {
+    if item(&store, &key(path, METADATA)).is_some() {
         let metadata = parse(&store, path, METADATA)?;
         for field in METADATA_FIELDS {
             let value = get(&metadata, field);
@@ -121,7 +128,7 @@ fn load(path: &str) -> Result<JsValue> {
             }
         }
     }
-    let base64 = store.get_item(&key(path, DATA)).ok_or_else(|| {
+    let base64 = item(&store, &key(path, DATA)).ok_or_else(|| {
         Error::new("E_STORAGE", format!("In local storage, the binary weight values of model '{path}' are missing.")).with_path(path)
     })?;
     let data = from_base64(&base64).map_err(|e| {
@@ -153,11 +160,11 @@ fn save(path: &str, artifacts: &JsValue) -> Result<JsValue> {
     let values = [
         stringify(&info),
         stringify(&get(&record, "modelTopology")),
-        if present(&specs) { stringify(&specs) } else { "[]".into() },
+        if present(&specs) { stringify(&specs) } else { JsValue::from("[]") },
         to_base64(&weights),
         stringify(&metadata),
     ];
-    let before: Vec<Option<String>> = KEYS.iter().map(|part| store.get_item(&key(path, part))).collect();
+    let before: Vec<Option<JsValue>> = KEYS.iter().map(|part| item(&store, &key(path, part))).collect();
     for (part, value) in KEYS.iter().zip(&values) {
         if let Err(e) = store.set_item(&key(path, part), value) {
             restore(&store, path, &before);
@@ -170,7 +177,7 @@ fn save(path: &str, artifacts: &JsValue) -> Result<JsValue> {
 }
 
 /// Puts back the keys of `path` as they were before a failed save.
-fn restore(store: &Storage, path: &str, before: &[Option<String>]) {
+fn restore(store: &Storage, path: &str, before: &[Option<JsValue>]) {
     for (part, _) in KEYS.iter().zip(before) {
         store.remove_item(&key(path, part));
     }
@@ -182,10 +189,10 @@ fn restore(store: &Storage, path: &str, before: &[Option<String>]) {
     }
 }
 
-fn save_error(e: JsValue, path: &str, values: &[String]) -> Error {
+fn save_error(e: JsValue, path: &str, values: &[JsValue]) -> Error {
     let name = get(&e, "name").as_string().unwrap_or_else(|| type_name(&e));
     // localStorage counts UTF-16 code units of keys and values.
-    let needed: usize = KEYS.iter().zip(values).map(|(part, v)| 2 * (key(path, part).len() + v.len())).sum();
+    let needed: usize = KEYS.iter().zip(values).map(|(part, v)| 2 * (key(path, part).encode_utf16().count() + v.unchecked_ref::<js_sys::JsString>().length() as usize)).sum();
     let (code, what) = if name == "QuotaExceededError" { ("E_QUOTA_EXCEEDED", "the storage quota was exceeded") } else { ("E_STORAGE", name.as_str()) };
     Error {
         needed: (code == "E_QUOTA_EXCEEDED").then_some(needed as f64),
@@ -235,7 +242,7 @@ pub fn list() -> Object {
 /// `removeModel('localstorage://path')`: its five keys.
 pub fn remove(path: &str) -> Result<JsValue> {
     let store = store()?;
-    if store.get_item(&key(path, INFO)).is_none() {
+    if item(&store, &key(path, INFO)).is_none() {
         return Err(not_found(path));
     }
     let info = parse(&store, path, INFO).unwrap_or(JsValue::UNDEFINED);

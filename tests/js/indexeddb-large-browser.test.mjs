@@ -360,11 +360,9 @@ describe('chunked layout: saves racing', () => {
     assertChunked(r.raw, 128 * KiB, 256 * KiB, 'only the winner\'s chunks remain');
   });
 
-  // Fails as of writing: both saves resolve and nothing is stored. After
-  // its commit, X deletes tfjs's record at the path (Y's, just written);
-  // after its put, Y deletes the chunked model at the path (X's). Each
-  // layout switch removes "the other layout" unconditionally instead of
-  // only an older model.
+  // Each layout switch removes the other layout's model only when it is
+  // older, decided inside the removing transaction (it once removed it
+  // unconditionally, and this interleaving lost both models).
   it('forced: chunked save X and tfjs-layout save Y interleaved (Y written after X commits, before X drops the tfjs record): one model remains', async () => {
     const r = await inPage(p, 'mixedLayouts', 'mixed');
     assert.ok(r.xResult.ok || r.yResult.ok, JSON.stringify(r));
