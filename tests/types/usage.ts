@@ -40,6 +40,21 @@ async function main(): Promise<void> {
   try { ma.decodeWeights(new ArrayBuffer(0), specs); } catch (e) {
     if (e instanceof ma.ModelArtifactsError) { const code: ErrorCode = e.code; code; e.weight?.length; }
   }
+  // Browser storage.
+  const controller = new AbortController();
+  const big: IOHandler = ma.browserIndexedDB('big', {chunkThreshold: 1 << 20, chunkSize: 1 << 18, signal: controller.signal});
+  const stored: SaveResult = await ma.browserLocalStorage('tiny').save!(artifacts);
+  await ma.browserDownloads().save!(artifacts);
+  const picked: ModelArtifacts = await ma.browserFiles([] as File[]).load!();
+  const estimate = await ma.storageEstimate();
+  const room: number | undefined = estimate?.quota;
+  const persisted: boolean = await ma.requestPersistentStorage();
+  try { await big.save!(artifacts); } catch (e) {
+    if (e instanceof ma.ModelArtifactsError && e.code === 'E_QUOTA_EXCEEDED') { const need: number | undefined = e.needed; need; e.available; }
+  }
+  // @ts-expect-error chunkSize is a number of bytes
+  ma.browserIndexedDB('x', {chunkSize: '64MiB'});
+  [stored, picked, room, persisted].length;
   // @ts-expect-error dtype must be one of the quantization dtypes
   ma.quantizeArtifacts(artifacts, {dtype: 'int8'});
   // @ts-expect-error getWeightSpecs takes a manifest, not a string
