@@ -5,58 +5,11 @@
 // the File objects the Node side put into a real <input type=file multiple>
 // with setInputFiles. Each function returns plain data for Node to assert on.
 
+import {bytesOf, joinParts, sameBytes, sha256, canon, withoutWeights, usePackage, errorInfo, rejection, thrown} from './page-helpers.mjs';
+
 const tf = () => globalThis.tf;
 
-function bytesOf(x) {
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-}
-function joinParts(data) {
-  const parts = (Array.isArray(data) ? data : [data]).map(bytesOf);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.byteLength; }
-  return out;
-}
-function sameBytes(a, b) {
-  const x = joinParts(a), y = joinParts(b);
-  if (x.byteLength !== y.byteLength) return false;
-  for (let i = 0; i < x.byteLength; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-async function sha256(data) {
-  const d = await crypto.subtle.digest('SHA-256', joinParts(data));
-  return Array.from(new Uint8Array(d), b => b.toString(16).padStart(2, '0')).join('');
-}
-function canon(v) {
-  return JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
-    ? Object.fromEntries(Object.keys(x).sort().map(key => [key, x[key]])) : x));
-}
-const withoutWeights = a => canon(Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'weightData')));
 const kind = v => Object.prototype.toString.call(v);
-
-let maRef;
-const errInfo = e => ({
-  name: e?.name, code: e?.code, message: String(e?.message ?? e),
-  isMa: typeof maRef?.ModelArtifactsError === 'function' && e instanceof maRef.ModelArtifactsError,
-  isError: e instanceof Error, path: e?.path, weight: e?.weight,
-});
-async function rejection(p, ms = 20_000) {
-  let timer;
-  const hang = new Promise(resolve => { timer = setTimeout(() => resolve({hung: true}), ms); });
-  try {
-    const r = await Promise.race([p.then(() => null), hang]);
-    return r;
-  } catch (e) {
-    return errInfo(e);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-function thrown(fn) {
-  try { const r = fn(); if (r && typeof r.then === 'function') r.catch(() => {}); } catch (e) { return errInfo(e); }
-  return null;
-}
 
 export async function setup() {
   await tf().setBackend('cpu');
@@ -127,7 +80,7 @@ export async function tfjsDownloads() {
  * handler | router | default | full | tfjs-full | no-weights |
  * tfjs-no-weights | binary. */
 export async function ourDownloads(ma, how, prefix) {
-  maRef = ma;
+  usePackage(ma);
   const artifacts = {...captured, weightData: mixedParts(captured.weightData)};
   const noWeights = {modelTopology: captured.modelTopology, format: 'layers-model', generatedBy: 'g', convertedBy: null};
   let saved;
@@ -148,7 +101,7 @@ export async function ourDownloads(ma, how, prefix) {
 }
 
 export function downloadErrors(ma) {
-  maRef = ma;
+  usePackage(ma);
   return {
     nonString: thrown(() => ma.browserDownloads(42)),
     routerNull: (ma.getSaveHandlers('downloads://x') || []).length,
@@ -161,7 +114,7 @@ export function downloadErrors(ma) {
 /** Our load of the picked files, summarised; also tfjs's own browserFiles
  * load of the same files when `compareTfjs`. */
 export async function filesLoad(ma, {compareTfjs = false, asArray = false} = {}) {
-  maRef = ma;
+  usePackage(ma);
   const files = picked();
   const names = Array.from(files, f => f.name);
   const a = await ma.browserFiles(asArray ? Array.from(files) : files).load();
@@ -186,7 +139,7 @@ export async function filesLoad(ma, {compareTfjs = false, asArray = false} = {})
 
 /** tf.loadGraphModel(browserFiles(picked)) runs like tf.loadGraphModel(url). */
 export async function graphFromFiles(ma, url) {
-  maRef = ma;
+  usePackage(ma);
   const gm = await tf().loadGraphModel(ma.browserFiles(picked()));
   const ref = await tf().loadGraphModel(url);
   const shape = gm.inputs[0].shape.map(d => (d == null || d < 0 ? 2 : d));
@@ -198,7 +151,7 @@ export async function graphFromFiles(ma, url) {
 
 /** tf.loadLayersModel(browserFiles(picked)) predicts like tf.loadLayersModel(url). */
 export async function layersFromFiles(ma, url) {
-  maRef = ma;
+  usePackage(ma);
   const lm = await tf().loadLayersModel(ma.browserFiles(picked()));
   const ref = await tf().loadLayersModel(url);
   const x = tf().randomUniform([3, ...ref.inputs[0].shape.slice(1)], -1, 1, 'float32', 9);
@@ -210,7 +163,7 @@ export async function layersFromFiles(ma, url) {
 
 /** The error (or hang) of loading the picked files. */
 export async function filesError(ma) {
-  maRef = ma;
+  usePackage(ma);
   const files = picked();
   let handler;
   const sync = thrown(() => { handler = ma.browserFiles(files); });
@@ -219,7 +172,7 @@ export async function filesError(ma) {
 }
 
 export function zeroFiles(ma) {
-  maRef = ma;
+  usePackage(ma);
   return {
     picked: picked().length,
     fileList: thrown(() => ma.browserFiles(picked())),

@@ -7,6 +7,8 @@
 // side to assert on. Raw IndexedDB reads here never create a database the
 // package has not created (an empty v1 database would lack its stores).
 
+import {bytesOf, joinParts, sameBytes} from './page-helpers.mjs';
+
 export const KiB = 1 << 10;
 export const MiB = 1 << 20;
 
@@ -66,35 +68,12 @@ export function makeModel(seed, bytes, cuts = []) {
 /** The seed of a model made by makeModel, from its topology. */
 const seedOf = artifacts => Number(/^model-(\d+)$/.exec(artifacts?.modelTopology?.config?.name ?? '')?.[1] ?? NaN);
 
-function u8(x) {
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-}
-function concat(parts) {
-  const list = (Array.isArray(parts) ? parts : [parts]).map(u8);
-  const out = new Uint8Array(list.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of list) { out.set(p, at); at += p.byteLength; }
-  return out;
-}
-export function sameBytes(a, b) {
-  const x = u8(a), y = u8(b);
-  if (x.byteLength !== y.byteLength) return false;
-  if (x.byteLength % 4 === 0 && x.byteOffset % 4 === 0 && y.byteOffset % 4 === 0) {
-    const p = new Uint32Array(x.buffer, x.byteOffset, x.byteLength / 4);
-    const q = new Uint32Array(y.buffer, y.byteOffset, y.byteLength / 4);
-    for (let i = 0; i < p.length; i++) if (p[i] !== q[i]) return false;
-    return true;
-  }
-  for (let i = 0; i < x.byteLength; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
 async function readStream(stream) {
   const reader = stream.getReader();
   const parts = [];
   for (;;) {
     const {done, value} = await reader.read();
-    if (done) return concat(parts);
+    if (done) return joinParts(parts);
     parts.push(value);
   }
 }
@@ -109,7 +88,7 @@ export async function modelProblems(loaded, seed, bytes, label) {
     if (loaded[k] !== want[k]) problems.push(`${label}: ${k} ${loaded[k]} != ${want[k]}`);
   }
   let got;
-  if (loaded.weightData !== undefined) got = concat(loaded.weightData);
+  if (loaded.weightData !== undefined) got = joinParts(loaded.weightData);
   else if (typeof loaded.getWeightStream === 'function') got = await readStream(loaded.getWeightStream());
   else return [...problems, `${label}: neither weightData nor getWeightStream`];
   if (!sameBytes(got, want.weightData)) problems.push(`${label}: weight bytes differ (${got.byteLength} loaded, ${bytes} saved)`);

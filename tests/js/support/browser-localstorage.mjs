@@ -5,6 +5,8 @@
 // (problems as strings, errors as {name, code, isMa, needed, ...}) for the
 // Node side to assert on.
 
+import {bytesOf, joinParts, sameBytes, sha256, canon, withoutWeights, usePackage, errorInfo, rejection, thrown} from './page-helpers.mjs';
+
 const tf = () => globalThis.tf;
 // tfjs's own localStorage handler (tf.io does not export the factory).
 const tfLS = path => ({
@@ -14,51 +16,6 @@ const tfLS = path => ({
 const PREFIX = 'tensorflowjs_models/';
 const PARTS = ['info', 'model_topology', 'weight_specs', 'weight_data', 'model_metadata'];
 
-/** The bytes of a TypedArray / ArrayBuffer as a Uint8Array view. */
-function bytesOf(x) {
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-}
-function joinParts(data) {
-  const parts = (Array.isArray(data) ? data : [data]).map(bytesOf);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.byteLength; }
-  return out;
-}
-function sameBytes(a, b) {
-  const x = joinParts(a), y = joinParts(b);
-  if (x.byteLength !== y.byteLength) return false;
-  for (let i = 0; i < x.byteLength; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-async function sha256(data) {
-  const d = await crypto.subtle.digest('SHA-256', joinParts(data));
-  return Array.from(new Uint8Array(d), b => b.toString(16).padStart(2, '0')).join('');
-}
-/** JSON with object keys sorted (undefined values dropped, as JSON does). */
-function canon(v) {
-  return JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
-    ? Object.fromEntries(Object.keys(x).sort().map(key => [key, x[key]])) : x));
-}
-/** Every field but weightData, canonical. */
-const withoutWeights = a => canon(Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'weightData')));
-
-let maRef;
-const errInfo = e => ({
-  name: e?.name, code: e?.code, message: String(e?.message ?? e),
-  isMa: typeof maRef?.ModelArtifactsError === 'function' && e instanceof maRef.ModelArtifactsError,
-  isError: e instanceof Error, needed: e?.needed, available: e?.available, path: e?.path,
-  causeName: e?.cause?.name,
-});
-async function rejection(p) {
-  try { await p; } catch (e) { return errInfo(e); }
-  return null;
-}
-function thrown(fn) {
-  try { const r = fn(); if (r && typeof r.then === 'function') r.catch(() => {}); } catch (e) { return errInfo(e); }
-  return null;
-}
 
 /** The raw strings of a path's five keys (null where absent). */
 function rawKeys(path) {
@@ -173,7 +130,7 @@ export async function setup() {
 
 // 1a. tfjs saves -> we load what tfjs's own handler loads.
 export async function tfjsSavesWeLoad(ma) {
-  maRef = ma;
+  usePackage(ma);
   const problems = [];
   const model = buildModel('a', 1);
   const saved = await model.save('localstorage://a');
@@ -201,7 +158,7 @@ export async function tfjsSavesWeLoad(ma) {
 
 // 1b. we save (shards / views) -> tfjs loads; raw keys as tfjs writes them.
 export async function weSaveTfjsLoads(ma) {
-  maRef = ma;
+  usePackage(ma);
   const problems = [];
   const model = buildModel('b', 2);
   // tfjs adds trainingConfig only with includeOptimizer (and then the
@@ -233,7 +190,7 @@ export async function weSaveTfjsLoads(ma) {
 
 // 1c. Base64 of larger data, both padding cases: ours == tfjs's string.
 export async function base64Matches(ma) {
-  maRef = ma;
+  usePackage(ma);
   const out = {};
   for (const [n, dtype] of [[300000, 'float32'], [300004, 'int32'], [300008, 'float32']]) {
     const bytes = randomBytes(n, n);
@@ -254,7 +211,7 @@ export async function base64Matches(ma) {
 
 // 1d. Paths with '/', and a model without weights, both ways.
 export async function nestedAndNoWeights(ma) {
-  maRef = ma;
+  usePackage(ma);
   const problems = [];
   const model = models.b;
   await model.save('localstorage://dir/sub/tfjs');
@@ -283,13 +240,13 @@ export async function nestedAndNoWeights(ma) {
 }
 
 export async function lists(ma) {
-  maRef = ma;
+  usePackage(ma);
   return {tf: await tf().io.listModels(), ma: await ma.listModels()};
 }
 
 // 1d. removeModel both ways.
 export async function removeBothWays(ma) {
-  maRef = ma;
+  usePackage(ma);
   const removedByUs = await ma.removeModel('localstorage://a'); // tfjs saved it
   const removedByTfjs = await tf().io.removeModel('localstorage://b-router'); // we saved it
   return {
@@ -320,7 +277,7 @@ function utf16Needed(path, a) {
 
 // 2. A save too large for the quota keeps what was there.
 export async function quotaKeepsOld(ma) {
-  maRef = ma;
+  usePackage(ma);
   const problems = [];
   const model = buildModel('q', 3);
   const captured = await capture(model);
@@ -351,7 +308,7 @@ export async function quotaKeepsOld(ma) {
 
 // 2b. `needed` counts UTF-16 code units, also for non-ASCII paths and JSON.
 export async function quotaNeededNonAscii(ma) {
-  maRef = ma;
+  usePackage(ma);
   const path = 'modèle-модель-✓';
   const big = {...bigArtifacts(12 << 20, 9), userDefinedMetadata: {label: 'Gewichte für Модель ✓ '.repeat(2000)}};
   const before = snapshot();
@@ -362,7 +319,7 @@ export async function quotaNeededNonAscii(ma) {
 
 // 3. Load / save / argument errors.
 export async function errors(ma) {
-  maRef = ma;
+  usePackage(ma);
   const out = {};
   out.missingRouter = await rejection(ma.load('localstorage://nope'));
   out.missingHandler = await rejection(ma.browserLocalStorage('nope').load());
@@ -423,7 +380,7 @@ async function loadedEqual(ma, a, b) {
 
 // 4. copyModel / moveModel across localstorage, indexeddb and http.
 export async function management(ma, fixtureUrl) {
-  maRef = ma;
+  usePackage(ma);
   const problems = [];
   const model = models.b;
   const want = predictBytes(model);

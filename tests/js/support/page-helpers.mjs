@@ -1,0 +1,77 @@
+// Helpers for the page side of the Playwright tests (imported by the
+// browser-*.mjs modules inside Chromium): bytes, canonical JSON and errors
+// as plain data for Node to assert on.
+
+/** The bytes of an ArrayBuffer or view, as a Uint8Array view. */
+export function bytesOf(x) {
+  if (x instanceof ArrayBuffer) return new Uint8Array(x);
+  return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+}
+
+/** WeightData (one buffer or view, or an array of them) as one Uint8Array. */
+export function joinParts(data) {
+  const parts = (Array.isArray(data) ? data : [data]).map(bytesOf);
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.byteLength; }
+  return out;
+}
+
+/** Whether two WeightData hold the same bytes (word by word when aligned). */
+export function sameBytes(a, b) {
+  const x = joinParts(a), y = joinParts(b);
+  if (x.byteLength !== y.byteLength) return false;
+  if (x.byteLength % 4 === 0 && x.byteOffset % 4 === 0 && y.byteOffset % 4 === 0) {
+    const p = new Uint32Array(x.buffer, x.byteOffset, x.byteLength / 4);
+    const q = new Uint32Array(y.buffer, y.byteOffset, y.byteLength / 4);
+    for (let i = 0; i < p.length; i++) if (p[i] !== q[i]) return false;
+    return true;
+  }
+  for (let i = 0; i < x.byteLength; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+export async function sha256(data) {
+  const d = await crypto.subtle.digest('SHA-256', joinParts(data));
+  return Array.from(new Uint8Array(d), b => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** JSON with object keys sorted (undefined values dropped, as JSON does). */
+export function canon(v) {
+  return JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.keys(x).sort().map(key => [key, x[key]])) : x));
+}
+/** Every field but weightData, canonical. */
+export const withoutWeights = a => canon(Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'weightData')));
+
+let pkg;
+/** The package whose ModelArtifactsError class errorInfo checks against. */
+export function usePackage(ma) { pkg = ma; }
+
+/** An error as plain data. */
+export const errorInfo = e => ({
+  name: e?.name, code: e?.code, message: String(e?.message ?? e),
+  isMa: typeof pkg?.ModelArtifactsError === 'function' && e instanceof pkg.ModelArtifactsError,
+  isError: e instanceof Error, needed: e?.needed, available: e?.available, path: e?.path, weight: e?.weight,
+  causeName: e?.cause?.name,
+});
+
+/** What `p` rejected with, null if it resolved, {hung: true} after `ms`. */
+export async function rejection(p, ms = 20_000) {
+  let timer;
+  const hang = new Promise(resolve => { timer = setTimeout(() => resolve({hung: true}), ms); });
+  try {
+    return await Promise.race([Promise.resolve(p).then(() => null), hang]);
+  } catch (e) {
+    return errorInfo(e);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What `fn()` threw synchronously, or null. */
+export function thrown(fn) {
+  try { const r = fn(); if (r && typeof r.then === 'function') r.catch(() => {}); } catch (e) { return errorInfo(e); }
+  return null;
+}
