@@ -214,8 +214,10 @@ export function chunksPut(path, saveId, first, buffers, signal) {
     buffers.forEach((b, i) => chunks.put(b, [path, saveId, first + i]));
   }, signal);
 }
-export function chunkGet(path, saveId, index) {
-  return run(OWN, 'readonly', (models, chunks) => done(chunks.get([path, saveId, index])), undefined, false);
+// Chunks first..first+count-1 of a save, in order (fewer if some are gone).
+export function chunksGet(path, saveId, first, count) {
+  const range = IDBKeyRange.bound([path, saveId, first], [path, saveId, first + count - 1]);
+  return run(OWN, 'readonly', (models, chunks) => done(chunks.getAll(range)), undefined, false).then((r) => r || []);
 }
 export function ownGet(path) {
   return run(OWN, 'readonly', (models) => done(models.get(path)), undefined, false);

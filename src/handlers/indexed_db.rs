@@ -61,8 +61,8 @@ extern "C" {
     fn new_save_id() -> String;
     #[wasm_bindgen(js_name = chunksPut)]
     fn chunks_put(path: &str, save_id: &str, first: u32, buffers: &Array, signal: &JsValue) -> Promise;
-    #[wasm_bindgen(js_name = chunkGet)]
-    fn chunk_get(path: &str, save_id: &str, index: u32) -> Promise;
+    #[wasm_bindgen(js_name = chunksGet)]
+    fn chunks_get(path: &str, save_id: &str, first: u32, count: u32) -> Promise;
     #[wasm_bindgen(js_name = ownGet)]
     fn own_get(path: &str) -> Promise;
     #[wasm_bindgen(js_name = ownRecords)]
@@ -155,7 +155,7 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
 /// A chunked model's artifacts, or `None` when a newer save removed its
 /// chunks while they were read.
 async fn load_chunked(path: &str, record: &JsValue, options: &Options) -> Result<Option<JsValue>> {
-    let chunks = Chunks::of(path, record);
+    let chunks = Chunks::of(path, record, options.chunk_size);
     let artifacts = Object::assign(&Object::new(), get(record, "modelArtifacts").unchecked_ref());
     if options.stream_weights {
         let stream = Closure::<dyn FnMut() -> JsValue>::new(move || chunk_stream(chunks.clone()));
@@ -163,11 +163,12 @@ async fn load_chunked(path: &str, record: &JsValue, options: &Options) -> Result
         return Ok(Some(artifacts.into()));
     }
     let buffers = Array::new();
-    for index in 0..chunks.lengths.len() {
-        match chunks.read(index).await? {
-            Some(buffer) => buffers.push(&buffer),
-            None => return Ok(None),
-        };
+    let mut next = 0;
+    while next < chunks.lengths.len() {
+        let batch = chunks.batch_after(next);
+        next = batch.end;
+        let Some(read) = chunks.read(batch).await? else { return Ok(None) };
+        read.iter().for_each(|b| { buffers.push(b); });
     }
     set(&artifacts, "weightData", &buffers);
     Ok(Some(artifacts.into()))
@@ -179,43 +180,71 @@ struct Chunks {
     path: String,
     save_id: String,
     lengths: Vec<u64>,
+    /// Bytes read per transaction (the handler's `chunkSize`).
+    batch_bytes: u64,
 }
 
 impl Chunks {
-    fn of(path: &str, record: &JsValue) -> Self {
+    fn of(path: &str, record: &JsValue, batch_bytes: u64) -> Self {
         let lengths = Array::from(&get(record, "chunks")).iter().map(|n| n.as_f64().unwrap_or(-1.0) as u64).collect();
-        Chunks { path: path.to_owned(), save_id: get(record, "saveId").as_string().unwrap_or_default(), lengths }
+        Chunks { path: path.to_owned(), save_id: get(record, "saveId").as_string().unwrap_or_default(), lengths, batch_bytes }
     }
 
-    /// Chunk `index`, checked against its recorded length; `None` if gone.
-    async fn read(&self, index: usize) -> Result<Option<ArrayBuffer>> {
-        let value = settle(chunk_get(&self.path, &self.save_id, index as u32), &self.path, "loading").await?;
-        let Ok(buffer) = value.dyn_into::<ArrayBuffer>() else { return Ok(None) };
-        if u64::from(buffer.byte_length()) != self.lengths[index] {
-            return Err(Error::new(
-                "E_SIZE_MISMATCH",
-                format!("chunk {index} of '{}' in IndexedDB holds {} bytes, its record says {}", self.path, buffer.byte_length(), self.lengths[index]),
-            )
-            .with_path(&self.path));
+    /// The chunks read in one transaction after `first`: about
+    /// `batch_bytes`, at least one.
+    fn batch_after(&self, first: usize) -> std::ops::Range<usize> {
+        let mut end = first + 1;
+        let mut bytes = self.lengths[first];
+        while end < self.lengths.len() && bytes + self.lengths[end] <= self.batch_bytes {
+            bytes += self.lengths[end];
+            end += 1;
         }
-        Ok(Some(buffer))
+        first..end
+    }
+
+    /// Chunks `range`, each checked against its recorded length; `None` if
+    /// a newer save removed them.
+    async fn read(&self, range: std::ops::Range<usize>) -> Result<Option<Vec<ArrayBuffer>>> {
+        let count = range.len() as u32;
+        let values = settle(chunks_get(&self.path, &self.save_id, range.start as u32, count), &self.path, "loading").await?;
+        let values = Array::from(&values);
+        if values.length() != count {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(range.len());
+        for (index, value) in range.zip(values.iter()) {
+            let buffer: ArrayBuffer = value.dyn_into().map_err(|_| self.corrupt(index, "is not an ArrayBuffer".into()))?;
+            if u64::from(buffer.byte_length()) != self.lengths[index] {
+                return Err(self.corrupt(index, format!("holds {} bytes, its record says {}", buffer.byte_length(), self.lengths[index])));
+            }
+            out.push(buffer);
+        }
+        Ok(Some(out))
+    }
+
+    fn corrupt(&self, index: usize, what: String) -> Error {
+        Error::new("E_SIZE_MISMATCH", format!("chunk {index} of '{}' in IndexedDB {what}", self.path)).with_path(&self.path)
     }
 }
 
 /// `getWeightStream()` of a chunked model: its chunks in order, one read at
 /// a time.
 fn chunk_stream(chunks: Chunks) -> JsValue {
-    let reads = stream::try_unfold((chunks, 0usize), |(chunks, index)| async move {
-        if index == chunks.lengths.len() {
-            return Ok(None);
+    let state = (chunks, 0usize, std::collections::VecDeque::new());
+    let reads = stream::try_unfold(state, |(chunks, next, mut ready)| async move {
+        if ready.is_empty() && next < chunks.lengths.len() {
+            let batch = chunks.batch_after(next);
+            let end = batch.end;
+            let Some(buffers) = chunks.read(batch).await? else {
+                return Err(JsValue::from(
+                    Error::new("E_STORAGE", format!("the model at '{}' in IndexedDB was replaced while its weights streamed", chunks.path))
+                        .with_path(&chunks.path),
+                ));
+            };
+            ready.extend(buffers);
+            return Ok(ready.pop_front().map(|b| (JsValue::from(Uint8Array::new(&b)), (chunks, end, ready))));
         }
-        match chunks.read(index).await? {
-            Some(buffer) => Ok(Some((JsValue::from(Uint8Array::new(&buffer)), (chunks, index + 1)))),
-            None => Err(JsValue::from(
-                Error::new("E_STORAGE", format!("the model at '{}' in IndexedDB was replaced while its weights streamed", chunks.path))
-                    .with_path(&chunks.path),
-            )),
-        }
+        Ok(ready.pop_front().map(|b| (JsValue::from(Uint8Array::new(&b)), (chunks, next, ready))))
     });
     wasm_streams::ReadableStream::from_stream(reads).into_raw().into()
 }
