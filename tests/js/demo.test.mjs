@@ -377,6 +377,16 @@ test('save to the HTTP endpoint and load it back from there', async () => {
   assert.equal(notMultipart.status, 400);
   assert.equal((await fetch(new URL('/api/models/..%2fREADME.md/model.json', server.url))).status, 404);
   assert.equal((await fetch(new URL('/api/models/nothing/model.json', server.url))).status, 404);
+  const small = await createServer({ root: repo, port: 0, host: '127.0.0.1', uploadLimit: 1000 });
+  try {
+    const form = new FormData();
+    form.append('model.json', new Blob(['{"modelTopology":{},"weightsManifest":[]}']), 'model.json');
+    form.append('model.weights.bin', new Blob([new Uint8Array(2000)]), 'model.weights.bin');
+    assert.equal((await fetch(new URL('/api/models/big', small.url), { method: 'POST', body: form })).status, 413);
+    assert.equal((await fetch(new URL('/api/models/big/model.json', small.url))).status, 404);
+  } finally {
+    await small.close();
+  }
   assert.deepEqual(problems, []);
   await context.close();
 });
