@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {FIXTURES_DIR, REPO_ROOT, readExpected} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
-import {openTestPage} from './support/chromium.mjs';
+import {openTestPage, callInPage} from './support/chromium.mjs';
 
 const TFJS = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
 const MODEL_JSON_KEYS = ['modelTopology', 'format', 'generatedBy', 'convertedBy', 'weightsManifest',
@@ -45,13 +45,7 @@ async function saveInPage(fn, ...args) {
   return inPage(fn, ...args);
 }
 
-function inPage(fn, ...args) {
-  return page.evaluate(async ([fn, args]) => {
-    const m = await import('/tests/js/support/browser-files.mjs');
-    const ma = await import('model-artifacts');
-    return m[fn](ma, ...args);
-  }, [fn, args]);
-}
+const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-files.mjs', fn, ...args);
 const bytesOf = info => ({modelTopologyBytes: info.modelTopologyBytes, weightSpecsBytes: info.weightSpecsBytes,
   weightDataBytes: info.weightDataBytes});
 

@@ -13,7 +13,7 @@ import {chromium} from 'playwright-core';
 import {FIXTURES_DIR, REPO_ROOT, readExpected, sha256} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
 import {startFaultServer, parseUpload} from './support/fault-server.mjs';
-import {CHROMIUM_ARGS} from './support/chromium.mjs';
+import {CHROMIUM_ARGS, callInPage} from './support/chromium.mjs';
 
 
 let browser;
@@ -28,13 +28,7 @@ const exp = name => fx(name, 'expected.json');
 const fxPath = (name, file) => `/fx/${name}/${file}`;
 
 /** Calls `fn` of support/browser-http.mjs in the page (or in a worker). */
-function inPage(fn, ...args) {
-  return page.evaluate(async ([fn, args]) => {
-    const m = await import('/tests/js/support/browser-http.mjs');
-    const ma = await import('model-artifacts');
-    return m[fn](ma, ...args);
-  }, [fn, args]);
-}
+const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-http.mjs', fn, ...args);
 function inWorker(fn, ...args) {
   return page.evaluate(async ([fn, args]) => {
     const m = await import('/tests/js/support/browser-http.mjs');

@@ -12,7 +12,7 @@ import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {FIXTURES_DIR, REPO_ROOT, readExpected} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
-import {openTestPage} from './support/chromium.mjs';
+import {openTestPage, callInPage} from './support/chromium.mjs';
 
 const TFJS = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
 
@@ -25,13 +25,7 @@ const failedRequests = [];
 const state = {};
 
 /** Calls `fn` of support/browser-indexeddb.mjs in the page. */
-function inPage(fn, ...args) {
-  return page.evaluate(async ([fn, args]) => {
-    const m = await import('/tests/js/support/browser-indexeddb.mjs');
-    const ma = await import('model-artifacts');
-    return m[fn](ma, ...args);
-  }, [fn, args]);
-}
+const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-indexeddb.mjs', fn, ...args);
 const bytesOf = info => ({modelTopologyBytes: info.modelTopologyBytes, weightSpecsBytes: info.weightSpecsBytes,
   weightDataBytes: info.weightDataBytes});
 

@@ -18,7 +18,7 @@ import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {REPO_ROOT} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
-import {openTestPage} from './support/chromium.mjs';
+import {openTestPage, callInPage} from './support/chromium.mjs';
 
 const KiB = 1 << 10;
 const MiB = 1 << 20;
@@ -33,13 +33,7 @@ const failedRequests = [];
 const contexts = [];
 
 /** Calls `fn` of support/browser-indexeddb-large.mjs in `p`. */
-function inPage(p, fn, ...args) {
-  return p.evaluate(async ([fn, args]) => {
-    const m = await import('/tests/js/support/browser-indexeddb-large.mjs');
-    const ma = await import('model-artifacts');
-    return m[fn](ma, ...args);
-  }, [fn, args]);
-}
+const inPage = (p, fn, ...args) => callInPage(p, '/tests/js/support/browser-indexeddb-large.mjs', fn, ...args);
 /** A raw-storage helper of the support module (no package argument). */
 function rawIn(p, fn, ...args) {
   return p.evaluate(async ([fn, args]) => {

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {FIXTURES_DIR, REPO_ROOT, readExpected} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
-import {openTestPage} from './support/chromium.mjs';
+import {openTestPage, callInPage} from './support/chromium.mjs';
 
 const TFJS = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
 const PARTS = ['info', 'model_topology', 'weight_specs', 'weight_data', 'model_metadata'];
@@ -31,13 +31,7 @@ const failedRequests = [];
 const state = {};
 
 /** Calls `fn` of support/browser-localstorage.mjs in the page. */
-function inPage(fn, ...args) {
-  return page.evaluate(async ([fn, args]) => {
-    const m = await import('/tests/js/support/browser-localstorage.mjs');
-    const ma = await import('model-artifacts');
-    return m[fn](ma, ...args);
-  }, [fn, args]);
-}
+const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-localstorage.mjs', fn, ...args);
 const bytesOf = info => ({modelTopologyBytes: info.modelTopologyBytes, weightSpecsBytes: info.weightSpecsBytes,
   weightDataBytes: info.weightDataBytes});
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

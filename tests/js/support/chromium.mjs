@@ -27,3 +27,13 @@ export async function openTestPage(serverUrl, {pageErrors, consoleErrors, failed
   await page.waitForFunction(() => window.__ready === true, null, {timeout: 30_000});
   return {browser, page};
 }
+
+/** Calls export `fn` of the page-side support module `modulePath` in `page`,
+ * with the package as its first argument; resolves to what it returns. */
+export function callInPage(page, modulePath, fn, ...args) {
+  return page.evaluate(async ([modulePath, fn, args]) => {
+    const m = await import(modulePath);
+    const ma = await import('model-artifacts');
+    return m[fn](ma, ...args);
+  }, [modulePath, fn, args]);
+}
