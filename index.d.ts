@@ -321,6 +321,10 @@ export interface IndexedDBOptions {
   streamWeights?: boolean;
   /** Aborts a save (`E_ABORTED`); nothing of it becomes visible. */
   signal?: AbortSignal;
+  /** Progress of a save or load by weight bytes, one step per transaction,
+   * as `LoadOptions.onProgress`: never backwards, exactly 1 once the save
+   * has committed or the load has all its bytes. */
+  onProgress?: OnProgressCallback;
 }
 
 /** IndexedDB, in TensorFlow.js's layout (database `tensorflowjs` v1, stores

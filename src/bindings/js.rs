@@ -44,6 +44,15 @@ pub fn integer_option(options: &JsValue, key: &str, min: u64, max: u64) -> Resul
         .ok_or_else(|| Error::invalid_argument(format!("option {key} must be an integer from {min} to {max}, got {}", describe_value(&v))))
 }
 
+/// An optional function option `options[key]`.
+pub fn function_option(options: &JsValue, key: &str) -> Result<Option<Function>> {
+    let v = get(options, key);
+    if !present(&v) {
+        return Ok(None);
+    }
+    v.dyn_into::<Function>().map(Some).map_err(|v| Error::invalid_argument(format!("option {key} must be a function, got {}", type_name(&v))))
+}
+
 /// A value as error messages show it: numbers and strings themselves,
 /// anything else by its type.
 fn describe_value(v: &JsValue) -> String {

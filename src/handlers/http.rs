@@ -16,7 +16,7 @@ use crate::bindings::artifacts::{
     get_weight_specs,
 };
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, call_method, get, handler_paths, integer_option, present, set, type_name};
+use crate::bindings::js::{byte_views, call_method, function_option, get, handler_paths, integer_option, present, set};
 use crate::format::integrity::group_hashes;
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
@@ -46,13 +46,6 @@ struct Options {
     concurrency: usize,
 }
 
-fn function_option(options: &JsValue, key: &str) -> Result<Option<Function>> {
-    let v = get(options, key);
-    if !present(&v) {
-        return Ok(None);
-    }
-    v.dyn_into::<Function>().map(Some).map_err(|v| Error::invalid_argument(format!("loadOptions.{key} must be a function, got {}", type_name(&v))))
-}
 
 impl Options {
     fn parse(options: &JsValue) -> Result<Self> {

@@ -30,7 +30,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::store::{aborted, record_without_weights, savable, storage_error};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, get, integer_option, present, set};
+use super::fetch::Progress;
+use crate::bindings::js::{byte_views, function_option, get, integer_option, present, set};
 use crate::format::composite::tfjs_last_shard_cut;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -94,6 +95,7 @@ struct Options {
     chunk_size: u64,
     stream_weights: bool,
     signal: JsValue,
+    on_progress: Option<js_sys::Function>,
 }
 
 impl Options {
@@ -103,11 +105,19 @@ impl Options {
             chunk_size: integer_option(options, "chunkSize", 1, 1 << 30)?.unwrap_or(DEFAULT_CHUNK_SIZE),
             stream_weights: get(options, "streamWeights").is_truthy(),
             signal: get(options, "signal"),
+            on_progress: function_option(options, "onProgress")?,
         })
     }
 
     fn aborted(&self) -> bool {
         get(&self.signal, "aborted").is_truthy()
+    }
+
+    /// Progress over `total` weight bytes moved in `steps` transactions.
+    fn progress(&self, total: u64, steps: usize) -> std::rc::Rc<std::cell::RefCell<Progress>> {
+        let progress = Progress::new(self.on_progress.clone(), total, steps);
+        progress.borrow_mut().start();
+        progress
     }
 }
 
@@ -140,8 +150,12 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
                 return Ok(artifacts);
             }
         } else if present(&info) {
+            let bytes = get(&get(&info, "modelArtifactsInfo"), "weightDataBytes").as_f64().unwrap_or(0.0) as u64;
+            let progress = options.progress(bytes, 1);
             let record = settle(idb_get(path, false), path, "loading").await?;
             if present(&record) {
+                progress.borrow_mut().add_bytes(bytes);
+                progress.borrow_mut().file_done();
                 return Ok(get(&record, "modelArtifacts"));
             }
         } else {
@@ -162,13 +176,16 @@ async fn load_chunked(path: &str, record: &JsValue, options: &Options) -> Result
         set(&artifacts, "getWeightStream", &stream.into_js_value());
         return Ok(Some(artifacts.into()));
     }
+    let batches = chunks.batches();
+    let progress = options.progress(chunks.lengths.iter().sum(), batches.len());
     let buffers = Array::new();
-    let mut next = 0;
-    while next < chunks.lengths.len() {
-        let batch = chunks.batch_after(next);
-        next = batch.end;
+    for batch in batches {
         let Some(read) = chunks.read(batch).await? else { return Ok(None) };
-        read.iter().for_each(|b| { buffers.push(b); });
+        for buffer in &read {
+            buffers.push(buffer);
+            progress.borrow_mut().add_bytes(u64::from(buffer.byte_length()));
+        }
+        progress.borrow_mut().file_done();
     }
     set(&artifacts, "weightData", &buffers);
     Ok(Some(artifacts.into()))
@@ -190,16 +207,10 @@ impl Chunks {
         Chunks { path: path.to_owned(), save_id: get(record, "saveId").as_string().unwrap_or_default(), lengths, batch_bytes }
     }
 
-    /// The chunks read in one transaction after `first`: about
-    /// `batch_bytes`, at least one.
-    fn batch_after(&self, first: usize) -> std::ops::Range<usize> {
-        let mut end = first + 1;
-        let mut bytes = self.lengths[first];
-        while end < self.lengths.len() && bytes + self.lengths[end] <= self.batch_bytes {
-            bytes += self.lengths[end];
-            end += 1;
-        }
-        first..end
+    /// The chunks read together, one transaction each: about
+    /// `batch_bytes`, at least one chunk.
+    fn batches(&self) -> Vec<std::ops::Range<usize>> {
+        batches(&self.lengths, self.batch_bytes)
     }
 
     /// Chunks `range`, each checked against its recorded length; `None` if
@@ -230,11 +241,11 @@ impl Chunks {
 /// `getWeightStream()` of a chunked model: its chunks in order, one read at
 /// a time.
 fn chunk_stream(chunks: Chunks) -> JsValue {
-    let state = (chunks, 0usize, std::collections::VecDeque::new());
-    let reads = stream::try_unfold(state, |(chunks, next, mut ready)| async move {
-        if ready.is_empty() && next < chunks.lengths.len() {
-            let batch = chunks.batch_after(next);
-            let end = batch.end;
+    let batches = chunks.batches();
+    let state = (chunks, batches.into_iter(), std::collections::VecDeque::new());
+    let reads = stream::try_unfold(state, |(chunks, mut batches, mut ready)| async move {
+        if ready.is_empty() {
+            let Some(batch) = batches.next() else { return Ok(None) };
             let Some(buffers) = chunks.read(batch).await? else {
                 return Err(JsValue::from(
                     Error::new("E_STORAGE", format!("the model at '{}' in IndexedDB was replaced while its weights streamed", chunks.path))
@@ -242,9 +253,8 @@ fn chunk_stream(chunks: Chunks) -> JsValue {
                 ));
             };
             ready.extend(buffers);
-            return Ok(ready.pop_front().map(|b| (JsValue::from(Uint8Array::new(&b)), (chunks, end, ready))));
         }
-        Ok(ready.pop_front().map(|b| (JsValue::from(Uint8Array::new(&b)), (chunks, next, ready))))
+        Ok(ready.pop_front().map(|b| (JsValue::from(Uint8Array::new(&b)), (chunks, batches, ready))))
     });
     wasm_streams::ReadableStream::from_stream(reads).into_raw().into()
 }
@@ -266,9 +276,12 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         let _ = JsFuture::from(idb_delete(path, Some(saved_at_ms))).await;
     } else {
         set(&record, "weightData", &stored_shards(views));
+        let progress = options.progress(total, 1);
         if let Err(e) = JsFuture::from(idb_put(path, &record.into(), &info, &options.signal)).await {
             return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
         }
+        progress.borrow_mut().add_bytes(total);
+        progress.borrow_mut().file_done();
         // Likewise a chunked model saved before at this path.
         let _ = JsFuture::from(own_delete(path, None, Some(saved_at_ms))).await;
     }
@@ -285,31 +298,31 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
         .iter()
         .flat_map(|v| (0..v.length()).step_by(size as usize).map(move |at| v.subarray(at, at.saturating_add(size).min(v.length()))))
         .collect();
-    let total: u64 = pieces.iter().map(|p| u64::from(p.length())).sum();
-    // Batches of whole pieces, about `chunkSize` bytes per transaction.
-    let mut first = 0;
-    while first < pieces.len() {
-        let mut end = first + 1;
-        let mut bytes = pieces[first].length();
-        while end < pieces.len() && bytes + pieces[end].length() <= size {
-            bytes += pieces[end].length();
-            end += 1;
-        }
-        let batch: Array = pieces[first..end].iter().map(|p| JsValue::from(own_buffer(p))).collect();
-        let written = if options.aborted() { Err(JsValue::UNDEFINED) } else { JsFuture::from(chunks_put(path, &save_id, first as u32, &batch, &options.signal)).await };
+    let lengths: Vec<u64> = pieces.iter().map(|p| u64::from(p.length())).collect();
+    let total: u64 = lengths.iter().sum();
+    let batches = batches(&lengths, options.chunk_size);
+    let progress = options.progress(total, batches.len());
+    for batch in batches {
+        let first = batch.start;
+        let buffers: Array = pieces[batch].iter().map(|p| JsValue::from(own_buffer(p))).collect();
+        let written = if options.aborted() { Err(JsValue::UNDEFINED) } else { JsFuture::from(chunks_put(path, &save_id, first as u32, &buffers, &options.signal)).await };
         if let Err(e) = written {
             // Nothing of this save is visible; drop what it wrote.
             let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
             return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
         }
-        first = end;
+        buffers.iter().for_each(|b| progress.borrow_mut().add_bytes(u64::from(b.unchecked_ref::<ArrayBuffer>().byte_length())));
+        // The last step completes at the commit below.
+        if first + (buffers.length() as usize) < pieces.len() {
+            progress.borrow_mut().file_done();
+        }
     }
     let stored = Object::new();
     set(&stored, "modelPath", &path.into());
     set(&stored, "modelArtifacts", &record);
     set(&stored, "modelArtifactsInfo", info);
     set(&stored, "saveId", &save_id.as_str().into());
-    set(&stored, "chunks", &pieces.iter().map(|p| JsValue::from(p.length())).collect::<Array>());
+    set(&stored, "chunks", &lengths.iter().map(|&n| JsValue::from(n as f64)).collect::<Array>());
     let committed = match JsFuture::from(own_commit(&stored, pieces.len() as u32)).await {
         Ok(v) => v.is_truthy(),
         Err(e) => {
@@ -325,7 +338,25 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
         )
         .with_path(path));
     }
+    progress.borrow_mut().file_done();
     Ok(())
+}
+
+/// Consecutive ranges of `lengths` of about `limit` bytes each (at least
+/// one item): the chunks one transaction writes or reads.
+fn batches(lengths: &[u64], limit: u64) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut first = 0;
+    while first < lengths.len() {
+        let (mut end, mut bytes) = (first + 1, lengths[first]);
+        while end < lengths.len() && bytes + lengths[end] <= limit {
+            bytes += lengths[end];
+            end += 1;
+        }
+        out.push(first..end);
+        first = end;
+    }
+    out
 }
 
 /// The bytes of a view as an ArrayBuffer to store: its buffer when the view

@@ -18,7 +18,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::fetch::Progress;
 use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs};
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{get, handler_paths, integer_option, present, set, type_name, JsComposite};
+use crate::bindings::js::{function_option, get, handler_paths, integer_option, present, set, type_name, JsComposite};
 use crate::format::integrity::{group_hashes, to_hex};
 use crate::bindings::weights::specs_from_js;
 use crate::format::codec::layout_all;
@@ -163,12 +163,11 @@ struct Options {
 impl Options {
     fn parse(options: &JsValue) -> Result<Self> {
         let shard_size = integer_option(options, "shardSizeBytes", 1, 1 << 31)?.unwrap_or(DEFAULT_SHARD_SIZE);
-        let on_progress = get(options, "onProgress");
         Ok(Options {
             shard_size,
             single_file: get(options, "singleWeightsFile").is_truthy(),
             hashes: get(options, "hashes").is_truthy(),
-            on_progress: if on_progress.is_function() { Some(on_progress.unchecked_into()) } else { None },
+            on_progress: function_option(options, "onProgress")?,
             stream_weights: get(options, "streamWeights").is_truthy(),
         })
     }

@@ -317,11 +317,28 @@ async fn indexed_db_chunked_layout_round_trips_and_switches_layout() {
     let options = Object::new();
     js::set(&options, "chunkThreshold", &1024.into());
     js::set(&options, "chunkSize", &4096.into());
+    let seen = Array::new();
+    let on_progress = {
+        let seen = seen.clone();
+        wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |fraction: JsValue| {
+            seen.push(&fraction);
+        })
+    };
+    js::set(&options, "onProgress", on_progress.as_ref());
+    let fractions = |seen: &Array| -> Vec<f64> { seen.iter().map(|f| f.as_f64().unwrap()).collect() };
     let chunked = indexed_db::browser_indexed_db(url.into(), options.clone().into()).unwrap();
     JsFuture::from(chunked.save(arts.clone().into())).await.unwrap();
+    // Progress by bytes, one step per transaction, never backwards, 1 at the commit.
+    let saved = fractions(&seen);
+    assert!(saved.len() >= total.div_ceil(4096), "{saved:?}");
+    assert!(saved.windows(2).all(|w| w[0] <= w[1]) && saved[0] == 0.0 && *saved.last().unwrap() == 1.0, "{saved:?}");
+    assert_eq!(saved.iter().filter(|&&f| f == 1.0).count(), 1, "{saved:?}");
+    seen.set_length(0);
     // Nothing in tfjs's layout; the chunks come back in order, 4 KiB each.
     assert!(!present_key(&JsFuture::from(raw_record("models_store", "wasm-test/chunked")).await.unwrap(), "modelPath"));
     let loaded = JsFuture::from(chunked.load()).await.unwrap();
+    let read = fractions(&seen);
+    assert!(read.len() > 2 && read.windows(2).all(|w| w[0] <= w[1]) && *read.last().unwrap() == 1.0, "{read:?}");
     let chunks = Array::from(&get(&loaded, "weightData"));
     assert_eq!(chunks.length() as usize, total.div_ceil(4096));
     assert!(chunks.iter().all(|c| c.is_instance_of::<ArrayBuffer>()));

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   }
   // Browser storage.
   const controller = new AbortController();
-  const big: IOHandler = ma.browserIndexedDB('big', {chunkThreshold: 1 << 20, chunkSize: 1 << 18, signal: controller.signal});
+  const big: IOHandler = ma.browserIndexedDB('big', {chunkThreshold: 1 << 20, chunkSize: 1 << 18, signal: controller.signal, onProgress: (f) => f.toFixed(2)});
   const stored: SaveResult = await ma.browserLocalStorage('tiny').save!(artifacts);
   await ma.browserDownloads().save!(artifacts);
   const picked: ModelArtifacts = await ma.browserFiles([] as File[]).load!();
