@@ -148,7 +148,10 @@ async function openDb([name, stores], create = true) {
     }
   };
   try {
-    return await done(request);
+    const db = await done(request);
+    // Never block another page's upgrade of the database.
+    db.onversionchange = () => db.close();
+    return db;
   } catch (e) {
     if (!create && e && e.name === 'AbortError') return null;
     throw e;
@@ -162,7 +165,13 @@ async function run(spec, mode, work, signal, create = true) {
   if (!db) return undefined;
   const names = Object.keys(spec[1]);
   return new Promise((resolve, reject) => {
-    const tx = db.transaction(names, mode);
+    let tx;
+    try {
+      tx = db.transaction(names, mode);
+    } catch (e) {
+      db.close();
+      return reject(e);
+    }
     const abort = () => { try { tx.abort(); } catch { /* already finished */ } };
     let result;
     const finish = (settle) => {
@@ -176,15 +185,24 @@ async function run(spec, mode, work, signal, create = true) {
       if (signal.aborted) abort();
       else signal.addEventListener('abort', abort, { once: true });
     }
-    Promise.resolve(work(...names.map((n) => tx.objectStore(n)))).then((r) => { result = r; }, (e) => { abort(); reject(e); });
+    // A throw (e.g. a DataCloneError from put) aborts, so nothing already
+    // queued in this transaction commits on its own.
+    const failed = (e) => { abort(); reject(e); };
+    try {
+      Promise.resolve(work(...names.map((n) => tx.objectStore(n)))).then((r) => { result = r; }, failed);
+    } catch (e) {
+      failed(e);
+    }
   });
 }
 const pathRange = (path) => IDBKeyRange.bound([path], [path, []], true, true);
 export function idbAvailable() { return typeof globalThis.indexedDB === 'object' && globalThis.indexedDB !== null; }
-export function idbPut(path, artifacts, info, signal) {
+// `savedAt` (ms, sub-millisecond) orders saves across layouts and tabs;
+// tfjs reads neither record's extra field.
+export function idbPut(path, artifacts, info, savedAt, signal) {
   return run(TFJS, 'readwrite', (models, infos) => {
-    infos.put({ modelPath: path, modelArtifactsInfo: info });
-    models.put({ modelPath: path, modelArtifacts: artifacts, modelArtifactsInfo: info });
+    models.put({ modelPath: path, modelArtifacts: artifacts, modelArtifactsInfo: info, savedAt });
+    infos.put({ modelPath: path, modelArtifactsInfo: info, savedAt });
   }, signal);
 }
 export function idbGet(path, infoOnly) {
@@ -193,10 +211,14 @@ export function idbGet(path, infoOnly) {
 export function idbInfos() {
   return run(TFJS, 'readonly', (models, infos) => done(infos.getAll()));
 }
-const savedAt = (record) => {
+export function savedAt(record) {
+  if (record && typeof record.savedAt === 'number') return record.savedAt;
   const date = record && record.modelArtifactsInfo && record.modelArtifactsInfo.dateSaved;
   return date instanceof Date ? date.getTime() : 0;
-};
+}
+export function now() {
+  return performance.timeOrigin + performance.now();
+}
 // Deletes the model at `path`; with `olderThan` (ms), only if it was saved
 // before then, decided inside the deleting transaction.
 export function idbDelete(path, olderThan) {
@@ -206,8 +228,24 @@ export function idbDelete(path, olderThan) {
     infos.delete(path);
   });
 }
+// Save ids start with their start time (base 36 ms), for sweepStale.
 export function newSaveId() {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+// Removes the chunks of saves that started over `maxAgeMs` ago and never
+// committed (their tab closed mid-save), at any path.
+export function sweepStale(maxAgeMs) {
+  return run(OWN, 'readwrite', async (models, chunks) => {
+    const [records, keys] = await Promise.all([done(models.getAll()), done(chunks.getAllKeys())]);
+    const live = new Set(records.map((r) => `${r.modelPath}\0${r.saveId}`));
+    const stale = new Map();
+    for (const [path, saveId] of keys) {
+      const started = parseInt(String(saveId).split('-')[0], 36);
+      if (!live.has(`${path}\0${saveId}`) && !(Date.now() - started < maxAgeMs)) stale.set(`${path}\0${saveId}`, [path, saveId]);
+    }
+    for (const [path, saveId] of stale.values()) chunks.delete(IDBKeyRange.bound([path, saveId, 0], [path, saveId, Infinity]));
+    return stale.size;
+  }, undefined, false);
 }
 export function chunksPut(path, saveId, first, buffers, signal) {
   return run(OWN, 'readwrite', (models, chunks) => {

@@ -110,26 +110,45 @@ pub fn stringified_byte_length(value: &JsValue, what: &str) -> Result<u64> {
     Ok(text.as_string().map_or(0, |s| s.len() as u64))
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `Uint8Array`, for a constructor call that may throw (js-sys's may not).
+    #[wasm_bindgen(js_name = Uint8Array)]
+    type CheckedUint8Array;
+    /// `new Uint8Array(buffer, offset, length)`: throws on a detached buffer
+    /// (one transferred to a worker).
+    #[wasm_bindgen(catch, constructor, js_class = "Uint8Array")]
+    fn new(buffer: &JsValue, offset: u32, length: u32) -> std::result::Result<CheckedUint8Array, JsValue>;
+}
+
 /// A byte view of an ArrayBuffer or ArrayBufferView (respecting the view's
 /// offset and length).
 pub fn byte_view(value: &JsValue, what: &str) -> Result<Uint8Array> {
-    if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-        return Ok(Uint8Array::new(buffer));
-    }
-    if ArrayBuffer::is_view(value) {
-        let buffer = get(value, "buffer");
-        let offset = get(value, "byteOffset").as_f64().unwrap_or(0.0) as u32;
-        let length = get(value, "byteLength").as_f64().unwrap_or(0.0) as u32;
-        return Ok(Uint8Array::new_with_byte_offset_and_length(&buffer, offset, length));
-    }
-    if get(value, "byteLength").as_f64().is_some() && value.is_object() {
+    let length = |v: &JsValue| get(v, "byteLength").as_f64().unwrap_or(0.0) as u32;
+    let (buffer, offset) = if value.is_instance_of::<ArrayBuffer>() {
+        (value.clone(), 0)
+    } else if ArrayBuffer::is_view(value) {
+        (get(value, "buffer"), get(value, "byteOffset").as_f64().unwrap_or(0.0) as u32)
+    } else if get(value, "byteLength").as_f64().is_some() && value.is_object() {
         // SharedArrayBuffer or an ArrayBuffer from another realm.
-        return Ok(Uint8Array::new(value));
+        (value.clone(), 0)
+    } else {
+        return Err(Error::invalid_argument(format!("{what} must be an ArrayBuffer or a typed array, got {}", type_name(value))));
+    };
+    CheckedUint8Array::new(&buffer, offset, length(value)).map(JsCast::unchecked_into).map_err(|e| {
+        Error::invalid_argument(format!("{what} cannot be read (a detached ArrayBuffer, e.g. transferred to a worker?)")).with_cause(e)
+    })
+}
+
+/// The bytes of a view as an ArrayBuffer of their own: the view's buffer
+/// when it covers all of it, else a copy of just those bytes.
+pub fn exact_buffer(view: &Uint8Array) -> ArrayBuffer {
+    let buffer = view.buffer();
+    if view.byte_offset() == 0 && view.byte_length() == buffer.byte_length() {
+        buffer
+    } else {
+        view.slice(0, view.length()).buffer()
     }
-    Err(Error::invalid_argument(format!(
-        "{what} must be an ArrayBuffer or a typed array, got {}",
-        type_name(value)
-    )))
 }
 
 /// Byte views of `WeightData` (one buffer or view, or an array of them).

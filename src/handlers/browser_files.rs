@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::store::savable;
 use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs};
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, call_method, get, present, set, type_name};
+use crate::bindings::js::{byte_view, byte_views, call_method, exact_buffer, get, present, set, type_name};
 use crate::format::model_json::ModelJson;
 use crate::format::spec::{check_group_bytes, group_name};
 
@@ -108,6 +108,13 @@ async fn read(file: &JsValue, method: &str) -> Result<JsValue> {
     })
 }
 
+/// The last part of a path, as tf.io matches weight files (trimmed, a
+/// trailing `/` ignored).
+fn basename(path: &str) -> &str {
+    let path = path.trim().trim_end_matches('/');
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 fn invalid(name: &str, message: String) -> Error {
     Error::new("E_INVALID_MODEL_JSON", message).with_path(name)
 }
@@ -132,26 +139,23 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
         return Err(invalid(&name, format!("weightsManifest field is missing from file {name}")));
     };
     let weight_files = &files[1..];
+    // Every file is matched (and counted) before any is read, as tf.io.
     let mut used: Vec<&str> = Vec::new();
-    let buffers = Array::new();
-    for (g, group) in groups.iter().enumerate() {
-        let mut got = 0u64;
-        let mut names = Vec::new();
+    let mut matched: Vec<Vec<&JsValue>> = Vec::with_capacity(groups.len());
+    for group in groups {
+        let mut group_files = Vec::with_capacity(group.paths.len());
         for path in &group.paths {
-            let base = path.rsplit('/').next().unwrap_or(path);
+            let base = basename(path);
             if used.contains(&base) {
                 return Err(invalid(&name, format!("Duplicate file basename found in weights manifest: '{base}'")));
             }
             used.push(base);
-            let file = weight_files.iter().find(|f| file_name(f) == base).ok_or_else(|| {
+            let file = weight_files.iter().find(|f| basename(&file_name(f)) == base).ok_or_else(|| {
                 Error::new("E_WEIGHT_NOT_FOUND", format!("Weight file with basename '{base}' is not provided.")).with_path(base)
             })?;
-            let buffer: js_sys::ArrayBuffer = read(file, "arrayBuffer").await?.unchecked_into();
-            got += u64::from(buffer.byte_length());
-            names.push(base);
-            buffers.push(&buffer);
+            group_files.push(file);
         }
-        check_group_bytes(&group_name(g, &names), group.stored_bytes().map_err(Error::from)?, got).map_err(Error::from)?;
+        matched.push(group_files);
     }
     if used.len() != weight_files.len() {
         return Err(Error::invalid_argument(format!(
@@ -159,6 +163,22 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
             used.len(),
             weight_files.len()
         )));
+    }
+    let buffers = Array::new();
+    for (g, (group, group_files)) in groups.iter().zip(matched).enumerate() {
+        let mut got = 0u64;
+        let mut names = Vec::new();
+        for file in group_files {
+            let data = read(file, "arrayBuffer").await?;
+            // Exactly the file's bytes, whatever `arrayBuffer()` gave.
+            let view = byte_view(&data, "arrayBuffer()")?;
+            let buffer = exact_buffer(&view);
+            got += u64::from(buffer.byte_length());
+            names.push(file_name(file));
+            buffers.push(&buffer);
+        }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        check_group_bytes(&group_name(g, &names), group.stored_bytes().map_err(Error::from)?, got).map_err(Error::from)?;
     }
     let specs = get_weight_specs(get(&json, "weightsManifest")).map_err(Error::thrown)?;
     get_model_artifacts_for_json_sync(json, specs.into(), buffers.into()).map(JsValue::from).map_err(Error::thrown)

@@ -15,7 +15,9 @@
 //! (an older model, leftovers of interrupted saves). Until that commit the
 //! previous model is what loads. When both layouts hold a model at one path
 //! (a save switched layout and was interrupted before removing the old
-//! one), the newest wins.
+//! one), the newest wins: records carry `savedAt` (sub-millisecond; for a
+//! chunked save, its commit), and each layout switch removes the other
+//! layout's model only if it is older, inside the removing transaction.
 //!
 //! The request plumbing (IDB requests as promises) is JS in `glue.js`; the
 //! decisions are here.
@@ -23,7 +25,7 @@
 use std::collections::HashMap;
 
 use futures_util::stream;
-use js_sys::{Array, ArrayBuffer, Date, Object, Promise, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -31,7 +33,7 @@ use super::store::{aborted, record_without_weights, savable, storage_error};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
 use super::fetch::Progress;
-use crate::bindings::js::{byte_views, function_option, get, integer_option, present, set};
+use crate::bindings::js::{byte_views, exact_buffer, function_option, get, integer_option, present, set};
 use crate::format::composite::tfjs_last_shard_cut;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -45,13 +47,16 @@ const DEFAULT_CHUNK_THRESHOLD: u64 = 256 << 20;
 const DEFAULT_CHUNK_SIZE: u64 = 64 << 20;
 /// Loads retried when a save replaced the model while it was being read.
 const LOAD_ATTEMPTS: usize = 3;
+/// Chunks of a save that has not committed after this long are leftovers
+/// of a closed tab, removed by the next chunked save or removeModel.
+const STALE_SAVE_MS: f64 = 3_600_000.0;
 
 #[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = idbAvailable)]
     fn idb_available() -> bool;
     #[wasm_bindgen(js_name = idbPut)]
-    fn idb_put(path: &str, artifacts: &JsValue, info: &JsValue, signal: &JsValue) -> Promise;
+    fn idb_put(path: &str, artifacts: &JsValue, info: &JsValue, saved_at: f64, signal: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = idbGet)]
     fn idb_get(path: &str, info_only: bool) -> Promise;
     #[wasm_bindgen(js_name = idbInfos)]
@@ -70,6 +75,13 @@ extern "C" {
     fn own_records() -> Promise;
     #[wasm_bindgen(js_name = ownCommit)]
     fn own_commit(record: &Object, count: u32) -> Promise;
+    #[wasm_bindgen(js_name = sweepStale)]
+    fn sweep_stale(max_age_ms: f64) -> Promise;
+    /// When a stored record's model was saved (ms since the epoch, finer
+    /// than `dateSaved`; 0 unknown).
+    #[wasm_bindgen(js_name = savedAt)]
+    fn saved_at(record: &JsValue) -> f64;
+    fn now() -> f64;
     #[wasm_bindgen(js_name = ownDelete)]
     fn own_delete(path: &str, save_id: Option<String>, older_than: Option<f64>) -> Promise;
 }
@@ -85,10 +97,6 @@ fn not_found(path: &str) -> Error {
     Error::new("E_NOT_FOUND", format!("Cannot find model with path '{path}' in IndexedDB.")).with_path(path)
 }
 
-/// When a stored record's model was saved (ms since the epoch; 0 unknown).
-fn saved_at(record: &JsValue) -> f64 {
-    get(&get(record, "modelArtifactsInfo"), "dateSaved").dyn_ref::<Date>().map_or(0.0, Date::get_time)
-}
 
 struct Options {
     chunk_threshold: u64,
@@ -142,6 +150,7 @@ impl IndexedDbHandler {
 }
 
 async fn load(path: &str, options: &Options) -> Result<JsValue> {
+    let mut info_only = false;
     for _ in 0..LOAD_ATTEMPTS {
         let info = settle(idb_get(path, true), path, "loading").await?;
         let own = settle(own_get(path), path, "loading").await?;
@@ -158,10 +167,16 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
                 progress.borrow_mut().file_done();
                 return Ok(get(&record, "modelArtifacts"));
             }
+            info_only = true;
         } else {
             return Err(not_found(path));
         }
         // A save replaced the model while it was being read: read again.
+    }
+    if info_only {
+        // tf.io writes its two records in two transactions; an interrupted
+        // tf.io save leaves the info alone.
+        return Err(Error::new("E_NOT_FOUND", format!("IndexedDB has only the info record of model '{path}', not the model (an interrupted tf.io save?)")).with_path(path));
     }
     Err(Error::new("E_STORAGE", format!("the model at '{path}' in IndexedDB kept changing while it was loaded")).with_path(path))
 }
@@ -268,16 +283,17 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         return Err(aborted(&options.signal, STORE, path));
     }
     let record = record_without_weights(artifacts);
-    let saved_at_ms = get(&info, "dateSaved").dyn_ref::<Date>().map_or(0.0, Date::get_time);
     if total > options.chunk_threshold {
-        save_chunked(path, record, &info, views, options).await?;
+        let saved_at = save_chunked(path, record, &info, views, options).await?;
         // A model saved before in tfjs's layout is now shadowed: remove it
         // (unless a racing save put a newer one there meanwhile).
-        let _ = JsFuture::from(idb_delete(path, Some(saved_at_ms))).await;
+        let _ = JsFuture::from(idb_delete(path, Some(saved_at))).await;
+        let _ = JsFuture::from(sweep_stale(STALE_SAVE_MS)).await;
     } else {
+        let saved_at_ms = now();
         set(&record, "weightData", &stored_shards(views));
         let progress = options.progress(total, 1);
-        if let Err(e) = JsFuture::from(idb_put(path, &record.into(), &info, &options.signal)).await {
+        if let Err(e) = JsFuture::from(idb_put(path, &record.into(), &info, saved_at_ms, &options.signal)).await {
             return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
         }
         progress.borrow_mut().add_bytes(total);
@@ -290,8 +306,9 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
     Ok(result.into())
 }
 
-/// The commit-last save of a large model (see the module comment).
-async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uint8Array>, options: &Options) -> Result<()> {
+/// The commit-last save of a large model (see the module comment); when it
+/// committed.
+async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uint8Array>, options: &Options) -> Result<f64> {
     let save_id = new_save_id();
     let size = options.chunk_size as u32;
     let pieces: Vec<Uint8Array> = views
@@ -304,7 +321,7 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
     let progress = options.progress(total, batches.len());
     for batch in batches {
         let first = batch.start;
-        let buffers: Array = pieces[batch].iter().map(|p| JsValue::from(own_buffer(p))).collect();
+        let buffers: Array = pieces[batch].iter().map(|p| JsValue::from(exact_buffer(p))).collect();
         let written = if options.aborted() { Err(JsValue::UNDEFINED) } else { JsFuture::from(chunks_put(path, &save_id, first as u32, &buffers, &options.signal)).await };
         if let Err(e) = written {
             // Nothing of this save is visible; drop what it wrote.
@@ -322,6 +339,8 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
     set(&stored, "modelArtifacts", &record);
     set(&stored, "modelArtifactsInfo", info);
     set(&stored, "saveId", &save_id.as_str().into());
+    let saved_at = now();
+    set(&stored, "savedAt", &saved_at.into());
     set(&stored, "chunks", &lengths.iter().map(|&n| JsValue::from(n as f64)).collect::<Array>());
     let committed = match JsFuture::from(own_commit(&stored, pieces.len() as u32)).await {
         Ok(v) => v.is_truthy(),
@@ -334,12 +353,12 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
         let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
         return Err(Error::new(
             "E_STORAGE",
-            format!("another save to '{path}' in IndexedDB finished first and replaced this one; its model is the one stored"),
+            format!("the model at '{path}' in IndexedDB was replaced or removed (by another tab?) while this save was writing; nothing of this save is stored"),
         )
         .with_path(path));
     }
     progress.borrow_mut().file_done();
-    Ok(())
+    Ok(saved_at)
 }
 
 /// Consecutive ranges of `lengths` of about `limit` bytes each (at least
@@ -359,17 +378,6 @@ fn batches(lengths: &[u64], limit: u64) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// The bytes of a view as an ArrayBuffer to store: its buffer when the view
-/// covers all of it, else a copy of just its bytes.
-fn own_buffer(view: &Uint8Array) -> ArrayBuffer {
-    let buffer = view.buffer();
-    if view.byte_offset() == 0 && view.byte_length() == buffer.byte_length() {
-        buffer
-    } else {
-        view.slice(0, view.length()).buffer()
-    }
-}
-
 /// The weights as TensorFlow.js will read them back: ArrayBuffer shards
 /// (no empty ones: tfjs misreads a leading empty shard), the last one cut if
 /// tfjs would misread it; one empty ArrayBuffer when there are no weight
@@ -384,7 +392,7 @@ fn stored_shards(mut views: Vec<Uint8Array>) -> JsValue {
     if views.is_empty() {
         return ArrayBuffer::new(0).into();
     }
-    views.iter().map(|v| JsValue::from(own_buffer(v))).collect::<Array>().into()
+    views.iter().map(|v| JsValue::from(exact_buffer(v))).collect::<Array>().into()
 }
 
 /// `browserIndexedDB(path, options?)`.
@@ -432,6 +440,7 @@ pub async fn remove(path: &str) -> Result<JsValue> {
     let info = settle(idb_get(path, true), path, "removing").await?;
     let own = settle(own_get(path), path, "removing").await?;
     settle(own_delete(path, None, None), path, "removing").await?;
+    let _ = JsFuture::from(sweep_stale(STALE_SAVE_MS)).await;
     if !present(&info) && !present(&own) {
         return Err(not_found(path));
     }

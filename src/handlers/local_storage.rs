@@ -53,8 +53,8 @@ extern "C" {
     fn key(this: &Storage, index: u32) -> Option<String>;
     #[wasm_bindgen(method, getter)]
     fn length(this: &Storage) -> u32;
-    #[wasm_bindgen(js_name = toBase64)]
-    fn to_base64(parts: &js_sys::Array) -> JsValue;
+    #[wasm_bindgen(catch, js_name = toBase64)]
+    fn to_base64(parts: &js_sys::Array) -> JsResult<JsValue>;
     #[wasm_bindgen(catch, js_name = fromBase64)]
     fn from_base64(text: &JsValue) -> JsResult<js_sys::ArrayBuffer>;
 }
@@ -71,8 +71,14 @@ fn not_found(path: &str) -> Error {
     Error::new("E_NOT_FOUND", format!("In local storage, there is no model with name '{path}'")).with_path(path)
 }
 
-fn stringify(value: &JsValue) -> JsValue {
-    JSON::stringify(value).map_or_else(|_| "undefined".into(), JsValue::from)
+/// `JSON.stringify(value)` of the artifacts' `field`, or why it cannot be
+/// stored (tf.io would store the text "undefined" and fail on load).
+fn stringify(value: &JsValue, field: &str) -> Result<JsValue> {
+    match JSON::stringify(value) {
+        Ok(text) if text.is_string() => Ok(text.into()),
+        Ok(_) => Err(Error::invalid_argument(format!("browserLocalStorage: {field} is missing"))),
+        Err(e) => Err(Error::invalid_argument(format!("browserLocalStorage: {field} cannot be written as JSON")).with_cause(e)),
+    }
 }
 
 /// The JS string at `key`, if any.
@@ -82,11 +88,17 @@ fn item(store: &Storage, key: &str) -> Option<JsValue> {
 
 /// A stored JSON value, or a typed error naming the key.
 fn parse(store: &Storage, path: &str, part: &str) -> Result<JsValue> {
+    let what = match part {
+        TOPOLOGY => "topology",
+        SPECS => "weight specs",
+        METADATA => "metadata",
+        _ => part,
+    };
     let text = item(store, &key(path, part)).and_then(|v| v.as_string()).ok_or_else(|| {
-        Error::new("E_STORAGE", format!("In local storage, the {part} of model '{path}' is missing.")).with_path(path)
+        Error::new("E_STORAGE", format!("In local storage, the {what} of model '{path}' is missing.")).with_path(path)
     })?;
     JSON::parse(&text).map_err(|e| {
-        Error::new("E_INVALID_JSON", format!("In local storage, the {part} of model '{path}' is not valid JSON")).with_path(path).with_cause(e)
+        Error::new("E_INVALID_JSON", format!("In local storage, the {what} of model '{path}' is not valid JSON")).with_path(path).with_cause(e)
     })
 }
 
@@ -121,9 +133,10 @@ fn load(path: &str) -> Result<JsValue> {
     set(&artifacts, "weightSpecs", &parse(&store, path, SPECS)?);
     if item(&store, &key(path, METADATA)).is_some() {
         let metadata = parse(&store, path, METADATA)?;
-        for field in METADATA_FIELDS {
+        // As tf.io: the first three keys always, the others when present.
+        for (i, field) in METADATA_FIELDS.into_iter().enumerate() {
             let value = get(&metadata, field);
-            if present(&value) || field == "convertedBy" {
+            if present(&value) || i < 3 {
                 set(&artifacts, field, &value);
             }
         }
@@ -157,12 +170,19 @@ fn save(path: &str, artifacts: &JsValue) -> Result<JsValue> {
         set(&metadata, field, &get(&record, field));
     }
     let specs = get(&record, "weightSpecs");
+    let base64 = to_base64(&weights).map_err(|e| {
+        // Past the engine's longest string: far past localStorage's quota too.
+        let bytes: u32 = weights.iter().map(|w| w.unchecked_ref::<js_sys::Uint8Array>().length()).sum();
+        Error { needed: Some(f64::from(bytes) * 8.0 / 3.0), ..Error::new("E_QUOTA_EXCEEDED", format!("Failed to save model '{path}' to local storage: {bytes} bytes of weights are far more than local storage holds")) }
+            .with_path(path)
+            .with_cause(e)
+    })?;
     let values = [
-        stringify(&info),
-        stringify(&get(&record, "modelTopology")),
-        if present(&specs) { stringify(&specs) } else { JsValue::from("[]") },
-        to_base64(&weights),
-        stringify(&metadata),
+        stringify(&info, "the info")?,
+        stringify(&get(&record, "modelTopology"), "modelTopology")?,
+        if present(&specs) { stringify(&specs, "weightSpecs")? } else { JsValue::from("[]") },
+        base64,
+        stringify(&metadata, "the metadata (format, signature, userDefinedMetadata, ...)")?,
     ];
     let before: Vec<Option<JsValue>> = KEYS.iter().map(|part| item(&store, &key(path, part))).collect();
     for (part, value) in KEYS.iter().zip(&values) {

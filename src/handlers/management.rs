@@ -123,7 +123,9 @@ fn same_artifacts(a: &JsValue, b: &JsValue) -> std::result::Result<(), &'static 
     if json(a, "modelTopology") != json(b, "modelTopology") {
         return Err("topology");
     }
-    if json(a, "weightSpecs") != json(b, "weightSpecs") {
+    // Stores without weights may keep no specs or `[]` (localStorage).
+    let specs = |v: &JsValue| json(v, "weightSpecs").filter(|s| s != "null").unwrap_or_else(|| "[]".into());
+    if specs(a) != specs(b) {
         return Err("weight specs");
     }
     let data = |v: &JsValue| JsComposite::from_js(&get(v, "weightData"), "weightData").map_err(|_| "weight data");

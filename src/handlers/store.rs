@@ -55,9 +55,11 @@ pub fn record_without_weights(artifacts: &JsValue) -> Object {
 pub async fn storage_error(e: JsValue, store: &str, path: &str, doing: &str, needed: u64) -> Error {
     let name = get(&e, "name").as_string().unwrap_or_default();
     let detail = get(&e, "message").as_string().unwrap_or_else(|| type_name(&e));
-    let message = format!("{doing} '{path}' in {store} failed: {name}: {detail}");
+    let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+    let message = format!("{doing} '{path}' in {store} failed: {name}{detail}");
     let error = match name.as_str() {
-        "QuotaExceededError" => {
+        // The second is Firefox's older name.
+        "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED" => {
             let estimate = JsFuture::from(storage_estimate_js()).await.unwrap_or(JsValue::UNDEFINED);
             let number = |k: &str| get(&estimate, k).as_f64();
             let available = number("quota").zip(number("usage")).map(|(q, u)| (q - u).max(0.0));
@@ -72,6 +74,7 @@ pub async fn storage_error(e: JsValue, store: &str, path: &str, doing: &str, nee
             }
         }
         "NotSupportedError" => Error::new("E_NOT_SUPPORTED", message),
+        "DataCloneError" => Error::invalid_argument(format!("{message} (the artifacts hold a value {store} cannot store, such as a function or a symbol inside an object)")),
         _ => Error::new("E_STORAGE", message),
     };
     error.with_path(path).with_cause(e)

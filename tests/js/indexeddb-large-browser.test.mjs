@@ -151,7 +151,9 @@ describe('chunked layout: round trips', () => {
     assert.deepEqual(r.leftovers, {x: 3});
     assertError(r.removeLeftovers, 'E_NOT_FOUND', 'removeModel of leftovers only');
     assert.deepEqual(r.afterRemoveLeftovers, {});
-    assert.deepEqual(r.neighbourAfter, {x: 2}, "another path's chunks are not touched");
+    assert.deepEqual(r.neighbourAfter, {[r.freshId]: 2}, "another path's recent leftovers (a save that may still run) are not touched");
+    assert.equal(Object.values(r.staleNeighbour)[0], 2);
+    assert.deepEqual(r.staleNeighbourAfter, {}, "leftovers of a save that began over an hour ago are swept at any path");
     // A chunked save and a tfjs-layout save each drop leftovers at their path.
     assertChunked(r.afterChunkedSave, 2 * MiB, SMALL.chunkSize, 'chunked save over leftovers');
     assertTfjsLayout(r.afterSmallSave, 'small save over leftovers');

@@ -360,12 +360,17 @@ export async function removals(ma, path, opts) {
   out.loadAfter = (await loadWhich(ma, path, [])).error ?? 'loaded';
   out.listedAfter = `indexeddb://${path}` in await ma.listModels();
 
-  // Only leftovers of an interrupted save (and a neighbour path's).
+  // Only leftovers of an interrupted save; at neighbour paths, those of a
+  // save that may still be running (its id starts with the time it began)
+  // and those of one that began long ago (its tab closed mid-save).
   out.leftovers = await writeLeftovers(path, 'x', 3);
-  out.neighbour = await writeLeftovers(`${path}x`, 'x', 2);
+  out.freshId = `${Date.now().toString(36)}-fresh`;
+  out.neighbour = await writeLeftovers(`${path}x`, out.freshId, 2);
+  out.staleNeighbour = await writeLeftovers(`${path}s`, `${(Date.now() - 2 * 3600e3).toString(36)}-stale`, 2);
   out.removeLeftovers = await outcome(ma.removeModel(`indexeddb://${path}`), ma);
   out.afterRemoveLeftovers = await chunkCounts(path);
   out.neighbourAfter = await chunkCounts(`${path}x`);
+  out.staleNeighbourAfter = await chunkCounts(`${path}s`);
 
   // A later chunked save at the path removes leftovers; so does a small one.
   await writeLeftovers(path, 'y', 4);
