@@ -30,6 +30,7 @@ const gc = globalThis.gc ?? (() => {});
 if (!globalThis.gc) console.error('warning: run with node --expose-gc; the baseline is taken without a full gc()');
 
 const ma = await import('model-artifacts');
+const {initSync} = await import('../pkg-node/model_artifacts.js');
 
 // ------------------------------------------------------------------ server
 const child = fork(fileURLToPath(new URL('http-server.mjs', import.meta.url)), ['gen1g'], {stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
@@ -44,7 +45,7 @@ process.stderr.write(`server: ${(srv.totalBytes / MiB).toFixed(1)} MiB in ${srv.
 
 // ------------------------------------------------------------------ sampling
 // The wasm instance's linear memory (never shrinks); initSync returns the live instance's exports.
-const wasmMemory = (() => { try { return ma.initSync().memory; } catch { return null; } })();
+const wasmMemory = (() => { try { return initSync().memory; } catch { return null; } })();
 const wasmBytes = () => wasmMemory ? wasmMemory.buffer.byteLength : NaN;
 const mem = () => process.memoryUsage();
 const settle = async () => { for (let i = 0; i < 3; i++) { gc(); await new Promise(r => setTimeout(r, 50)); } };
