@@ -255,7 +255,16 @@ test('save to IndexedDB, reload, find it listed, load it back byte-exact; copy, 
   assert.ok(Number(await value(page, 'storage-quota')) > 0);
   assert.match(await value(page, 'storage-persisted'), /^(true|false)$/);
 
-  await item.locator('button[data-action="load"]').click();
+  // The Persist button asks, and the page then shows what the browser says.
+  if (!(await page.isDisabled('#persist-btn'))) {
+    await page.click('#persist-btn');
+    await cardDone(page, 'manage');
+  }
+  assert.equal(await value(page, 'storage-persisted'), String(await page.evaluate(() => navigator.storage.persisted())));
+
+  // Load it back through the Load card's stored-model list.
+  await page.selectOption('#stored-models', 'indexeddb://selfie');
+  await page.click('#load-stored');
   await page.waitForSelector('[data-testid="source"][data-value="indexeddb://selfie"]', { timeout: 10_000 });
   assert.equal(await settled(page), 'done');
   assert.equal(await weightHash(page), expected.weightData.sha256);
@@ -269,7 +278,13 @@ test('save to IndexedDB, reload, find it listed, load it back byte-exact; copy, 
   await page.fill('#manage-dst', 'localstorage://selfie-ls');
   await page.click('#copy-btn');
   await cardDone(page, 'manage');
-  await page.locator('[data-testid="stored-model"][data-url="localstorage://selfie-ls"]').waitFor();
+  const copied = page.locator('[data-testid="stored-model"][data-url="localstorage://selfie-ls"]');
+  await copied.waitFor();
+  // The manage list's own Load button loads the copy, byte-exact.
+  await copied.locator('button[data-action="load"]').click();
+  await page.waitForSelector('[data-testid="source"][data-value="localstorage://selfie-ls"]', { timeout: 10_000 });
+  assert.equal(await settled(page), 'done');
+  assert.equal(await weightHash(page), expected.weightData.sha256);
   await page.selectOption('#manage-src', 'localstorage://selfie-ls');
   await page.fill('#manage-dst', 'indexeddb://selfie-moved');
   await page.click('#move-btn');
