@@ -3,19 +3,9 @@
 // Chromium page, sharing one real IndexedDB. Each function returns plain
 // data (problems as strings) for the Node side to assert on.
 
-const tf = () => globalThis.tf;
+import {bytesOf, sameBytes, denseModel, predictionBytes} from './page-helpers.mjs';
 
-/** The bytes of a TypedArray / ArrayBuffer as a Uint8Array view. */
-function bytesOf(x) {
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-}
-function sameBytes(a, b) {
-  const x = bytesOf(a), y = bytesOf(b);
-  if (x.byteLength !== y.byteLength) return false;
-  for (let i = 0; i < x.byteLength; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
+const tf = () => globalThis.tf;
 const kind = v => Object.prototype.toString.call(v);
 const errInfo = e => ({name: e?.name, code: e?.code, message: String(e?.message ?? e)});
 async function rejection(p) {
@@ -26,19 +16,10 @@ async function rejection(p) {
 /** Small layers models with fixed weights, kept by name for later tests. */
 const models = {};
 function buildModel(key, seed) {
-  const model = tf().sequential();
-  model.add(tf().layers.dense({units: 5, inputShape: [4], activation: 'relu'}));
-  model.add(tf().layers.dense({units: 3}));
-  // Fixed, exactly representable values (k/16), some negative, some zero.
-  model.setWeights(model.getWeights().map((w, i) => tf().tensor(
-    Array.from({length: w.size}, (_, j) => (((j * 7 + i * 5 + seed) % 13) - 6) / 16), w.shape)));
-  models[key] = model;
-  return model;
+  models[key] = denseModel(tf(), seed);
+  return models[key];
 }
-const INPUT = () => tf().tensor2d([[0.5, -1, 2, 0.25], [1, 1, -0.5, 3], [0, 0, 0, 0]]);
-function predictBytes(model) {
-  return Array.from(bytesOf(model.predict(INPUT()).dataSync()));
-}
+const predictBytes = model => predictionBytes(tf(), model);
 /** [{name, dtype, shape, bytes}] of a model's weights, in save order. */
 function modelWeights(model) {
   const values = model.getWeights();

@@ -5,7 +5,7 @@
 // (problems as strings, errors as {name, code, isMa, needed, ...}) for the
 // Node side to assert on.
 
-import {bytesOf, joinParts, sameBytes, sha256, canon, withoutWeights, usePackage, errorInfo, rejection, thrown} from './page-helpers.mjs';
+import {bytesOf, joinParts, sameBytes, sha256, canon, withoutWeights, usePackage, errorInfo, rejection, thrown, denseModel, predictionBytes} from './page-helpers.mjs';
 
 const tf = () => globalThis.tf;
 // tfjs's own localStorage handler (tf.io does not export the factory).
@@ -45,23 +45,16 @@ function sameSnapshot(a, b) {
 }
 
 /** A small compiled layers model with fixed weights (k/16 values) and
- * user metadata. */
+ * user metadata, kept by name for later tests. */
 const models = {};
 function buildModel(key, seed) {
-  const model = tf().sequential();
-  model.add(tf().layers.dense({units: 8, inputShape: [6], activation: 'relu'}));
-  model.add(tf().layers.dense({units: 3}));
-  model.setWeights(model.getWeights().map((w, i) => tf().tensor(
-    Array.from({length: w.size}, (_, j) => (((j * 7 + i * 5 + seed) % 13) - 6) / 16), w.shape)));
+  const model = denseModel(tf(), seed, {inputs: 6, hidden: 8});
   model.compile({optimizer: 'sgd', loss: 'meanSquaredError'});
   model.setUserDefinedMetadata({test: 'localstorage', seed});
   models[key] = model;
   return model;
 }
-const INPUT = () => tf().tensor2d([[0.5, -1, 2, 0.25, 1, -3], [1, 1, -0.5, 3, 0, 2], [0, 0, 0, 0, 0, 0]]);
-function predictBytes(model) {
-  return Array.from(bytesOf(model.predict(INPUT()).dataSync())).join(',');
-}
+const predictBytes = model => predictionBytes(tf(), model);
 /** Problems comparing decoded weights with a model's weights. */
 function compareWeights(ma, artifacts, model, label) {
   const problems = [];

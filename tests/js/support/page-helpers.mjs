@@ -75,3 +75,22 @@ export function thrown(fn) {
   try { const r = fn(); if (r && typeof r.then === 'function') r.catch(() => {}); } catch (e) { return errorInfo(e); }
   return null;
 }
+
+/** A small two-layer dense tfjs model with fixed, exactly representable
+ * weights (k/16: some negative, some zero), different for each seed. */
+export function denseModel(tf, seed, {inputs = 4, hidden = 5} = {}) {
+  const model = tf.sequential();
+  model.add(tf.layers.dense({units: hidden, inputShape: [inputs], activation: 'relu'}));
+  model.add(tf.layers.dense({units: 3}));
+  model.setWeights(model.getWeights().map((w, i) => tf.tensor(
+    Array.from({length: w.size}, (_, j) => (((j * 7 + i * 5 + seed) % 13) - 6) / 16), w.shape)));
+  return model;
+}
+const INPUT_ROWS = [[0.5, -1, 2, 0.25, 1, -3], [1, 1, -0.5, 3, 0, 2], [0, 0, 0, 0, 0, 0]];
+/** The bytes of a model's prediction for three fixed rows, as a string to
+ * compare ("identical predictions" means these are equal). */
+export function predictionBytes(tf, model) {
+  const inputs = model.inputs[0].shape[1];
+  const x = tf.tensor2d(INPUT_ROWS.map((row) => row.slice(0, inputs)));
+  return Array.from(bytesOf(model.predict(x).dataSync())).join(',');
+}
