@@ -29,7 +29,7 @@ use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::store::{aborted, record_without_weights, savable, storage_error};
+use super::store::{aborted, record_without_weights, savable, storage_error, store_path};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
 use super::fetch::Progress;
@@ -97,6 +97,11 @@ fn not_found(path: &str) -> Error {
     Error::new("E_NOT_FOUND", format!("Cannot find model with path '{path}' in IndexedDB.")).with_path(path)
 }
 
+/// Whether a path's chunked record (if any) is the model to use over its
+/// tfjs-layout info record (if any): present and not older.
+fn chunked_wins(info: &JsValue, own: &JsValue) -> bool {
+    present(own) && (!present(info) || saved_at(own) >= saved_at(info))
+}
 
 struct Options {
     chunk_threshold: u64,
@@ -154,7 +159,7 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
     for _ in 0..LOAD_ATTEMPTS {
         let info = settle(idb_get(path, true), path, "loading").await?;
         let own = settle(own_get(path), path, "loading").await?;
-        if present(&own) && (!present(&info) || saved_at(&own) >= saved_at(&info)) {
+        if chunked_wins(&info, &own) {
             if let Some(artifacts) = load_chunked(path, &own, options).await? {
                 return Ok(artifacts);
             }
@@ -321,6 +326,7 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
     let progress = options.progress(total, batches.len());
     for batch in batches {
         let first = batch.start;
+        let bytes: u64 = lengths[batch.clone()].iter().sum();
         let buffers: Array = pieces[batch].iter().map(|p| JsValue::from(exact_buffer(p))).collect();
         let written = if options.aborted() { Err(JsValue::UNDEFINED) } else { JsFuture::from(chunks_put(path, &save_id, first as u32, &buffers, &options.signal)).await };
         if let Err(e) = written {
@@ -328,7 +334,7 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
             let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
             return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
         }
-        buffers.iter().for_each(|b| progress.borrow_mut().add_bytes(u64::from(b.unchecked_ref::<ArrayBuffer>().byte_length())));
+        progress.borrow_mut().add_bytes(bytes);
         // The last step completes at the commit below.
         if first + (buffers.length() as usize) < pieces.len() {
             progress.borrow_mut().file_done();
@@ -398,12 +404,8 @@ fn stored_shards(mut views: Vec<Uint8Array>) -> JsValue {
 /// `browserIndexedDB(path, options?)`.
 #[wasm_bindgen(js_name = browserIndexedDB, skip_typescript)]
 pub fn browser_indexed_db(path: JsValue, options: JsValue) -> JsResult<IndexedDbHandler> {
-    let path = path.as_string().unwrap_or_default();
-    let path = path.strip_prefix(SCHEME).unwrap_or(&path);
-    if path.is_empty() {
-        return Err(Error::invalid_argument("For IndexedDB, modelPath must not be null, undefined or empty.").into());
-    }
-    Ok(IndexedDbHandler { path: path.to_owned(), options: std::rc::Rc::new(Options::parse(&options)?) })
+    let path = store_path(&path, SCHEME, "For IndexedDB, modelPath must not be null, undefined or empty.")?;
+    Ok(IndexedDbHandler { path, options: std::rc::Rc::new(Options::parse(&options)?) })
 }
 
 /// The router for `indexeddb://` URLs, where IndexedDB exists (load options
@@ -447,6 +449,6 @@ pub async fn remove(path: &str) -> Result<JsValue> {
     if present(&info) {
         settle(idb_delete(path, None), path, "removing").await?;
     }
-    let newest = if present(&own) && (!present(&info) || saved_at(&own) >= saved_at(&info)) { own } else { info };
+    let newest = if chunked_wins(&info, &own) { own } else { info };
     Ok(get(&newest, "modelArtifactsInfo"))
 }

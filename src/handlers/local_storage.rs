@@ -8,7 +8,7 @@
 use js_sys::{Object, Promise, JSON};
 use wasm_bindgen::prelude::*;
 
-use super::store::{record_without_weights, savable, settled};
+use super::store::{is_quota_error, record_without_weights, savable, settled, store_path};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, get, present, set, type_name};
@@ -213,7 +213,7 @@ fn save_error(e: JsValue, path: &str, values: &[JsValue]) -> Error {
     let name = get(&e, "name").as_string().unwrap_or_else(|| type_name(&e));
     // localStorage counts UTF-16 code units of keys and values.
     let needed: usize = KEYS.iter().zip(values).map(|(part, v)| 2 * (key(path, part).encode_utf16().count() + v.unchecked_ref::<js_sys::JsString>().length() as usize)).sum();
-    let (code, what) = if name == "QuotaExceededError" { ("E_QUOTA_EXCEEDED", "the storage quota was exceeded") } else { ("E_STORAGE", name.as_str()) };
+    let (code, what) = if is_quota_error(&name) { ("E_QUOTA_EXCEEDED", "the storage quota was exceeded") } else { ("E_STORAGE", name.as_str()) };
     Error {
         needed: (code == "E_QUOTA_EXCEEDED").then_some(needed as f64),
         ..Error::new(
@@ -230,12 +230,8 @@ fn save_error(e: JsValue, path: &str, values: &[JsValue]) -> Error {
 /// `browserLocalStorage(path)`.
 #[wasm_bindgen(js_name = browserLocalStorage, skip_typescript)]
 pub fn browser_local_storage(path: JsValue) -> JsResult<LocalStorageHandler> {
-    let path = path.as_string().unwrap_or_default();
-    let path = path.strip_prefix(SCHEME).unwrap_or(&path);
-    if path.is_empty() {
-        return Err(Error::invalid_argument("For local storage, modelPath must not be null, undefined or empty.").into());
-    }
-    Ok(LocalStorageHandler { path: path.to_owned() })
+    let path = store_path(&path, SCHEME, "For local storage, modelPath must not be null, undefined or empty.")?;
+    Ok(LocalStorageHandler { path })
 }
 
 /// The router for `localstorage://` URLs, where localStorage exists.

@@ -48,6 +48,23 @@ pub fn record_without_weights(artifacts: &JsValue) -> Object {
     record
 }
 
+/// Whether a DOMException name says the storage quota is full (the second
+/// is Firefox's older name).
+pub fn is_quota_error(name: &str) -> bool {
+    name == "QuotaExceededError" || name == "NS_ERROR_DOM_QUOTA_REACHED"
+}
+
+/// The path a store handler was given (`scheme://path` or `path`), or
+/// `E_INVALID_ARGUMENT` with `empty` when there is none.
+pub fn store_path(path: &JsValue, scheme: &str, empty: &str) -> Result<String> {
+    let path = path.as_string().unwrap_or_default();
+    let path = path.strip_prefix(scheme).unwrap_or(&path);
+    if path.is_empty() {
+        return Err(Error::invalid_argument(empty));
+    }
+    Ok(path.to_owned())
+}
+
 /// A storage failure as ours: a full quota is `E_QUOTA_EXCEEDED` with the
 /// bytes the write `needed` and those the origin had `available`; a missing
 /// store `E_NOT_SUPPORTED`; anything else `E_STORAGE`. The DOMException
@@ -58,8 +75,7 @@ pub async fn storage_error(e: JsValue, store: &str, path: &str, doing: &str, nee
     let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
     let message = format!("{doing} '{path}' in {store} failed: {name}{detail}");
     let error = match name.as_str() {
-        // The second is Firefox's older name.
-        "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED" => {
+        quota if is_quota_error(quota) => {
             let estimate = JsFuture::from(storage_estimate_js()).await.unwrap_or(JsValue::UNDEFINED);
             let number = |k: &str| get(&estimate, k).as_f64();
             let available = number("quota").zip(number("usage")).map(|(q, u)| (q - u).max(0.0));
