@@ -3,7 +3,7 @@
 // Chromium page, sharing one real IndexedDB. Each function returns plain
 // data (problems as strings) for the Node side to assert on.
 
-import {bytesOf, sameBytes, denseModel, predictionBytes} from './page-helpers.mjs';
+import {bytesOf, sameBytes, denseModel, predictionBytes, capturedArtifacts, weightProblems} from './page-helpers.mjs';
 
 const tf = () => globalThis.tf;
 const kind = v => Object.prototype.toString.call(v);
@@ -20,29 +20,6 @@ function buildModel(key, seed) {
   return models[key];
 }
 const predictBytes = model => predictionBytes(tf(), model);
-/** [{name, dtype, shape, bytes}] of a model's weights, in save order. */
-function modelWeights(model) {
-  const values = model.getWeights();
-  return model.weights.map((w, i) => ({name: w.originalName, dtype: w.dtype, shape: w.shape,
-    bytes: values[i].dataSync()}));
-}
-/** Problems comparing decoded artifacts' weights with a model's weights. */
-function compareWeights(ma, artifacts, model, label) {
-  const problems = [];
-  const decoded = ma.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
-  const want = modelWeights(model);
-  if (Object.keys(decoded).length !== want.length) {
-    problems.push(`${label}: ${Object.keys(decoded).length} decoded weights, model has ${want.length}`);
-  }
-  for (const w of want) {
-    const d = decoded[w.name];
-    if (!d) { problems.push(`${label}: ${w.name} not decoded`); continue; }
-    if (d.dtype !== w.dtype) problems.push(`${label}: ${w.name} dtype ${d.dtype} != ${w.dtype}`);
-    if (JSON.stringify(d.shape) !== JSON.stringify(w.shape)) problems.push(`${label}: ${w.name} shape ${d.shape} != ${w.shape}`);
-    if (!sameBytes(d.data, w.bytes)) problems.push(`${label}: ${w.name} values differ`);
-  }
-  return problems;
-}
 
 /** Reads a models_store record directly (what is really stored). */
 function rawRecord(path) {
@@ -85,9 +62,9 @@ export async function tfjsSavesWeLoad(ma) {
   const viaHandler = await ma.browserIndexedDB('indexeddb://tfjs-saved').load();
   const viaRouter = await ma.load('indexeddb://tfjs-saved');
   const viaPlainPath = await ma.browserIndexedDB('tfjs-saved').load();
-  problems.push(...compareWeights(ma, viaHandler, model, 'browserIndexedDB().load()'));
-  problems.push(...compareWeights(ma, viaRouter, model, "load('indexeddb://')"));
-  problems.push(...compareWeights(ma, viaPlainPath, model, "browserIndexedDB('tfjs-saved')"));
+  problems.push(...weightProblems(ma, viaHandler, model, 'browserIndexedDB().load()'));
+  problems.push(...weightProblems(ma, viaRouter, model, "load('indexeddb://')"));
+  problems.push(...weightProblems(ma, viaPlainPath, model, "browserIndexedDB('tfjs-saved')"));
   const topology = JSON.stringify(model.toJSON(null, false));
   for (const [label, a] of [['handler', viaHandler], ['router', viaRouter]]) {
     if (JSON.stringify(a.modelTopology) !== topology) problems.push(`${label}: modelTopology differs from model.toJSON()`);
@@ -96,21 +73,12 @@ export async function tfjsSavesWeLoad(ma) {
   return {problems, tfjsInfo: saved.modelArtifactsInfo, predict: predictBytes(model)};
 }
 
-/** Layers-model artifacts as tfjs hands them to a save handler. */
-async function capture(model) {
-  let captured;
-  await model.save(tf().io.withSaveHandler(async a => {
-    captured = a;
-    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-  }));
-  return captured;
-}
 
 // 2. we save -> tfjs loads and predicts identically.
 export async function weSaveTfjsLoads(ma) {
   const problems = [];
   const model = buildModel('ours', 2);
-  const captured = await capture(model);
+  const captured = await capturedArtifacts(tf(), model);
   const {files} = ma.shardArtifacts(captured, {shardSizeBytes: 32});
   const shards = files.map(f => f.data);
   const artifacts = {...captured, weightData: shards};
@@ -181,7 +149,7 @@ export async function weSaveTfjsLoads(ma) {
 // own save, and (the cause) straight from memory.
 export async function lastShardLarger(ma) {
   const model = buildModel('larger', 4);
-  const captured = await capture(model);
+  const captured = await capturedArtifacts(tf(), model);
   const joined = new Uint8Array(captured.weightData);
   const want = JSON.stringify(predictBytes(model));
   const wantWeights = JSON.stringify(model.getWeights().map(t => Array.from(t.dataSync())));
@@ -279,7 +247,7 @@ export async function copyAndMove(ma) {
   const problems = [];
   const copyInfo = await ma.copyModel('indexeddb://tfjs-saved', 'indexeddb://copy');
   if (!await loadedEqual(ma, 'indexeddb://tfjs-saved', 'indexeddb://copy')) problems.push('copy loads differently');
-  problems.push(...compareWeights(ma, await ma.load('indexeddb://copy'), models.tfjs, 'copy'));
+  problems.push(...weightProblems(ma, await ma.load('indexeddb://copy'), models.tfjs, 'copy'));
   const tfCopy = await tf().loadLayersModel('indexeddb://copy');
   if (JSON.stringify(predictBytes(tfCopy)) !== JSON.stringify(predictBytes(models.tfjs))) problems.push('tfjs predicts differently from the copy');
   const listAfterCopy = Object.keys(await tf().io.listModels());
@@ -336,7 +304,7 @@ export async function workerRoundTrip() {
   // Layers artifacts captured here are sent to the worker, which saves them
   // with the package; tfjs in the page then loads what the worker saved.
   const model = buildModel('worker', 3);
-  const captured = await capture(model);
+  const captured = await capturedArtifacts(tf(), model);
   const r = await inWorker({artifacts: captured});
   let tfPredictsSame = null;
   if (r.kept) {

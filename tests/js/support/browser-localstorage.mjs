@@ -5,7 +5,7 @@
 // (problems as strings, errors as {name, code, isMa, needed, ...}) for the
 // Node side to assert on.
 
-import {bytesOf, joinParts, sameBytes, sha256, canon, withoutWeights, usePackage, errorInfo, rejection, thrown, denseModel, predictionBytes} from './page-helpers.mjs';
+import {bytesOf, joinParts, sameBytes, sha256, canon, withoutWeights, usePackage, errorInfo, rejection, thrown, denseModel, predictionBytes, capturedArtifacts, weightProblems} from './page-helpers.mjs';
 
 const tf = () => globalThis.tf;
 // tfjs's own localStorage handler (tf.io does not export the factory).
@@ -55,29 +55,6 @@ function buildModel(key, seed) {
   return model;
 }
 const predictBytes = model => predictionBytes(tf(), model);
-/** Problems comparing decoded weights with a model's weights. */
-function compareWeights(ma, artifacts, model, label) {
-  const problems = [];
-  const decoded = ma.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
-  const values = model.getWeights();
-  if (Object.keys(decoded).length !== values.length) problems.push(`${label}: ${Object.keys(decoded).length} weights decoded`);
-  model.weights.forEach((w, i) => {
-    const d = decoded[w.originalName];
-    if (!d) return problems.push(`${label}: ${w.originalName} not decoded`);
-    if (d.dtype !== w.dtype || JSON.stringify(d.shape) !== JSON.stringify(w.shape)) problems.push(`${label}: ${w.originalName} dtype/shape`);
-    if (!sameBytes(d.data, values[i].dataSync())) problems.push(`${label}: ${w.originalName} values differ`);
-  });
-  return problems;
-}
-/** Layers-model artifacts as tfjs hands them to a save handler. */
-async function capture(model) {
-  let captured;
-  await model.save(tf().io.withSaveHandler(async a => {
-    captured = a;
-    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-  }));
-  return captured;
-}
 /** The same bytes as [ArrayBuffer, Uint8Array view at an offset, ArrayBuffer]. */
 function asMixedParts(buffer) {
   const all = new Uint8Array(buffer);
@@ -140,7 +117,7 @@ export async function tfjsSavesWeLoad(ma) {
     if (withoutWeights(a) !== withoutWeights(ref)) problems.push(`${label}: fields differ from tfjs's load: ${withoutWeights(a)} vs ${withoutWeights(ref)}`);
     if (JSON.stringify(a.modelTopology) !== topology) problems.push(`${label}: modelTopology differs from model.toJSON()`);
     if (a.format !== 'layers-model' || a.userDefinedMetadata?.seed !== 1) problems.push(`${label}: metadata ${a.format} ${JSON.stringify(a.userDefinedMetadata)}`);
-    problems.push(...compareWeights(ma, a, model, label));
+    problems.push(...weightProblems(ma, a, model, label));
   }
   // tfjs runs a model through our handler.
   const viaOurs = await tf().loadLayersModel(ma.browserLocalStorage('a'));
@@ -156,7 +133,7 @@ export async function weSaveTfjsLoads(ma) {
   const model = buildModel('b', 2);
   // tfjs adds trainingConfig only with includeOptimizer (and then the
   // optimizer's weights); here it is set on the artifacts directly.
-  const captured = {...await capture(model), trainingConfig: model.getTrainingConfig()};
+  const captured = {...await capturedArtifacts(tf(), model), trainingConfig: model.getTrainingConfig()};
   const parts = asMixedParts(captured.weightData);
   const artifacts = {...captured, weightData: parts};
   const saved = await ma.browserLocalStorage('b').save(artifacts);
@@ -208,7 +185,7 @@ export async function nestedAndNoWeights(ma) {
   const problems = [];
   const model = models.b;
   await model.save('localstorage://dir/sub/tfjs');
-  const captured = await capture(model);
+  const captured = await capturedArtifacts(tf(), model);
   await ma.save(captured, 'localstorage://dir/sub/ours');
   const tfList = Object.keys(await tf().io.listModels()).filter(k => k.startsWith('localstorage://dir/'));
   const maList = Object.keys(await ma.listModels()).filter(k => k.startsWith('localstorage://dir/'));
@@ -273,7 +250,7 @@ export async function quotaKeepsOld(ma) {
   usePackage(ma);
   const problems = [];
   const model = buildModel('q', 3);
-  const captured = await capture(model);
+  const captured = await capturedArtifacts(tf(), model);
   await ma.save(captured, 'localstorage://q');
   const before = snapshot();
   const rawBefore = rawKeys('q');

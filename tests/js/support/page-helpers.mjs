@@ -94,3 +94,32 @@ export function predictionBytes(tf, model) {
   const x = tf.tensor2d(INPUT_ROWS.map((row) => row.slice(0, inputs)));
   return Array.from(bytesOf(model.predict(x).dataSync())).join(',');
 }
+
+/** A tfjs layers model's artifacts, as tfjs hands them to a save handler. */
+export async function capturedArtifacts(tf, model) {
+  let captured;
+  await model.save(tf.io.withSaveHandler(async a => {
+    captured = a;
+    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+  }));
+  return captured;
+}
+
+/** Problems (strings) found comparing artifacts' decoded weights with a
+ * tfjs model's own weights: count, names, dtypes, shapes and bytes. */
+export function weightProblems(ma, artifacts, model, label) {
+  const problems = [];
+  const decoded = ma.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+  const values = model.getWeights();
+  if (Object.keys(decoded).length !== values.length) {
+    problems.push(`${label}: ${Object.keys(decoded).length} decoded weights, model has ${values.length}`);
+  }
+  model.weights.forEach((w, i) => {
+    const d = decoded[w.originalName];
+    if (!d) return problems.push(`${label}: ${w.originalName} not decoded`);
+    if (d.dtype !== w.dtype) problems.push(`${label}: ${w.originalName} dtype ${d.dtype} != ${w.dtype}`);
+    if (JSON.stringify(d.shape) !== JSON.stringify(w.shape)) problems.push(`${label}: ${w.originalName} shape ${d.shape} != ${w.shape}`);
+    if (!sameBytes(d.data, values[i].dataSync())) problems.push(`${label}: ${w.originalName} values differ`);
+  });
+  return problems;
+}
