@@ -26,6 +26,14 @@ export const TEST_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>model-artifacts browser tests</title>
 <link rel="icon" href="data:,">
+<script>
+// Page errors for drivers that report none (support/engines.mjs drains them).
+window.__maErrors = [];
+addEventListener('error', e => window.__maErrors.push(['page', String(e.error ?? e.message)]));
+addEventListener('unhandledrejection', e => window.__maErrors.push(['page', \`Uncaught (in promise) \${e.reason}\`]));
+const consoleError = console.error;
+console.error = (...a) => { window.__maErrors.push(['console', a.map(String).join(' ')]); consoleError.apply(console, a); };
+</script>
 <script type="importmap">{"imports":{"model-artifacts":"/index.browser.js"}}</script>
 <script type="module" src="/tests/js/support/browser-page.mjs"></script>
 </head>

@@ -1,0 +1,616 @@
+// One driver layer for the browser suites, over three engines, all from
+// Debian (no browser is ever downloaded):
+//   chromium  /usr/bin/chromium, headless, driven by playwright-core;
+//   firefox   /usr/bin/firefox-esr, headless, driven by puppeteer-core over
+//             WebDriver BiDi (no driver binary);
+//   webkit    WebKitGTK's MiniBrowser --automation, driven by WebKitWebDriver
+//             (classic WebDriver over HTTP) under an Xvfb this layer starts
+//             on a free display and kills on close (MiniBrowser has no
+//             headless mode).
+//
+// API (everything a suite needs; write suites against this, not a driver):
+//   ENGINES                       engine names to run: MA_ENGINES=a,b or all three
+//   forEachEngine(fn)             calls fn(engine) once per engine (one describe each)
+//   launch(engine)                -> Browser
+//   openTestPage(engine, serverUrl, sinks, {server})
+//                                 -> {browser, page}: `${serverUrl}/test.html`, ready
+//   callInPage(page, modulePath, fn, ...args)
+//                                 export `fn` of a page-side module, package first
+//   Browser.newContext()          -> Context (its own storage)
+//   Browser.newPage() / Context.newPage()
+//                                 -> Page (the browser's default context / this one)
+//   Browser.close() / Context.close()
+//   Page.goto(url), reload(), close()
+//   Page.evaluate(fn, arg)        fn(arg) in the page, awaited; arg and result go
+//                                 through one codec on every engine (JSON plus
+//                                 undefined, NaN, ±Infinity, -0, BigInt, Date,
+//                                 RegExp, Error, Map, Set, ArrayBuffer, typed arrays)
+//   Page.waitForFunction(fn, arg, {timeout})
+//   Page.addScriptTag({url})      a classic script, resolved once it has run
+//   Page.setInputFiles(selector, paths)
+//   Page.watch(sinks, {server})   page errors and console errors of the page
+//                                 (every engine), failed requests (Chromium:
+//                                 network events; elsewhere `server`'s log)
+//   Browser.chromium              the Playwright browser: Chromium-only powers
+//                                 (CDP, download events) go through it, and a
+//                                 suite using them says so
+//   DIFFERS                       what really differs between engines, by name
+//
+// Workers: suites start them from page code, which runs the same everywhere.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ALL_ENGINES = ['chromium', 'firefox', 'webkit'];
+export const ENGINES = (process.env.MA_ENGINES ?? ALL_ENGINES.join(','))
+  .split(',').map(s => s.trim()).filter(Boolean);
+for (const e of ENGINES) {
+  if (!ALL_ENGINES.includes(e)) throw new Error(`MA_ENGINES: unknown engine '${e}' (known: ${ALL_ENGINES})`);
+}
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const FIREFOX = '/usr/bin/firefox-esr';
+export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
+export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Where the engines really differ (suites assert the package's typed
+ * errors wherever the engine can produce the condition). */
+export const DIFFERS = {
+  // A lowered storage quota can only be set through Chromium's CDP.
+  quotaOverride: engine => engine === 'chromium',
+  // Download events with the file: Playwright (Chromium) and Firefox's
+  // download folder; MiniBrowser under WebDriver has neither.
+  downloads: engine => engine !== 'webkit',
+  // SharedWorker: in WebKitGTK 2.50 it exists, see the suites for its use.
+  sharedWorkers: () => true,
+};
+
+/** Calls `fn(engine)` for each engine of ENGINES. */
+export function forEachEngine(fn) {
+  for (const engine of ENGINES) fn(engine);
+}
+
+// ---------------------------------------------------------------------------
+// evaluate's codec, the same in Node and in the page (sent there as text, so
+// it stays self-contained): values JSON cannot carry become {[tag]: kind, v}.
+function makeCodec(tag) {
+  const seen = new Set();
+  const encode = v => {
+    if (v === undefined) return {[tag]: 'u'};
+    if (typeof v === 'number') {
+      if (Number.isNaN(v)) return {[tag]: 'n', v: 'NaN'};
+      if (v === Infinity || v === -Infinity) return {[tag]: 'n', v: String(v)};
+      if (Object.is(v, -0)) return {[tag]: 'n', v: '-0'};
+      return v;
+    }
+    if (typeof v === 'bigint') return {[tag]: 'b', v: String(v)};
+    if (typeof v === 'function' || typeof v === 'symbol') return {[tag]: 'u'};
+    if (v === null || typeof v !== 'object') return v;
+    if (seen.has(v)) throw new TypeError('evaluate: the result is circular');
+    seen.add(v);
+    try {
+      if (v instanceof Date) return {[tag]: 'd', v: v.getTime()};
+      if (v instanceof RegExp) return {[tag]: 'r', v: v.source, f: v.flags};
+      if (v instanceof Error) return {[tag]: 'e', name: v.name, message: v.message, stack: v.stack};
+      if (v instanceof ArrayBuffer) return {[tag]: 'ab', v: Array.from(new Uint8Array(v))};
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+        return {[tag]: 'ta', k: v.constructor.name, v: Array.from(v, x => (typeof x === 'bigint' ? String(x) : x))};
+      }
+      if (v instanceof Map) return {[tag]: 'm', v: Array.from(v, ([k, x]) => [encode(k), encode(x)])};
+      if (v instanceof Set) return {[tag]: 's', v: Array.from(v, encode)};
+      if (Array.isArray(v)) return Array.from(v, encode);
+      if (typeof v.toJSON === 'function') return encode(v.toJSON());
+      const out = {};
+      for (const k of Object.keys(v)) out[k] = encode(v[k]);
+      return out;
+    } finally {
+      seen.delete(v);
+    }
+  };
+  const decode = v => {
+    if (Array.isArray(v)) return v.map(decode);
+    if (v === null || typeof v !== 'object') return v;
+    if (tag in v) {
+      switch (v[tag]) {
+        case 'u': return undefined;
+        case 'n': return v.v === '-0' ? -0 : Number(v.v);
+        case 'b': return BigInt(v.v);
+        case 'd': return new Date(v.v);
+        case 'r': return new RegExp(v.v, v.f);
+        case 'e': return Object.assign(new Error(v.message), {name: v.name});
+        case 'ab': return new Uint8Array(v.v).buffer;
+        case 'ta': return new globalThis[v.k](v.v.map(x => (typeof x === 'string' ? BigInt(x) : x)));
+        case 'm': return new Map(v.v.map(([k, x]) => [decode(k), decode(x)]));
+        case 's': return new Set(v.v.map(decode));
+        default: throw new TypeError(`evaluate: unknown tag ${v[tag]}`);
+      }
+    }
+    const out = {};
+    for (const k of Object.keys(v)) out[k] = decode(v[k]);
+    return out;
+  };
+  return {encode, decode};
+}
+
+// The page-side half of evaluate: runs `source` (a function's text) on the
+// decoded argument and returns the encoded result (or what it threw), plus
+// the page errors collected since the last call.
+function pageCall({encode, decode}, source, argText, tag) {
+  // Page errors, for engines whose driver reports none (installed early by
+  // /test.html's first script; here for any other page).
+  if (!window.__maErrors) {
+    window.__maErrors = [];
+    addEventListener('error', e => window.__maErrors.push(['page', String(e.error ?? e.message)]));
+    addEventListener('unhandledrejection', e => window.__maErrors.push(['page', `Uncaught (in promise) ${e.reason}`]));
+  }
+  const finish = result => {
+    let text;
+    try {
+      text = JSON.stringify(encode(result));
+    } catch (e) {
+      text = JSON.stringify({[tag]: 'threw', name: e.name, message: e.message});
+    }
+    return JSON.stringify({result: text, errors: window.__maErrors.splice(0)});
+  };
+  return (async () => {
+    try {
+      // eslint-disable-next-line no-new-func
+      const fn = new Function(`return (${source})`)();
+      return finish(await fn(decode(JSON.parse(argText))));
+    } catch (e) {
+      return JSON.stringify({threw: {name: e?.name, message: String(e?.message ?? e), stack: e?.stack},
+        errors: window.__maErrors.splice(0)});
+    }
+  })();
+}
+const TAG = '__maCodec';
+const codec = makeCodec(TAG);
+const PAGE_CALL = `(${pageCall})((${makeCodec})('${TAG}'), `;
+
+/** The expression that runs `fn(arg)` in a page (one string for every driver). */
+function callExpression(fn, arg) {
+  const source = typeof fn === 'function' ? fn.toString() : `() => (${fn})`;
+  return `${PAGE_CALL}${JSON.stringify(source)}, ${JSON.stringify(JSON.stringify(codec.encode(arg)))}, '${TAG}')`;
+}
+
+/** Unpacks pageCall's answer: the result, or a throw as Node's Error. */
+function unpack(text, onErrors) {
+  const {result, threw, errors} = JSON.parse(text);
+  if (errors?.length) onErrors(errors);
+  if (threw) {
+    const e = new Error(`page: ${threw.name}: ${threw.message}`);
+    e.pageStack = threw.stack;
+    throw e;
+  }
+  const value = JSON.parse(result);
+  if (value && typeof value === 'object' && value[TAG] === 'threw') {
+    throw new Error(`page result: ${value.name}: ${value.message}`);
+  }
+  return codec.decode(value);
+}
+
+// ---------------------------------------------------------------------------
+class Page {
+  constructor(engine) {
+    this.engine = engine;
+    this.sinks = null;
+    this.server = null;
+    this.seenRequests = 0;
+    this.label = '';
+  }
+
+  /** Collect this page's errors into `sinks` ({pageErrors, consoleErrors,
+   * failedRequests} arrays); `server` (a test server with a `requests`
+   * log) stands in for network events where the driver has none. */
+  watch(sinks, {server, label = ''} = {}) {
+    this.sinks = sinks;
+    this.server = server ?? null;
+    this.seenRequests = server?.requests.length ?? 0;
+    this.label = label ? `${label}: ` : '';
+    this.watchNative?.();
+    return this;
+  }
+
+  onPageErrors(errors) {
+    if (!this.sinks) return;
+    for (const [kind, text] of errors) {
+      (kind === 'console' ? this.sinks.consoleErrors : this.sinks.pageErrors)?.push(this.label + text);
+    }
+  }
+
+  /** Server-logged failures since the last look (engines without network events). */
+  checkServerLog() {
+    if (!this.sinks?.failedRequests || !this.server || this.nativeNetwork) return;
+    const log = this.server.requests;
+    for (; this.seenRequests < log.length; this.seenRequests++) {
+      const q = log[this.seenRequests];
+      const [url, status] = Array.isArray(q) ? [q[1], q[2]] : [q.path, q.status];
+      if (status >= 400) this.sinks.failedRequests.push(`${this.label}${url}: HTTP ${status}`);
+    }
+  }
+
+  async evaluate(fn, arg) {
+    const text = await this.run(callExpression(fn, arg));
+    this.checkServerLog();
+    return unpack(text, errors => this.onPageErrors(errors));
+  }
+
+  async waitForFunction(fn, arg, {timeout = 30_000} = {}) {
+    const end = Date.now() + timeout;
+    for (;;) {
+      const v = await this.evaluate(fn, arg).catch(e => {
+        // A page still navigating has no realm yet: try again.
+        if (Date.now() > end) throw e;
+        return undefined;
+      });
+      if (v) return v;
+      if (Date.now() > end) throw new Error(`${this.engine}: waitForFunction timed out after ${timeout} ms: ${fn}`);
+      await new Promise(r => setTimeout(r, 50));
+    }
+  }
+
+  addScriptTag({url}) {
+    return this.evaluate(src => new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = src;
+      s.onload = () => resolve(true);
+      s.onerror = () => reject(new Error(`script ${src} failed to load`));
+      document.head.append(s);
+    }), url);
+  }
+}
+
+// --- Chromium (playwright-core) --------------------------------------------
+class ChromiumPage extends Page {
+  constructor(pwPage) {
+    super('chromium');
+    this.pw = pwPage;
+    this.nativeNetwork = true;
+  }
+
+  watchNative() {
+    const p = this.pw;
+    p.on('pageerror', e => this.sinks.pageErrors?.push(this.label + String(e)));
+    p.on('console', m => { if (m.type() === 'error') this.sinks.consoleErrors?.push(this.label + m.text()); });
+    // net::ERR_ABORTED is not counted: Chromium reports it for bodies that
+    // decodeWeightsStream cancels once it has the last weight's bytes.
+    p.on('requestfailed', r => {
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') this.sinks.failedRequests?.push(`${this.label}${r.url()}: ${r.failure()?.errorText}`);
+    });
+    p.on('response', r => { if (r.status() >= 400) this.sinks.failedRequests?.push(`${this.label}${r.url()}: HTTP ${r.status()}`); });
+  }
+
+  // pageerror/console already report Chromium's errors: drop the page-side copy.
+  onPageErrors() {}
+  run(expression) { return this.pw.evaluate(expression); }
+  goto(url) { return this.pw.goto(url); }
+  reload() { return this.pw.reload(); }
+  close() { return this.pw.close(); }
+  setInputFiles(selector, paths) { return this.pw.setInputFiles(selector, paths); }
+}
+
+class ChromiumContext {
+  constructor(pwContext) { this.pw = pwContext; }
+  async newPage() { return new ChromiumPage(await this.pw.newPage()); }
+  close() { return this.pw.close(); }
+}
+
+async function launchChromium() {
+  const {chromium} = await import('playwright-core');
+  const browser = await chromium.launch({executablePath: CHROMIUM, args: CHROMIUM_ARGS});
+  return new Browser('chromium', {
+    chromium: browser,
+    newContext: async () => new ChromiumContext(await browser.newContext()),
+    close: () => browser.close(),
+  });
+}
+
+// --- Firefox (puppeteer-core over WebDriver BiDi) --------------------------
+class FirefoxPage extends Page {
+  constructor(ppPage) {
+    super('firefox');
+    this.pp = ppPage;
+  }
+
+  run(expression) { return this.pp.evaluate(expression); }
+  async goto(url) { await this.pp.goto(url); }
+  async reload() { await this.pp.reload(); }
+  close() { return this.pp.close(); }
+  async setInputFiles(selector, paths) {
+    const input = await this.pp.$(selector);
+    if (!input) throw new Error(`firefox: no element ${selector}`);
+    await input.uploadFile(...paths);
+  }
+}
+
+class FirefoxContext {
+  constructor(ppContext) { this.pp = ppContext; }
+  async newPage() { return new FirefoxPage(await this.pp.newPage()); }
+  close() { return this.pp.close(); }
+}
+
+async function launchFirefox() {
+  const {default: puppeteer} = await import('puppeteer-core');
+  const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-firefox-downloads-'));
+  const browser = await puppeteer.launch({
+    browser: 'firefox', executablePath: FIREFOX, headless: true, protocolTimeout: 600_000,
+    extraPrefsFirefox: {
+      // Downloads go straight to a folder the suite can read.
+      'browser.download.folderList': 2,
+      'browser.download.dir': downloadDir,
+      'browser.download.useDownloadDir': true,
+      'browser.download.always_ask_before_handling_new_types': false,
+      'browser.download.start_downloads_in_tmp_dir': false,
+      'browser.helperApps.neverAsk.saveToDisk': 'application/json,application/octet-stream,text/plain',
+      'browser.download.alwaysOpenPanel': false,
+      'browser.download.panel.shown': true,
+    },
+  });
+  return new Browser('firefox', {
+    downloadDir,
+    newContext: async () => new FirefoxContext(await browser.createBrowserContext()),
+    close: async () => {
+      await browser.close();
+      fs.rmSync(downloadDir, {recursive: true, force: true});
+    },
+  });
+}
+
+// --- WebKitGTK (WebKitWebDriver + MiniBrowser under Xvfb) ------------------
+/** A free TCP port on 127.0.0.1 (the OS picks it; we let go at once). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const {port} = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const children = new Set();
+process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise(resolve => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts Xvfb on a display it picks itself (-displayfd); resolves to
+ * {display, process}. */
+export function startXvfb() {
+  return new Promise((resolve, reject) => {
+    const x = track(spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
+      {stdio: ['ignore', 'ignore', 'pipe', 'pipe']}));
+    let out = '';
+    let err = '';
+    x.stderr.on('data', d => { err += d; });
+    x.stdio[3].on('data', d => {
+      out += d;
+      if (out.includes('\n')) resolve({display: `:${out.trim()}`, process: x});
+    });
+    x.once('error', reject);
+    x.once('exit', code => reject(new Error(`Xvfb exited (${code}): ${err}`)));
+  });
+}
+
+/** A WebDriver session (one MiniBrowser, its own storage): commands run one
+ * at a time, each in the window it belongs to. */
+class WebDriverSession {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+    this.queue = Promise.resolve();
+    this.current = null;
+  }
+
+  async raw(method, route, body) {
+    const res = await fetch(`${this.base}/session/${this.id}${route}`, {
+      method, headers: {'content-type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok || json.value?.error) {
+      throw new Error(`webkit: ${method} ${route}: ${json.value?.error}: ${json.value?.message}`);
+    }
+    return json.value;
+  }
+
+  /** Runs `route` in window `handle` (after every earlier command). */
+  command(handle, method, route, body) {
+    const next = this.queue.then(async () => {
+      if (handle && handle !== this.current) {
+        await this.raw('POST', '/window', {handle});
+        this.current = handle;
+      }
+      return this.raw(method, route, body);
+    });
+    this.queue = next.catch(() => {});
+    return next;
+  }
+}
+
+class WebKitPage extends Page {
+  constructor(session, handle) {
+    super('webkit');
+    this.session = session;
+    this.handle = handle;
+  }
+
+  cmd(method, route, body) { return this.session.command(this.handle, method, route, body); }
+  run(expression) {
+    return this.cmd('POST', '/execute/async', {
+      script: `const done = arguments[arguments.length - 1]; ${expression}.then(done);`, args: [],
+    });
+  }
+
+  goto(url) { return this.cmd('POST', '/url', {url}); }
+  reload() { return this.cmd('POST', '/refresh', {}); }
+  async close() {
+    const handles = await this.cmd('DELETE', '/window');
+    this.session.current = null;
+    // The session lives while it has a window.
+    if (handles.length === 0) this.session.closed = true;
+  }
+
+  async setInputFiles(selector, paths) {
+    const el = await this.cmd('POST', '/element', {using: 'css selector', value: selector});
+    const id = el['element-6066-11e4-a52e-4f735466cecc'];
+    await this.cmd('POST', `/element/${id}/value`, {text: paths.join('\n')});
+  }
+}
+
+/** Starts a WebKitWebDriver on a free port, on `display`; resolves to
+ * {base, process}. */
+async function startWebKitDriver(display) {
+  const port = await freePort();
+  const driver = track(spawn(WEBKIT_DRIVER, [`--port=${port}`], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, DISPLAY: display},
+  }));
+  let driverErr = '';
+  driver.stderr.on('data', d => { driverErr += d; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      const res = await fetch(`${base}/status`);
+      if (res.ok) return {base, process: driver};
+    } catch { /* not listening yet */ }
+    if (i > 200 || driver.exitCode !== null) {
+      await stop(driver);
+      throw new Error(`WebKitWebDriver did not start: ${driverErr}`);
+    }
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
+/** A context is one WebKitWebDriver with its one session (the driver allows
+ * no second one), hence one MiniBrowser with its own storage; its pages are
+ * that session's windows. */
+class WebKitContext {
+  constructor(display) {
+    this.display = display;
+    this.started = null;
+    this.firstUsed = false;
+  }
+
+  start() {
+    this.started ??= (async () => {
+      this.driver = await startWebKitDriver(this.display);
+      const res = await fetch(`${this.driver.base}/session`, {
+        method: 'POST', headers: {'content-type': 'application/json'},
+        body: JSON.stringify({capabilities: {alwaysMatch: {
+          browserName: 'MiniBrowser',
+          'webkitgtk:browserOptions': {binary: MINIBROWSER, args: ['--automation']},
+        }}}),
+      });
+      const json = await res.json();
+      if (!res.ok) throw new Error(`webkit: new session: ${json.value?.error}: ${json.value?.message}`);
+      this.session = new WebDriverSession(this.driver.base, json.value.sessionId);
+      await this.session.raw('POST', '/timeouts', {script: 600_000, pageLoad: 120_000});
+    })();
+    return this.started;
+  }
+
+  async newPage() {
+    await this.start();
+    let handle;
+    if (!this.firstUsed) {
+      this.firstUsed = true;
+      handle = await this.session.command(null, 'GET', '/window');
+    } else {
+      ({handle} = await this.session.command(null, 'POST', '/window/new', {type: 'tab'}));
+    }
+    return new WebKitPage(this.session, handle);
+  }
+
+  async close() {
+    if (!this.started) return;
+    await this.started.catch(() => {});
+    if (this.session && !this.session.closed) {
+      this.session.closed = true;
+      await fetch(`${this.driver.base}/session/${this.session.id}`, {method: 'DELETE'}).catch(() => {});
+    }
+    await stop(this.driver?.process);
+  }
+}
+
+async function launchWebKit() {
+  const xvfb = await startXvfb();
+  const contexts = [];
+  return new Browser('webkit', {
+    newContext: async () => {
+      const c = new WebKitContext(xvfb.display);
+      contexts.push(c);
+      await c.start();
+      return c;
+    },
+    close: async () => {
+      for (const c of contexts) await c.close();
+      await stop(xvfb.process);
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------
+class Browser {
+  constructor(engine, {newContext, close, chromium = null, downloadDir = null}) {
+    this.engine = engine;
+    this.chromium = chromium;
+    this.downloadDir = downloadDir;
+    this.makeContext = newContext;
+    this.closeAll = close;
+    this.defaultContext = null;
+  }
+
+  newContext() { return this.makeContext(); }
+  async newPage() {
+    this.defaultContext ??= await this.newContext();
+    return this.defaultContext.newPage();
+  }
+
+  close() { return this.closeAll(); }
+}
+
+const LAUNCH = {chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit};
+
+/** Starts `engine` (one of ALL_ENGINES). */
+export function launch(engine) {
+  const start = LAUNCH[engine];
+  if (!start) throw new Error(`unknown engine '${engine}'`);
+  return start();
+}
+
+/** Opens `${url}/test.html` (the static server's page with the package's
+ * import map) in `target` (an engine name, a Browser or a Context), collects
+ * its errors into `sinks` and waits for the page to be ready. Resolves to
+ * {browser, page}; browser is the one launched when `target` is a name. */
+export async function openTestPage(target, serverUrl, sinks = {}, {server, label} = {}) {
+  const browser = typeof target === 'string' ? await launch(target) : null;
+  const page = await (browser ?? target).newPage();
+  page.watch(sinks, {server, label});
+  await page.goto(`${serverUrl}/test.html`);
+  await page.waitForFunction(() => window.__ready === true, null, {timeout: 60_000});
+  return {browser, page};
+}
+
+/** Calls export `fn` of the page-side support module `modulePath` in `page`,
+ * with the package as its first argument; resolves to what it returns. */
+export function callInPage(page, modulePath, fn, ...args) {
+  return page.evaluate(async ([modulePath, fn, args]) => {
+    const m = await import(modulePath);
+    const ma = await import('model-artifacts');
+    return m[fn](ma, ...args);
+  }, [modulePath, fn, args]);
+}
