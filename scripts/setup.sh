@@ -34,8 +34,23 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   fi
 fi
 
+# 3b. The other two browser engines of the JS suites (tests/js/support/engines.mjs),
+#     also from Debian: Firefox ESR (driven by puppeteer-core over WebDriver BiDi)
+#     and WebKitGTK (WebKitWebDriver driving MiniBrowser, under Xvfb).
+if ! command -v firefox-esr >/dev/null || ! command -v WebKitWebDriver >/dev/null \
+  || ! command -v Xvfb >/dev/null || ! command -v xauth >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      firefox-esr webkit2gtk-driver xvfb xauth
+  else
+    echo "setup: firefox-esr/WebKitWebDriver/Xvfb missing; install them as root:" >&2
+    echo "  apt-get install --no-install-recommends firefox-esr webkit2gtk-driver xvfb xauth" >&2
+  fi
+fi
+
 # 4. npm devDependencies (binaryen's wasm-opt, fake-indexeddb, playwright-core,
-#    TensorFlow.js for the comparison tests and benchmarks).
+#    puppeteer-core (never downloads a browser), TensorFlow.js for the comparison tests and benchmarks).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
