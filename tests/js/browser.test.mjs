@@ -1,8 +1,8 @@
-// The package in real headless Chromium (playwright-core + Debian's
-// chromium), one launch for the whole file: a page that imports it through
-// an import map decodes every fixture (the 64 MiB one too, generated here
-// and served) and checks each weight's sha256 with crypto.subtle; a module
-// worker does the same for one fixture.
+// The package in each real browser engine (support/engines.mjs: Chromium,
+// Firefox ESR, WebKitGTK), one launch per engine: a page that imports it
+// through an import map decodes every fixture (the 64 MiB one too,
+// generated here and served) and checks each weight's sha256 with
+// crypto.subtle; a module worker does the same for one fixture.
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,16 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import {FIXTURES_DIR, FIXTURES_URL, REPO_ROOT, LARGE_FIXTURE, fixtureNames} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
-import {openTestPage} from './support/chromium.mjs';
+import {forEachEngine, openTestPage} from './support/engines.mjs';
 
-
-let browser;
-let page;
 let server;
 let tmpDir;
-const pageErrors = [];
-const consoleErrors = [];
-const failedRequests = [];
 
 function baseFor(name) {
   return name === LARGE_FIXTURE ? `/generated/${name}/` : `/fixtures/${name}/`;
@@ -37,14 +31,26 @@ before(async () => {
   fs.copyFileSync(path.join(FIXTURES_DIR, LARGE_FIXTURE, 'expected.json'), path.join(out, 'expected.json'));
 
   server = await startStaticServer({'/fixtures/': FIXTURES_DIR, '/generated/': tmpDir, '/': REPO_ROOT});
-  ({browser, page} = await openTestPage(server.url, {pageErrors, consoleErrors, failedRequests}));
 });
 
 after(async () => {
-  await browser?.close();
   await server?.close();
   if (tmpDir) fs.rmSync(tmpDir, {recursive: true, force: true});
 });
+
+// One block per engine (its body is not indented, to keep the diff small).
+forEachEngine(engine => describe(engine, () => {
+let browser;
+let page;
+const pageErrors = [];
+const consoleErrors = [];
+const failedRequests = [];
+
+before(async () => {
+  ({browser, page} = await openTestPage(engine, server.url, {pageErrors, consoleErrors, failedRequests}, {server}));
+});
+
+after(() => browser?.close());
 
 describe('browser window', () => {
   it('loads the package through the import map', async () => {
@@ -109,3 +115,4 @@ describe('page health', () => {
     assert.ok(server.requests.some(([, url]) => url.endsWith('.wasm')), 'the wasm was fetched');
   });
 });
+}));

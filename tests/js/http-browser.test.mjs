@@ -1,7 +1,7 @@
-// The http() handler in real headless Chromium (playwright-core + Debian's
-// chromium, one launch for the file), cross-origin: the page (and a module
-// worker) come from one local server, the models from the fault server on
-// another port with CORS headers. Loads decode to the goldens, progress
+// The http() handler in each real browser engine (support/engines.mjs:
+// Chromium, Firefox ESR, WebKitGTK; one launch per engine), cross-origin:
+// the page (and a module worker) come from one local server, the models
+// from the fault server on another port with CORS headers. Loads decode to the goldens, progress
 // reaches 1, faults map to error codes, abort is prompt, cut bodies resume
 // with Range through the CORS preflight, streaming works, and saving posts
 // the multipart form cross-origin.
@@ -9,23 +9,38 @@ import {describe, it, before, after, beforeEach} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {chromium} from 'playwright-core';
 import {FIXTURES_DIR, REPO_ROOT, readExpected, sha256} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
 import {startFaultServer, parseUpload} from './support/fault-server.mjs';
-import {CHROMIUM_ARGS, callInPage} from './support/chromium.mjs';
+import {forEachEngine, openTestPage, callInPage} from './support/engines.mjs';
 
-
-let browser;
-let page;
 let pageServer;
 let srv;
-const pageErrors = [];
-const uncaught = [];
 
 const fx = (name, file = 'model.json') => `${srv.url}/fx/${name}/${file}`;
 const exp = name => fx(name, 'expected.json');
 const fxPath = (name, file) => `/fx/${name}/${file}`;
+
+before(async () => {
+  srv = await startFaultServer({mounts: {'/fx/': FIXTURES_DIR}, cors: true});
+  pageServer = await startStaticServer({'/': REPO_ROOT});
+});
+
+after(async () => {
+  await pageServer?.close();
+  await srv?.close();
+});
+
+beforeEach(() => srv.reset());
+
+const pageOrigin = () => pageServer.url;
+
+// One block per engine (its body is not indented, to keep the diff small).
+forEachEngine(engine => describe(engine, () => {
+let browser;
+let page;
+const pageErrors = [];
+const consoleErrors = [];
 
 /** Calls `fn` of support/browser-http.mjs in the page (or in a worker). */
 const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-http.mjs', fn, ...args);
@@ -37,27 +52,12 @@ function inWorker(fn, ...args) {
 }
 
 before(async () => {
-  srv = await startFaultServer({mounts: {'/fx/': FIXTURES_DIR}, cors: true});
-  pageServer = await startStaticServer({'/': REPO_ROOT});
-  browser = await chromium.launch({executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS});
-  page = await browser.newPage();
-  page.on('pageerror', e => pageErrors.push(String(e)));
-  page.on('console', m => { if (m.type() === 'error' && /Uncaught/.test(m.text())) uncaught.push(m.text()); });
-  await page.goto(`${pageServer.url}/test.html`);
-  await page.waitForFunction(() => window.__ready === true, null, {timeout: 30_000});
+  ({browser, page} = await openTestPage(engine, pageServer.url, {pageErrors, consoleErrors}));
 });
 
-after(async () => {
-  await browser?.close();
-  await pageServer?.close();
-  await srv?.close();
-});
+after(() => browser?.close());
 
-beforeEach(() => srv.reset());
-
-const pageOrigin = () => pageServer.url;
-
-describe('Chromium page, models on another origin (CORS)', () => {
+describe('page, models on another origin (CORS)', () => {
   it('page and models are on different origins', async () => {
     assert.notEqual(new URL(pageServer.url).port, new URL(srv.url).port);
     const origin = await page.evaluate(() => location.origin);
@@ -185,7 +185,7 @@ describe('Chromium page, models on another origin (CORS)', () => {
   });
 });
 
-describe('Chromium module worker, models on another origin', () => {
+describe('module worker, models on another origin', () => {
   it('load + decode give the goldens, progress reaches 1', async () => {
     const name = 'synth-graph-multigroup';
     const r = await inWorker('loadAndCheck', fx(name), exp(name));
@@ -227,6 +227,7 @@ describe('Chromium module worker, models on another origin', () => {
 describe('page health', () => {
   it('no uncaught errors in the page', () => {
     assert.deepEqual(pageErrors, []);
-    assert.deepEqual(uncaught, []);
+    assert.deepEqual(consoleErrors.filter(m => /Uncaught/.test(m)), []);
   });
 });
+}));

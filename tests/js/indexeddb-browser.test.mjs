@@ -1,6 +1,7 @@
-// browserIndexedDB / indexeddb:// against real TensorFlow.js 4.22 in real
-// headless Chromium (playwright-core + Debian's chromium, one launch for the
-// file, a fresh profile so IndexedDB starts empty). The package (import map)
+// browserIndexedDB / indexeddb:// against real TensorFlow.js 4.22 in each
+// real browser engine (support/engines.mjs: Chromium, Firefox ESR,
+// WebKitGTK; one launch per engine, a fresh profile so IndexedDB starts
+// empty). The package (import map)
 // and tf.min.js (classic script, cpu backend) share one page and one
 // IndexedDB: what tfjs saves we load byte for byte, what we save tfjs loads
 // and predicts identically (a real graph fixture too), both listModels see
@@ -12,13 +13,22 @@ import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {FIXTURES_DIR, REPO_ROOT, readExpected} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
-import {openTestPage, callInPage} from './support/chromium.mjs';
+import {forEachEngine, openTestPage, callInPage} from './support/engines.mjs';
 
 const TFJS = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
 
+let server;
+
+before(async () => {
+  server = await startStaticServer({'/fixtures/': FIXTURES_DIR, '/': REPO_ROOT});
+});
+
+after(() => server?.close());
+
+// One block per engine (its body is not indented, to keep the diff small).
+forEachEngine(engine => describe(engine, () => {
 let browser;
 let page;
-let server;
 const pageErrors = [];
 const consoleErrors = [];
 const failedRequests = [];
@@ -30,8 +40,7 @@ const bytesOf = info => ({modelTopologyBytes: info.modelTopologyBytes, weightSpe
   weightDataBytes: info.weightDataBytes});
 
 before(async () => {
-  server = await startStaticServer({'/fixtures/': FIXTURES_DIR, '/': REPO_ROOT});
-  ({browser, page} = await openTestPage(server.url, {pageErrors, consoleErrors, failedRequests}));
+  ({browser, page} = await openTestPage(engine, server.url, {pageErrors, consoleErrors, failedRequests}, {server}));
   await page.addScriptTag({url: TFJS});
   state.setup = await page.evaluate(async () => {
     const m = await import('/tests/js/support/browser-indexeddb.mjs');
@@ -39,12 +48,9 @@ before(async () => {
   });
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => browser?.close());
 
-describe('IndexedDB shared with TensorFlow.js 4.22 in Chromium', () => {
+describe('IndexedDB shared with TensorFlow.js 4.22', () => {
   it('tfjs 4.22 on the cpu backend, IndexedDB present and empty', async () => {
     assert.deepEqual(state.setup, {backend: 'cpu', version: '4.22.0', hasIDB: 'object'});
     const r = await inPage('lists');
@@ -196,3 +202,4 @@ describe('page health', () => {
     assert.deepEqual(failedRequests, []);
   });
 });
+}));

@@ -1,6 +1,7 @@
 // browserLocalStorage / localstorage:// against real TensorFlow.js 4.22 in
-// real headless Chromium (playwright-core + Debian's chromium, one launch,
-// a fresh profile so localStorage starts empty). The package (import map)
+// each real browser engine (support/engines.mjs: Chromium, Firefox ESR,
+// WebKitGTK; one launch per engine, a fresh profile so localStorage starts
+// empty). The package (import map)
 // and tf.min.js (cpu backend) share one page and one localStorage: what
 // tfjs saves we load as tfjs's own handler does, what we save (from shards
 // and views) tfjs loads and predicts identically, and the five keys hold the
@@ -16,22 +17,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {FIXTURES_DIR, REPO_ROOT, readExpected} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
-import {openTestPage, callInPage} from './support/chromium.mjs';
+import {forEachEngine, openTestPage, callInPage} from './support/engines.mjs';
 
 const TFJS = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
 const PARTS = ['info', 'model_topology', 'weight_specs', 'weight_data', 'model_metadata'];
 const MiB = 1 << 20;
 
-let browser;
-let page;
 let server;
-const pageErrors = [];
-const consoleErrors = [];
-const failedRequests = [];
-const state = {};
-
-/** Calls `fn` of support/browser-localstorage.mjs in the page. */
-const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-localstorage.mjs', fn, ...args);
 const bytesOf = info => ({modelTopologyBytes: info.modelTopologyBytes, weightSpecsBytes: info.weightSpecsBytes,
   weightDataBytes: info.weightDataBytes});
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -47,7 +39,24 @@ function isMaError(e, code, label = '') {
 
 before(async () => {
   server = await startStaticServer({'/fixtures/': FIXTURES_DIR, '/': REPO_ROOT});
-  ({browser, page} = await openTestPage(server.url, {pageErrors, consoleErrors, failedRequests}));
+});
+
+after(() => server?.close());
+
+// One block per engine (its body is not indented, to keep the diff small).
+forEachEngine(engine => describe(engine, () => {
+let browser;
+let page;
+const pageErrors = [];
+const consoleErrors = [];
+const failedRequests = [];
+const state = {};
+
+/** Calls `fn` of support/browser-localstorage.mjs in the page. */
+const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-localstorage.mjs', fn, ...args);
+
+before(async () => {
+  ({browser, page} = await openTestPage(engine, server.url, {pageErrors, consoleErrors, failedRequests}, {server}));
   await page.addScriptTag({url: TFJS});
   state.setup = await page.evaluate(async () => {
     const m = await import('/tests/js/support/browser-localstorage.mjs');
@@ -55,12 +64,9 @@ before(async () => {
   });
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => browser?.close());
 
-describe('localStorage shared with TensorFlow.js 4.22 in Chromium', () => {
+describe('localStorage shared with TensorFlow.js 4.22', () => {
   it('tfjs 4.22 on the cpu backend, localStorage present and empty', () => {
     const {hasToBase64, ...rest} = state.setup; // (which base64 path the package takes here)
     assert.deepEqual(rest, {backend: 'cpu', version: '4.22.0', hasLS: 'object', lsLength: 0});
@@ -161,7 +167,7 @@ describe('localStorage shared with TensorFlow.js 4.22 in Chromium', () => {
   });
 });
 
-describe('localStorage quota (real Chromium limit)', () => {
+describe('localStorage quota (the engine\'s real limit)', () => {
   it('a 12 MiB save over a small model rejects E_QUOTA_EXCEEDED and keeps every key as it was; a new path gets no keys', async () => {
     const r = await inPage('quotaKeepsOld');
     assert.deepEqual(r.problems, []);
@@ -271,3 +277,4 @@ describe('page health', () => {
     assert.deepEqual(failedRequests, []);
   });
 });
+}));

@@ -1,4 +1,4 @@
-// Browser storage edge cases in real headless Chromium: saves that fail
+// Browser storage edge cases in each real browser engine (support/engines.mjs): saves that fail
 // part-way must leave the previous model as it was, and odd inputs must
 // reject with a typed error instead of storing something unloadable or
 // never settling. (Found by review; each case once misbehaved.)
@@ -6,11 +6,20 @@ import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {REPO_ROOT} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
-import {openTestPage} from './support/chromium.mjs';
+import {forEachEngine, openTestPage} from './support/engines.mjs';
 
+let server;
+
+before(async () => {
+  server = await startStaticServer({'/': REPO_ROOT});
+});
+
+after(() => server?.close());
+
+// One block per engine (its body is not indented, to keep the diff small).
+forEachEngine(engine => describe(engine, () => {
 let browser;
 let page;
-let server;
 const pageErrors = [];
 const consoleErrors = [];
 const failedRequests = [];
@@ -33,14 +42,10 @@ function inPage(fn, ...args) {
 }
 
 before(async () => {
-  server = await startStaticServer({'/': REPO_ROOT});
-  ({browser, page} = await openTestPage(server.url, {pageErrors, consoleErrors, failedRequests}));
+  ({browser, page} = await openTestPage(engine, server.url, {pageErrors, consoleErrors, failedRequests}, {server}));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => browser?.close());
 
 describe('browser storage edge cases', () => {
   it('IndexedDB: artifacts that cannot be cloned reject E_INVALID_ARGUMENT and the previous model (either layout) still loads', async () => {
@@ -147,3 +152,4 @@ describe('browser storage edge cases', () => {
     assert.deepEqual(failedRequests, []);
   });
 });
+}));

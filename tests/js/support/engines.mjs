@@ -11,7 +11,7 @@
 // API (everything a suite needs; write suites against this, not a driver):
 //   ENGINES                       engine names to run: MA_ENGINES=a,b or all three
 //   forEachEngine(fn)             calls fn(engine) once per engine (one describe each)
-//   launch(engine)                -> Browser
+//   launch(engine, {firefoxPrefs}) -> Browser (prefs: extra Firefox preferences)
 //   openTestPage(engine, serverUrl, sinks, {server})
 //                                 -> {browser, page}: `${serverUrl}/test.html`, ready
 //   callInPage(page, modulePath, fn, ...args)
@@ -28,6 +28,8 @@
 //   Page.waitForFunction(fn, arg, {timeout})
 //   Page.addScriptTag({url})      a classic script, resolved once it has run
 //   Page.setInputFiles(selector, paths)
+//   Page.onDownload(fn)           fn({name, bytes()}) per finished download, in
+//                                 the order they started (DIFFERS.downloads)
 //   Page.watch(sinks, {server})   page errors and console errors of the page
 //                                 (every engine), failed requests (Chromium:
 //                                 network events; elsewhere `server`'s log)
@@ -42,6 +44,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {CHROMIUM_ARGS} from './chromium.mjs';
 
 export const ALL_ENGINES = ['chromium', 'firefox', 'webkit'];
 export const ENGINES = (process.env.MA_ENGINES ?? ALL_ENGINES.join(','))
@@ -54,16 +57,14 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const FIREFOX = '/usr/bin/firefox-esr';
 export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Where the engines really differ (suites assert the package's typed
  * errors wherever the engine can produce the condition). */
 export const DIFFERS = {
   // A lowered storage quota can only be set through Chromium's CDP.
   quotaOverride: engine => engine === 'chromium',
-  // Download events with the file: Playwright (Chromium) and Firefox's
-  // download folder; MiniBrowser under WebDriver has neither.
+  // Downloads with their files: Playwright's events (Chromium) and
+  // Firefox's download folder; MiniBrowser under WebDriver offers neither.
   downloads: engine => engine !== 'webkit',
   // SharedWorker: in WebKitGTK 2.50 it exists, see the suites for its use.
   sharedWorkers: () => true,
@@ -253,6 +254,10 @@ class Page {
     }
   }
 
+  onDownload() {
+    throw new Error(`${this.engine}: downloads cannot be observed here (see DIFFERS.downloads)`);
+  }
+
   addScriptTag({url}) {
     return this.evaluate(src => new Promise((resolve, reject) => {
       const s = document.createElement('script');
@@ -291,6 +296,16 @@ class ChromiumPage extends Page {
   reload() { return this.pw.reload(); }
   close() { return this.pw.close(); }
   setInputFiles(selector, paths) { return this.pw.setInputFiles(selector, paths); }
+  onDownload(fn) {
+    this.pw.on('download', d => fn({
+      name: d.suggestedFilename(),
+      bytes: async () => {
+        const file = await d.path();
+        if (!file) throw new Error(`download ${d.suggestedFilename()} failed: ${await d.failure()}`);
+        return fs.readFileSync(file);
+      },
+    }));
+  }
 }
 
 class ChromiumContext {
@@ -311,10 +326,13 @@ async function launchChromium() {
 
 // --- Firefox (puppeteer-core over WebDriver BiDi) --------------------------
 class FirefoxPage extends Page {
-  constructor(ppPage) {
+  constructor(ppPage, downloads) {
     super('firefox');
     this.pp = ppPage;
+    this.downloads = downloads;
   }
+
+  onDownload(fn) { this.downloads.listen(fn); }
 
   run(expression) { return this.pp.evaluate(expression); }
   async goto(url) { await this.pp.goto(url); }
@@ -328,16 +346,54 @@ class FirefoxPage extends Page {
 }
 
 class FirefoxContext {
-  constructor(ppContext) { this.pp = ppContext; }
-  async newPage() { return new FirefoxPage(await this.pp.newPage()); }
+  constructor(ppContext, downloads) {
+    this.pp = ppContext;
+    this.downloads = downloads;
+  }
+
+  async newPage() { return new FirefoxPage(await this.pp.newPage(), this.downloads); }
   close() { return this.pp.close(); }
 }
 
-async function launchFirefox() {
+/** Firefox saves downloads straight into `dir`: each new file, once its
+ * .part is gone, is a finished download. Started together (one poll),
+ * they are ordered by creation time, then name. Firefox renames a second
+ * file of one name to "name(1).ext"; `name` is the name the page gave. */
+class DownloadFolder {
+  constructor(dir) {
+    this.dir = dir;
+    this.seen = new Set();
+    this.listeners = [];
+    this.timer = null;
+  }
+
+  listen(fn) {
+    this.listeners.push(fn);
+    this.timer ??= setInterval(() => this.poll(), 25);
+  }
+
+  poll() {
+    const names = fs.readdirSync(this.dir);
+    const fresh = names.filter(n => !this.seen.has(n) && !n.endsWith('.part') && !names.includes(`${n}.part`))
+      .map(n => ({n, born: fs.statSync(path.join(this.dir, n)).birthtimeMs}))
+      .sort((a, b) => a.born - b.born || (a.n < b.n ? -1 : 1));
+    for (const {n} of fresh) {
+      this.seen.add(n);
+      const file = path.join(this.dir, n);
+      const download = {name: n.replace(/\(\d+\)(?=\.[^.]+$)/, ''), bytes: async () => fs.readFileSync(file)};
+      for (const fn of this.listeners) fn(download);
+    }
+  }
+
+  close() { clearInterval(this.timer); }
+}
+
+async function launchFirefox({firefoxPrefs = {}} = {}) {
   const {default: puppeteer} = await import('puppeteer-core');
   const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-firefox-downloads-'));
   const browser = await puppeteer.launch({
     browser: 'firefox', executablePath: FIREFOX, headless: true, protocolTimeout: 600_000,
+    dumpio: Boolean(process.env.MA_ENGINES_DEBUG),
     extraPrefsFirefox: {
       // Downloads go straight to a folder the suite can read.
       'browser.download.folderList': 2,
@@ -348,12 +404,20 @@ async function launchFirefox() {
       'browser.helperApps.neverAsk.saveToDisk': 'application/json,application/octet-stream,text/plain',
       'browser.download.alwaysOpenPanel': false,
       'browser.download.panel.shown': true,
+      // Several downloads from one page without a click (as tfjs's do).
+      'browser.download.enable_spam_prevention': false,
+      // navigator.storage.persist() answers without a prompt (granted, as
+      // after a user's yes): under headless automation the prompt closes
+      // the page's browsing context.
+      'permissions.default.persistent-storage': 1,
+      ...firefoxPrefs,
     },
   });
+  const downloads = new DownloadFolder(downloadDir);
   return new Browser('firefox', {
-    downloadDir,
-    newContext: async () => new FirefoxContext(await browser.createBrowserContext()),
+    newContext: async () => new FirefoxContext(await browser.createBrowserContext(), downloads),
     close: async () => {
+      downloads.close();
       await browser.close();
       fs.rmSync(downloadDir, {recursive: true, force: true});
     },
@@ -565,10 +629,9 @@ async function launchWebKit() {
 
 // ---------------------------------------------------------------------------
 class Browser {
-  constructor(engine, {newContext, close, chromium = null, downloadDir = null}) {
+  constructor(engine, {newContext, close, chromium = null}) {
     this.engine = engine;
     this.chromium = chromium;
-    this.downloadDir = downloadDir;
     this.makeContext = newContext;
     this.closeAll = close;
     this.defaultContext = null;
@@ -586,10 +649,10 @@ class Browser {
 const LAUNCH = {chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit};
 
 /** Starts `engine` (one of ALL_ENGINES). */
-export function launch(engine) {
+export function launch(engine, options = {}) {
   const start = LAUNCH[engine];
   if (!start) throw new Error(`unknown engine '${engine}'`);
-  return start();
+  return start(options);
 }
 
 /** Opens `${url}/test.html` (the static server's page with the package's
