@@ -89,7 +89,7 @@ function isMaError(e, code, label = '') {
  * in the given order. */
 let dirCount = 0;
 function writeFiles(files) {
-  const dir = path.join(tmp, `case-${dirCount++}`);
+  const dir = path.join(tmp, `${engine}-case-${dirCount++}`);
   fs.mkdirSync(dir);
   return Object.entries(files).map(([name, data]) => {
     const p = path.join(dir, name);

@@ -356,7 +356,7 @@ class FirefoxContext {
 }
 
 /** Firefox saves downloads straight into `dir`: each new file, once its
- * .part is gone, is a finished download. Started together (one poll),
+ * .part is gone and its size holds, is a finished download. Started together (one poll),
  * they are ordered by creation time, then name. Firefox renames a second
  * file of one name to "name(1).ext"; `name` is the name the page gave. */
 class DownloadFolder {
@@ -374,9 +374,17 @@ class DownloadFolder {
 
   poll() {
     const names = fs.readdirSync(this.dir);
-    const fresh = names.filter(n => !this.seen.has(n) && !n.endsWith('.part') && !names.includes(`${n}.part`))
-      .map(n => ({n, born: fs.statSync(path.join(this.dir, n)).birthtimeMs}))
-      .sort((a, b) => a.born - b.born || (a.n < b.n ? -1 : 1));
+    // Finished: no .part beside it, and the same size as one poll earlier.
+    const sizes = new Map();
+    const fresh = [];
+    for (const n of names) {
+      if (this.seen.has(n) || n.endsWith('.part') || names.includes(`${n}.part`)) continue;
+      const st = fs.statSync(path.join(this.dir, n));
+      sizes.set(n, st.size);
+      if (this.sizes?.get(n) === st.size) fresh.push({n, born: st.birthtimeMs});
+    }
+    this.sizes = sizes;
+    fresh.sort((a, b) => a.born - b.born || (a.n < b.n ? -1 : 1));
     for (const {n} of fresh) {
       this.seen.add(n);
       const file = path.join(this.dir, n);
@@ -531,8 +539,11 @@ class WebKitPage extends Page {
 
   async setInputFiles(selector, paths) {
     const el = await this.cmd('POST', '/element', {using: 'css selector', value: selector});
-    const id = el['element-6066-11e4-a52e-4f735466cecc'];
-    await this.cmd('POST', `/element/${id}/value`, {text: paths.join('\n')});
+    const id = el['element-6066-11e4-a52e-4f735466cecf'];
+    // Send Keys adds files to a `multiple` input (one path a line): clear
+    // first, so that the selection is exactly `paths`, as in the other engines.
+    await this.cmd('POST', `/element/${id}/clear`, {});
+    if (paths.length > 0) await this.cmd('POST', `/element/${id}/value`, {text: paths.join('\n')});
   }
 }
 
@@ -646,6 +657,7 @@ class Browser {
   close() { return this.closeAll(); }
 }
 
+const USER_AGENT = {chromium: /HeadlessChrome\//, firefox: /Firefox\//, webkit: /^(?!.*Chrome).*AppleWebKit\/.*Safari\//};
 const LAUNCH = {chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit};
 
 /** Starts `engine` (one of ALL_ENGINES). */
@@ -665,6 +677,9 @@ export async function openTestPage(target, serverUrl, sinks = {}, {server, label
   page.watch(sinks, {server, label});
   await page.goto(`${serverUrl}/test.html`);
   await page.waitForFunction(() => window.__ready === true, null, {timeout: 60_000});
+  // A suite must never pass in the wrong engine.
+  const ua = await page.evaluate(() => navigator.userAgent);
+  if (!USER_AGENT[page.engine].test(ua)) throw new Error(`${page.engine}: the page runs in ${ua}`);
   return {browser, page};
 }
 
