@@ -29,7 +29,7 @@
 //   Page.addScriptTag({url})      a classic script, resolved once it has run
 //   Page.setInputFiles(selector, paths)
 //   Page.onDownload(fn)           fn({name, bytes()}) per finished download, in
-//                                 the order they started (DIFFERS.downloads)
+//                                 the order they started
 //   Page.watch(sinks, {server})   page errors and console errors of the page
 //                                 (every engine), failed requests (Chromium:
 //                                 network events; elsewhere `server`'s log)
@@ -63,11 +63,14 @@ export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser
 export const DIFFERS = {
   // A lowered storage quota can only be set through Chromium's CDP.
   quotaOverride: engine => engine === 'chromium',
-  // Downloads with their files: Playwright's events (Chromium) and
-  // Firefox's download folder; MiniBrowser under WebDriver offers neither.
-  downloads: engine => engine !== 'webkit',
-  // SharedWorker: in WebKitGTK 2.50 it exists, see the suites for its use.
-  sharedWorkers: () => true,
+  // How a download reaches the test: Playwright's download events
+  // (Chromium), or the folder the browser saves into unasked (Firefox: its
+  // prefs; WebKitGTK: the XDG download folder). All three deliver the files.
+  downloads: engine => (engine === 'chromium' ? 'events' : 'folder'),
+  // WebKitGTK keeps only the last of several downloads a page starts in one
+  // task (tfjs 4.22's downloads handler clicks twice in one task, so there
+  // only its weights file arrives); a task apart, all arrive.
+  oneDownloadPerTask: engine => engine === 'webkit',
 };
 
 /** Calls `fn(engine)` for each engine of ENGINES. */
@@ -254,9 +257,8 @@ class Page {
     }
   }
 
-  onDownload() {
-    throw new Error(`${this.engine}: downloads cannot be observed here (see DIFFERS.downloads)`);
-  }
+  /** Downloads in engines that save them into a folder (FirefoxPage, WebKitPage). */
+  onDownload(fn) { this.downloads.listen(fn); }
 
   addScriptTag({url}) {
     return this.evaluate(src => new Promise((resolve, reject) => {
@@ -332,8 +334,6 @@ class FirefoxPage extends Page {
     this.downloads = downloads;
   }
 
-  onDownload(fn) { this.downloads.listen(fn); }
-
   run(expression) { return this.pp.evaluate(expression); }
   async goto(url) { await this.pp.goto(url); }
   async reload() { await this.pp.reload(); }
@@ -355,14 +355,18 @@ class FirefoxContext {
   close() { return this.pp.close(); }
 }
 
-/** Firefox saves downloads straight into `dir`: each new file, once its
- * .part is gone and its size holds, is a finished download. Started together (one poll),
- * they are ordered by creation time, then name. Firefox renames a second
- * file of one name to "name(1).ext"; `name` is the name the page gave. */
+/** Firefox and WebKitGTK save downloads straight into `dir`. A file there
+ * with no .part/.wkdownload beside it whose size and mtime held for
+ * `settle` polls is a finished download; a name that finishes again (a
+ * WebKitGTK overwrite) is a new one. Firefox calls a second file of one
+ * name "name(1).ext"; `name` is the name the page gave. Files finished in
+ * one poll are ordered by creation time, then name. */
 class DownloadFolder {
-  constructor(dir) {
+  constructor(dir, {settle = 4} = {}) {
     this.dir = dir;
-    this.seen = new Set();
+    this.settle = settle;
+    this.watching = new Map(); // name -> {sig, polls}
+    this.emitted = new Map(); // name -> sig
     this.listeners = [];
     this.timer = null;
   }
@@ -374,21 +378,23 @@ class DownloadFolder {
 
   poll() {
     const names = fs.readdirSync(this.dir);
-    // Finished: no .part beside it, and the same size as one poll earlier.
-    const sizes = new Map();
-    const fresh = [];
+    const busy = n => /\.(part|wkdownload)$/.test(n) || names.includes(`${n}.part`) || names.includes(`${n}.wkdownload`);
+    const done = [];
     for (const n of names) {
-      if (this.seen.has(n) || n.endsWith('.part') || names.includes(`${n}.part`)) continue;
+      if (busy(n)) { this.watching.delete(n); continue; }
       const st = fs.statSync(path.join(this.dir, n));
-      sizes.set(n, st.size);
-      if (this.sizes?.get(n) === st.size) fresh.push({n, born: st.birthtimeMs});
+      const sig = `${st.size}:${st.mtimeMs}`;
+      if (this.emitted.get(n) === sig) continue;
+      const w = this.watching.get(n);
+      if (w?.sig !== sig) { this.watching.set(n, {sig, polls: 1}); continue; }
+      if (++w.polls < this.settle) continue;
+      this.watching.delete(n);
+      this.emitted.set(n, sig);
+      done.push({n, born: st.birthtimeMs, bytes: fs.readFileSync(path.join(this.dir, n))});
     }
-    this.sizes = sizes;
-    fresh.sort((a, b) => a.born - b.born || (a.n < b.n ? -1 : 1));
-    for (const {n} of fresh) {
-      this.seen.add(n);
-      const file = path.join(this.dir, n);
-      const download = {name: n.replace(/\(\d+\)(?=\.[^.]+$)/, ''), bytes: async () => fs.readFileSync(file)};
+    done.sort((a, b) => a.born - b.born || (a.n < b.n ? -1 : 1));
+    for (const {n, bytes} of done) {
+      const download = {name: n.replace(/\(\d+\)(?=\.[^.]+$)/, ''), bytes: async () => bytes};
       for (const fn of this.listeners) fn(download);
     }
   }
@@ -515,10 +521,11 @@ class WebDriverSession {
 }
 
 class WebKitPage extends Page {
-  constructor(session, handle) {
+  constructor(session, handle, downloads) {
     super('webkit');
     this.session = session;
     this.handle = handle;
+    this.downloads = downloads;
   }
 
   cmd(method, route, body) { return this.session.command(this.handle, method, route, body); }
@@ -547,12 +554,12 @@ class WebKitPage extends Page {
   }
 }
 
-/** Starts a WebKitWebDriver on a free port, on `display`; resolves to
- * {base, process}. */
-async function startWebKitDriver(display) {
+/** Starts a WebKitWebDriver on a free port with `env` (for its
+ * MiniBrowser); resolves to {base, process}. */
+async function startWebKitDriver(env) {
   const port = await freePort();
   const driver = track(spawn(WEBKIT_DRIVER, [`--port=${port}`], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, DISPLAY: display},
+    stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, ...env},
   }));
   let driverErr = '';
   driver.stderr.on('data', d => { driverErr += d; });
@@ -574,15 +581,16 @@ async function startWebKitDriver(display) {
  * no second one), hence one MiniBrowser with its own storage; its pages are
  * that session's windows. */
 class WebKitContext {
-  constructor(display) {
-    this.display = display;
+  constructor(env, downloads) {
+    this.env = env;
+    this.downloads = downloads;
     this.started = null;
     this.firstUsed = false;
   }
 
   start() {
     this.started ??= (async () => {
-      this.driver = await startWebKitDriver(this.display);
+      this.driver = await startWebKitDriver(this.env);
       const res = await fetch(`${this.driver.base}/session`, {
         method: 'POST', headers: {'content-type': 'application/json'},
         body: JSON.stringify({capabilities: {alwaysMatch: {
@@ -607,7 +615,7 @@ class WebKitContext {
     } else {
       ({handle} = await this.session.command(null, 'POST', '/window/new', {type: 'tab'}));
     }
-    return new WebKitPage(this.session, handle);
+    return new WebKitPage(this.session, handle, this.downloads);
   }
 
   async close() {
@@ -623,17 +631,27 @@ class WebKitContext {
 
 async function launchWebKit() {
   const xvfb = await startXvfb();
+  // Downloads land, unasked, in the XDG download folder: a fresh one, named
+  // in a fresh XDG config folder.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-webkit-'));
+  const downloadDir = path.join(dir, 'downloads');
+  fs.mkdirSync(downloadDir);
+  fs.writeFileSync(path.join(dir, 'user-dirs.dirs'), `XDG_DOWNLOAD_DIR="${downloadDir}"\n`);
+  const env = {DISPLAY: xvfb.display, XDG_CONFIG_HOME: dir};
+  const downloads = new DownloadFolder(downloadDir);
   const contexts = [];
   return new Browser('webkit', {
     newContext: async () => {
-      const c = new WebKitContext(xvfb.display);
+      const c = new WebKitContext(env, downloads);
       contexts.push(c);
       await c.start();
       return c;
     },
     close: async () => {
+      downloads.close();
       for (const c of contexts) await c.close();
       await stop(xvfb.process);
+      fs.rmSync(dir, {recursive: true, force: true});
     },
   });
 }
