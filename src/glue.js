@@ -335,12 +335,20 @@ export function fromBase64(text) {
 }
 
 // ---- src/handlers/browser_files.rs
-// Saves `parts` as a file named `name` through a detached <a download>,
-// one download per task as browsers expect; the URL is revoked later
-// (revoking at once can cancel the download).
+// Saves `parts` as a file named `name` through a detached <a download>;
+// the URL is revoked later (revoking at once can cancel the download).
+// Downloads start DOWNLOAD_GAP_MS apart: WebKitGTK drops a download when
+// the next one starts before it was accepted (a task apart is not enough
+// under load: tests/js/files-browser.test.mjs), and Chromium takes at most
+// 10 a second from one frame.
+const DOWNLOAD_GAP_MS = 100;
+let nextDownloadAt = 0;
 export async function download(name, parts, type) {
   const url = URL.createObjectURL(new Blob(parts, { type }));
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  do {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextDownloadAt - performance.now())));
+  } while (performance.now() < nextDownloadAt);
+  nextDownloadAt = performance.now() + DOWNLOAD_GAP_MS;
   const a = document.createElement('a');
   a.download = name;
   a.href = url;
