@@ -12,8 +12,10 @@
 //   ENGINES                       engine names to run: MA_ENGINES=a,b or all three
 //   forEachEngine(fn)             calls fn(engine) once per engine (one describe each)
 //   launch(engine, {firefoxPrefs}) -> Browser (prefs: extra Firefox preferences)
-//   openTestPage(engine, serverUrl, sinks, {server})
-//                                 -> {browser, page}: `${serverUrl}/test.html`, ready
+//   openTestPage(target, serverUrl, sinks, {server, label})
+//                                 -> {browser, page}: `${serverUrl}/test.html`, ready,
+//                                 in target = an engine name (launched), a Browser
+//                                 or a Context; errors into sinks (Page.watch)
 //   callInPage(page, modulePath, fn, ...args)
 //                                 export `fn` of a page-side module, package first
 //   Browser.newContext()          -> Context (its own storage)
@@ -33,9 +35,8 @@
 //   Page.watch(sinks, {server})   page errors and console errors of the page
 //                                 (every engine), failed requests (Chromium:
 //                                 network events; elsewhere `server`'s log)
-//   Browser.chromium              the Playwright browser: Chromium-only powers
-//                                 (CDP, download events) go through it, and a
-//                                 suite using them says so
+//   .pw of a Chromium Context/Page  the Playwright object, for Chromium-only
+//                                 powers (CDP); a suite using them says so
 //   DIFFERS                       what really differs between engines, by name
 //
 // Workers: suites start them from page code, which runs the same everywhere.
@@ -320,7 +321,6 @@ async function launchChromium() {
   const {chromium} = await import('playwright-core');
   const browser = await chromium.launch({executablePath: CHROMIUM, args: CHROMIUM_ARGS});
   return new Browser('chromium', {
-    chromium: browser,
     newContext: async () => new ChromiumContext(await browser.newContext()),
     close: () => browser.close(),
   });
@@ -658,9 +658,8 @@ async function launchWebKit() {
 
 // ---------------------------------------------------------------------------
 class Browser {
-  constructor(engine, {newContext, close, chromium = null}) {
+  constructor(engine, {newContext, close}) {
     this.engine = engine;
-    this.chromium = chromium;
     this.makeContext = newContext;
     this.closeAll = close;
     this.defaultContext = null;
