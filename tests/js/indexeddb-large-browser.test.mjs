@@ -4,7 +4,7 @@
 // indexeddb:// router, listModels), switching layouts at one path,
 // removeModel and leftovers of interrupted saves, a full quota in both
 // layouts (E_QUOTA_EXCEEDED with needed/available, previous model kept;
-// Chromium only: only its CDP can lower an origin's quota),
+// Chromium and Firefox: WebKitGTK offers no small quota),
 // aborts, a page closed in the middle of a save, saves racing from two tabs,
 // and dedicated + shared workers. Small thresholds and chunk sizes keep the
 // models at a few MiB. Interleavings that matter are forced, not hoped for:
@@ -19,7 +19,7 @@ import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {REPO_ROOT} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
-import {DIFFERS, forEachEngine, openTestPage, callInPage} from './support/engines.mjs';
+import {DIFFERS, forEachEngine, openTestPage, openSmallQuotaPage, callInPage} from './support/engines.mjs';
 
 const KiB = 1 << 10;
 const MiB = 1 << 20;
@@ -177,20 +177,19 @@ describe('chunked layout: round trips', () => {
 });
 
 describe('chunked layout: quota', () => {
-  // Differs: only Chromium's CDP can lower one origin's quota; Firefox and
-  // WebKitGTK would have to fill the disk's share to reach theirs.
-  const skip = DIFFERS.quotaOverride(engine) ? false
-    : `${engine}: no way to lower an origin's storage quota from the test (Chromium-only CDP Storage.overrideQuotaForOrigin)`;
-  it('a full quota rejects E_QUOTA_EXCEEDED in both layouts, keeps the previous model, leaves no chunks', {skip}, async () => {
-    // Its own context: the lowered quota stays there.
-    const context = await newContext();
-    const p = await newTestPage(context, 'quota');
-    const cdp = await context.pw.newCDPSession(p.pw);
-    await cdp.send('Storage.overrideQuotaForOrigin', {origin: new URL(server.url).origin, quotaSize: 2 * MiB});
-    const r = await inPage(p, 'quota', 'q', 'qc');
-    await cdp.send('Storage.overrideQuotaForOrigin', {origin: new URL(server.url).origin});
-    await cdp.detach();
-    await context.close();
+  // Differs: Chromium lowers the origin's quota (CDP), Firefox starts with
+  // a small storage limit, WebKitGTK offers neither (DIFFERS.smallQuota).
+  const skip = DIFFERS.smallQuota(engine) ? false
+    : `${engine}: no small storage quota to be had (its quota follows the disk; DIFFERS.smallQuota)`;
+  let r;
+  it('a full quota rejects E_QUOTA_EXCEEDED in both layouts and keeps the previous model', {skip}, async () => {
+    // Its own context (or browser): the small quota stays there.
+    const small = await openSmallQuotaPage(browser, server.url, sinks, {server});
+    try {
+      r = await inPage(small.page, 'quota', 'q', 'qc');
+    } finally {
+      await small.close();
+    }
 
     assertTfjsLayout(r.small, 'small model before');
     assertChunked(r.smallChunked, 128 * KiB, 64 * KiB, 'small chunked model before');
@@ -210,10 +209,7 @@ describe('chunked layout: quota', () => {
     const overTfjs = r.cases['chunked over a tfjs-layout model'];
     assert.equal(overTfjs.triedChunkSaves, 1, 'the chunked save wrote chunks before the quota stopped it');
     assertLoads(overTfjs.load, 41, 'after the chunked failure');
-    assertTfjsLayout(overTfjs.raw, 'after the chunked failure: no chunks of the failed save');
-    const overChunked = r.cases['chunked over a chunked model'];
-    assertLoads(overChunked.load, 42, 'after the chunked failure over a chunked model');
-    assert.deepEqual(overChunked.raw, r.smallChunked, 'exactly the previous record and its chunks');
+    assertLoads(r.cases['chunked over a chunked model'].load, 42, 'after the chunked failure over a chunked model');
 
     for (const e of [r.estimateBefore, r.estimate]) {
       assert.equal(typeof e.usage, 'number');
@@ -222,6 +218,18 @@ describe('chunked layout: quota', () => {
       assert.ok(e.usage >= 0 && e.quota >= e.usage, JSON.stringify(e));
     }
     assert.equal(typeof r.persist, 'boolean');
+  });
+
+  // Fails in Firefox as of writing: with the origin at its quota, Firefox
+  // aborts every readwrite transaction that deletes records (QuotaExceeded-
+  // Error; only clear() passes), so the package's drop of the failed save's
+  // chunks (own_delete in save_chunked, src/handlers/indexed_db.rs) fails
+  // silently and they stay, filling the quota, until a later save or
+  // removeModel at the path can run.
+  it('a save stopped by the quota leaves no chunks of its own', {skip}, () => {
+    assert.ok(r, 'the quota test ran');
+    assertTfjsLayout(r.cases['chunked over a tfjs-layout model'].raw, 'after the chunked failure: no chunks of the failed save');
+    assert.deepEqual(r.cases['chunked over a chunked model'].raw, r.smallChunked, 'exactly the previous record and its chunks');
   });
 });
 

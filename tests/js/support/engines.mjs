@@ -37,6 +37,9 @@
 //                                 network events; elsewhere `server`'s log)
 //   .pw of a Chromium Context/Page  the Playwright object, for Chromium-only
 //                                 powers (CDP); a suite using them says so
+//   openSmallQuotaPage(browser, serverUrl, sinks, {server, label})
+//                                 -> {page, close()}: a test page whose origin can
+//                                 store a few MiB only (DIFFERS.smallQuota)
 //   DIFFERS                       what really differs between engines, by name
 //
 // Workers: suites start them from page code, which runs the same everywhere.
@@ -62,8 +65,10 @@ export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser
 /** Where the engines really differ (suites assert the package's typed
  * errors wherever the engine can produce the condition). */
 export const DIFFERS = {
-  // A lowered storage quota can only be set through Chromium's CDP.
-  quotaOverride: engine => engine === 'chromium',
+  // How a test gets a small storage quota (openSmallQuotaPage): Chromium
+  // lowers one origin's through CDP, Firefox starts with a 10 MiB limit;
+  // WebKitGTK offers no way (its quota follows the disk).
+  smallQuota: engine => ({chromium: 'cdp', firefox: 'prefs'})[engine] ?? null,
   // How a download reaches the test: Playwright's download events
   // (Chromium), or the folder the browser saves into unasked (Firefox: its
   // prefs; WebKitGTK: the XDG download folder). All three deliver the files.
@@ -708,4 +713,35 @@ export function callInPage(page, modulePath, fn, ...args) {
     const ma = await import('model-artifacts');
     return m[fn](ma, ...args);
   }, [modulePath, fn, args]);
+}
+
+/** A test page with a small storage quota, in `browser`'s engine: Chromium,
+ * a new context whose origin CDP lowers to 2 MiB; Firefox, a second
+ * Firefox whose storage limit (hence the origin's group limit) is 10 MiB.
+ * close() undoes it. Throws where DIFFERS.smallQuota is null. */
+export async function openSmallQuotaPage(browser, serverUrl, sinks, {server, label = 'quota'} = {}) {
+  const how = DIFFERS.smallQuota(browser.engine);
+  if (how === 'cdp') {
+    const context = await browser.newContext();
+    const {page} = await openTestPage(context, serverUrl, sinks, {server, label});
+    const cdp = await context.pw.newCDPSession(page.pw);
+    const origin = new URL(serverUrl).origin;
+    await cdp.send('Storage.overrideQuotaForOrigin', {origin, quotaSize: 2 << 20});
+    return {page, close: async () => {
+      await cdp.send('Storage.overrideQuotaForOrigin', {origin});
+      await cdp.detach();
+      await context.close();
+    }};
+  }
+  if (how === 'prefs') {
+    const limited = await launch('firefox', {firefoxPrefs: {'dom.quotaManager.temporaryStorage.fixedLimit': 10 << 10}});
+    try {
+      const {page} = await openTestPage(limited, serverUrl, sinks, {server, label});
+      return {page, close: () => limited.close()};
+    } catch (e) {
+      await limited.close();
+      throw e;
+    }
+  }
+  throw new Error(`${browser.engine}: no small storage quota to be had (DIFFERS.smallQuota)`);
 }
