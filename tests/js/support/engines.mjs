@@ -73,11 +73,18 @@ export const DIFFERS = {
   // (Chromium), or the folder the browser saves into unasked (Firefox: its
   // prefs; WebKitGTK: the XDG download folder). All three deliver the files.
   downloads: engine => (engine === 'chromium' ? 'events' : 'folder'),
-  // WebKitGTK keeps only the last of several downloads a page starts in one
-  // task (tfjs 4.22's downloads handler clicks twice in one task, so there
-  // only its weights file arrives); a task apart, all arrive.
+  // WebKitGTK drops a download when the next one starts too soon: of tfjs
+  // 4.22's two (one task) often only one arrives; the package's, 100 ms
+  // apart (src/glue.js), all arrive.
   oneDownloadPerTask: engine => engine === 'webkit',
 };
+
+/** Throws, naming the Debian package, when `file` is not installed. */
+function need(file, debianPackage) {
+  if (!fs.existsSync(file)) {
+    throw new Error(`${file} is missing: run scripts/setup.sh as root (apt-get install ${debianPackage})`);
+  }
+}
 
 /** Calls `fn(engine)` for each engine of ENGINES. */
 export function forEachEngine(fn) {
@@ -323,6 +330,7 @@ class ChromiumContext {
 }
 
 async function launchChromium() {
+  need(CHROMIUM, 'chromium');
   const {chromium} = await import('playwright-core');
   const browser = await chromium.launch({executablePath: CHROMIUM, args: CHROMIUM_ARGS});
   return new Browser('chromium', {
@@ -408,6 +416,7 @@ class DownloadFolder {
 }
 
 async function launchFirefox({firefoxPrefs = {}} = {}) {
+  need(FIREFOX, 'firefox-esr');
   const {default: puppeteer} = await import('puppeteer-core');
   const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-firefox-downloads-'));
   const browser = await puppeteer.launch({
@@ -635,6 +644,9 @@ class WebKitContext {
 }
 
 async function launchWebKit() {
+  need(WEBKIT_DRIVER, 'webkit2gtk-driver');
+  need(MINIBROWSER, 'libwebkit2gtk-4.1-0');
+  need('/usr/bin/Xvfb', 'xvfb');
   const xvfb = await startXvfb();
   // Downloads land, unasked, in the XDG download folder: a fresh one, named
   // in a fresh XDG config folder.
