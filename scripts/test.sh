@@ -27,5 +27,5 @@ fi
 echo "== npm package build (pkg/)"
 bash scripts/build.sh --no-setup
 
-echo "== JS tests: the built package in Node, TensorFlow.js interop, Playwright"
+echo "== JS tests: the built package in Node, TensorFlow.js interop, Chromium + Firefox ESR + WebKitGTK"
 node --test tests/js/
