@@ -1,7 +1,8 @@
 // Page side of tests/js/files-browser.test.mjs: browserDownloads and
 // browserFiles of the package next to real TensorFlow.js 4.22 (tf.min.js,
-// `globalThis.tf`, cpu backend) in one Chromium page. Saves here trigger
-// real downloads that the Node side collects through Playwright; loads read
+// `globalThis.tf`, cpu backend) in one page of each engine. Saves here
+// trigger real downloads that the Node side collects (support/engines.mjs,
+// Page.onDownload); loads read
 // the File objects the Node side put into a real <input type=file multiple>
 // with setInputFiles. Each function returns plain data for Node to assert on.
 

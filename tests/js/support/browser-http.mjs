@@ -1,6 +1,6 @@
 // http() checks that run inside the browser (page and module worker), each
 // taking the package namespace `ma` first (the page imports it through the
-// import map, the worker by path). They return plain data for Playwright:
+// import map, the worker by path). They return plain data for the Node side:
 // problems (empty when all is well), progress, error fields, timings.
 import {compareDecoded} from './browser-checks.mjs';
 

@@ -1,6 +1,6 @@
 // Page (and worker) side of tests/js/indexeddb-large-browser.test.mjs:
 // chunked IndexedDB saves (database `model-artifacts`, stores `models` and
-// `chunks`, chunk keys [modelPath, saveId, index]) in real Chromium. Models
+// `chunks`, chunk keys [modelPath, saveId, index]) in each real engine. Models
 // are generated from a seed (xorshift32: incompressible, so quotas are
 // really met, and reproducible in any page or worker of the test). Each
 // exported function returns plain data (problems as strings) for the Node

@@ -1,6 +1,6 @@
 // Page side of tests/js/indexeddb-browser.test.mjs: the package and real
 // TensorFlow.js 4.22 (the classic tf.min.js script, `globalThis.tf`) in one
-// Chromium page, sharing one real IndexedDB. Each function returns plain
+// page of each engine, sharing one real IndexedDB. Each function returns plain
 // data (problems as strings) for the Node side to assert on.
 
 import {bytesOf, sameBytes, denseModel, predictionBytes, capturedArtifacts, weightProblems} from './page-helpers.mjs';

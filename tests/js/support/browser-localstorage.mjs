@@ -1,6 +1,6 @@
 // Page side of tests/js/localstorage-browser.test.mjs: the package and real
 // TensorFlow.js 4.22 (the classic tf.min.js script, `globalThis.tf`) in one
-// Chromium page, sharing one real localStorage (and IndexedDB for the
+// page of each engine, sharing one real localStorage (and IndexedDB for the
 // cross-scheme management checks). Each function returns plain data
 // (problems as strings, errors as {name, code, isMa, needed, ...}) for the
 // Node side to assert on.

@@ -1,5 +1,5 @@
 // Loaded by /test.html through the import map ("model-artifacts" →
-// /index.browser.js). Exposes the checks to the Playwright test.
+// /index.browser.js). Exposes the checks to browser.test.mjs.
 import * as ma from 'model-artifacts';
 import {checkFixture} from './browser-checks.mjs';
 

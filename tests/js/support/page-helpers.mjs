@@ -1,5 +1,5 @@
-// Helpers for the page side of the Playwright tests (imported by the
-// browser-*.mjs modules inside Chromium): bytes, canonical JSON and errors
+// Helpers for the page side of the browser tests (imported by the
+// browser-*.mjs modules inside each engine's pages): bytes, canonical JSON and errors
 // as plain data for Node to assert on.
 
 /** The bytes of an ArrayBuffer or view, as a Uint8Array view. */
