@@ -23,6 +23,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WBG_VERSI
     || cargo install wasm-bindgen-cli --version "$WBG_VERSION"
 fi
 
+# 2b. geckodriver, for the wasm-bindgen tests in Firefox ESR: compiled from
+#     crates.io into ~/.cargo/bin (about 150 s on 2 cores, once).
+GECKODRIVER_VERSION=0.37.1
+if [ "$(geckodriver --version 2>/dev/null | head -1 | cut -d' ' -f2)" != "$GECKODRIVER_VERSION" ]; then
+  cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked
+fi
+
 # 3. Headless Chromium + matching ChromeDriver from Debian (only as root).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
@@ -57,4 +64,5 @@ fi
 
 echo "setup: $(rustc --version | cut -d' ' -f1-2); $(wasm-bindgen --version);" \
   "$(chromedriver --version 2>/dev/null | cut -d' ' -f1-2 || echo 'no chromedriver');" \
+  "$(geckodriver --version 2>/dev/null | head -1 | cut -d' ' -f1-2);" \
   "node $(node --version); wasm-opt $(node_modules/.bin/wasm-opt --version | cut -d' ' -f3)"

@@ -24,6 +24,10 @@ if ! wasm_tests; then
   wasm_tests
 fi
 
+echo "== wasm tests in Firefox ESR (geckodriver): page, dedicated and shared workers"
+GECKODRIVER="$(command -v geckodriver)" timeout 420 \
+  cargo test --locked --target wasm32-unknown-unknown --test browser --test worker --test shared_worker
+
 echo "== npm package build (pkg/)"
 bash scripts/build.sh --no-setup
 
