@@ -465,8 +465,17 @@ function freePort() {
   });
 }
 
+// Xvfb and the WebKit drivers die with this process, also when it is
+// interrupted (no 'exit' event then).
 const children = new Set();
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+const killChildren = () => { for (const c of children) c.kill('SIGKILL'); };
+process.on('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killChildren();
+    process.kill(process.pid, signal);
+  });
+}
 function track(child) {
   children.add(child);
   child.once('exit', () => children.delete(child));
