@@ -103,6 +103,16 @@ pub fn from_json(value: &Value) -> JsValue {
     JSON::parse(&crate::format::json::stringify(value)).expect("our JSON text parses")
 }
 
+/// `JSON.stringify(value)` as Rust text, or `E_INVALID_ARGUMENT` naming
+/// `what` when it cannot be written as JSON (a cycle, a BigInt, nothing).
+pub fn json_text(value: &JsValue, what: &str) -> Result<String> {
+    match JSON::stringify(value) {
+        Ok(text) if text.is_string() => Ok(text.as_string().unwrap_or_default()),
+        Ok(_) => Err(Error::invalid_argument(format!("{what} is missing or cannot be written as JSON"))),
+        Err(e) => Err(Error::invalid_argument(format!("{what} cannot be written as JSON")).with_cause(e)),
+    }
+}
+
 /// UTF-8 length of `JSON.stringify(value)`, as TensorFlow.js measures it.
 pub fn stringified_byte_length(value: &JsValue, what: &str) -> Result<u64> {
     let text = JSON::stringify(value)

@@ -5,7 +5,12 @@ use serde_json::{Map, Value};
 
 use super::error::{FormatError, Result};
 use super::json::stringified_len;
-use super::spec::{flatten_specs, parse_manifest, parse_specs, ManifestGroup};
+use super::spec::{flatten_specs, parse_manifest, ManifestGroup, WeightSpec};
+
+/// The default cap on a model.json (or binary topology) read from outside:
+/// far above real models (a 240k-weight manifest is under 12 MB), far
+/// below what a hostile endless body could make a page hold.
+pub const DEFAULT_MAX_MODEL_JSON_BYTES: u64 = 256 << 20;
 
 /// A parsed, validated model.json.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +47,9 @@ impl ModelJson {
             Some(m) => {
                 let groups = parse_manifest(m)?;
                 // Validate every spec now, so later steps can size by them.
-                parse_specs(&Value::Array(flatten_specs(&groups)))?;
+                for spec in groups.iter().flat_map(|g| &g.weights) {
+                    WeightSpec::from_json(spec)?;
+                }
                 Some(groups)
             }
         };

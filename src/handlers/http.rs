@@ -16,7 +16,7 @@ use crate::bindings::artifacts::{
     get_weight_specs,
 };
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, call_method, function_option, get, handler_paths, integer_option, present, set};
+use crate::bindings::js::{byte_views, call_method, function_option, get, handler_paths, integer_option, json_text, present, set};
 use crate::format::integrity::group_hashes;
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
@@ -244,7 +244,7 @@ impl Inner {
         set(&group, "paths", &Array::of1(&"./model.weights.bin".into()));
         set(&group, "weights", &get(&artifacts, "weightSpecs"));
         let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into())?;
-        let text = js_sys::JSON::stringify(&model_json)?.as_string().unwrap_or_default();
+        let text = json_text(&model_json, "http save: the model's JSON (modelTopology, signature, metadata...)")?;
         let data = get(&artifacts, "weightData");
         // Shards go into the Blob as they are: no joined copy, no 2 GiB cap.
         let parts: JsValue = if present(&data) { byte_views(&data, "weightData")?.into_iter().collect::<Array>().into() } else { JsValue::NULL };
