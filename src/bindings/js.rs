@@ -95,6 +95,8 @@ pub fn to_json(value: &JsValue, what: &str) -> Result<Value> {
     let text = JSON::stringify(value)
         .map_err(|e| Error::invalid_argument(format!("{what} cannot be serialized to JSON")).with_cause(e))?;
     let text = text.as_string().unwrap_or_default();
+    // Lone surrogates (valid in JS strings) become U+FFFD in the Rust copy.
+    let text = crate::format::json::replace_lone_surrogates(&text);
     serde_json::from_str(&text).map_err(|e| Error::invalid_argument(format!("{what} is not JSON data: {e}")))
 }
 

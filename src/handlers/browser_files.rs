@@ -6,10 +6,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::store::savable;
-use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs};
+use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text};
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, byte_views, call_method, exact_buffer, get, json_text, present, set, type_name};
-use crate::format::model_json::ModelJson;
 use crate::format::spec::{check_group_bytes, group_name};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -125,8 +124,7 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
     let json_file = &files[0];
     let name = file_name(json_file);
     let text = read(json_file, "text").await?.as_string().unwrap_or_default();
-    let model = ModelJson::parse(&text, &name).map_err(|e| Error::from(e).with_path(&name))?;
-    let json = js_sys::JSON::parse(&text).map_err(Error::thrown)?;
+    let (json, model) = model_json_from_text(&text.as_str().into(), &name).map_err(|e| e.with_path(&name))?;
     if !present(&get(&json, "modelTopology")) {
         return Err(invalid(&name, format!("modelTopology field is missing from file {name}")));
     }

@@ -6,14 +6,13 @@ use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::fetch::{describe, Progress, ShardReader, Transport};
 use crate::bindings::artifacts::{
     get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
-    get_weight_specs,
+    get_weight_specs, model_json_from_text, bare_manifest,
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, call_method, function_option, get, handler_paths, integer_option, json_text, present, set};
@@ -154,9 +153,7 @@ impl Inner {
         } else {
             let url = &self.path[0];
             let text = self.fetch_text(&transport, url).await?;
-            let model = ModelJson::parse(&text, url).map_err(|e| Error::from(e).with_url(url))?;
-            let js = js_sys::JSON::parse(&text).map_err(|e| Error::new("E_INVALID_JSON", format!("{url}: invalid JSON")).with_cause(e))?;
-            (js, model)
+            model_json_from_text(&text.as_str().into(), url).map_err(|e| e.with_url(url))?
         };
         let Some(groups) = &model.manifest else {
             return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
@@ -198,13 +195,9 @@ impl Inner {
         let response = transport.fetch_ok(pb_url, true).await?;
         let topology = call_method(&response, "arrayBuffer").await.map_err(|e| Error::new("E_NETWORK", format!("reading {pb_url} failed")).with_cause(e))?;
         let text = self.fetch_text(transport, manifest_url).await?;
-        let manifest: Value = serde_json::from_str(&text)
-            .map_err(|e| Error::new("E_INVALID_JSON", format!("{manifest_url}: invalid JSON: {e}")).with_url(manifest_url))?;
-        let model = ModelJson::from_value(serde_json::json!({ "weightsManifest": manifest }), manifest_url).map_err(Error::from)?;
-        let js = Object::new();
-        set(&js, "modelTopology", &topology);
-        set(&js, "weightsManifest", &js_sys::JSON::parse(&text)?);
-        Ok((js.into(), model))
+        let (js, model) = model_json_from_text(&bare_manifest(&text), manifest_url).map_err(|e| e.with_url(manifest_url))?;
+        set(js.unchecked_ref(), "modelTopology", &topology);
+        Ok((js, model))
     }
 
     /// Shard URLs (prefix and query rules, or the caller's converter) and

@@ -16,9 +16,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::fetch::Progress;
-use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs};
+use crate::bindings::artifacts::{bare_manifest, get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text};
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{function_option, get, handler_paths, integer_option, json_text, present, set, type_name, JsComposite};
+use crate::bindings::js::{function_option, get, handler_paths, integer_option, json_text, present, set, stringified_byte_length, type_name, JsComposite};
 use crate::format::integrity::{group_hashes, to_hex};
 use crate::bindings::weights::specs_from_js;
 use crate::format::codec::layout_all;
@@ -421,7 +421,7 @@ async fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Ve
 /// remove delete it.
 async fn own_files(fs: &Fs, found: &Located) -> Result<Vec<WeightFile>> {
     let text = fs.read_text(&found.model_json, DEFAULT_MAX_MODEL_JSON_BYTES).await?;
-    let model = ModelJson::parse(&text, &found.model_json).map_err(|e| Error::from(e).with_path(&found.model_json))?;
+    let (_, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
     let groups = model.manifest.as_deref().unwrap_or_default();
     let files = weight_files(fs, &found.dir, groups).await?;
     let mut verified = Vec::with_capacity(groups.len());
@@ -470,8 +470,7 @@ impl Inner {
         } else {
             let found = locate(&fs, &self.paths[0]).await?;
             let text = fs.read_text(&found.model_json, self.options.max_model_json_bytes).await?;
-            let model = ModelJson::parse(&text, &found.model_json).map_err(|e| Error::from(e).with_path(&found.model_json))?;
-            let js = js_sys::JSON::parse(&text).map_err(|e| Error::new("E_INVALID_JSON", "invalid model.json").with_cause(e))?;
+            let (js, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
             (js, model, found.dir)
         };
         let Some(groups) = &model.manifest else {
@@ -542,14 +541,9 @@ impl Inner {
         let pieces = fs.call("readPieces", &[&pb.as_str().into(), &MAX_PIECE.into(), &(pb_size as f64).into()], &pb, "reading").await?;
         let topology = crate::bindings::weights::concatenate_array_buffers(pieces).map_err(Error::thrown)?;
         let text = fs.read_text(&manifest_path, self.options.max_model_json_bytes).await?;
-        let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::new("E_INVALID_JSON", format!("{manifest_path}: invalid JSON: {e}")).with_path(&manifest_path)
-        })?;
-        let model = ModelJson::from_value(serde_json::json!({ "weightsManifest": manifest }), &manifest_path)?;
-        let js = Object::new();
-        set(&js, "modelTopology", &topology);
-        set(&js, "weightsManifest", &js_sys::JSON::parse(&text).map_err(Error::thrown)?);
-        Ok((js.into(), model, fs.realpath(&fs.dirname(&manifest_path)).await?))
+        let (js, model) = model_json_from_text(&bare_manifest(&text), &manifest_path).map_err(|e| e.with_path(&manifest_path))?;
+        set(js.unchecked_ref(), "modelTopology", &topology);
+        Ok((js, model, fs.realpath(&fs.dirname(&manifest_path)).await?))
     }
 
     async fn save(&self, artifacts: JsValue) -> Result<JsValue> {
@@ -797,10 +791,13 @@ pub async fn remove(path: &str) -> Result<JsValue> {
 /// sizes of its weight files.
 async fn folder_info(fs: &Fs, found: &Located) -> Result<JsValue> {
     let text = fs.read_text(&found.model_json, DEFAULT_MAX_MODEL_JSON_BYTES).await?;
-    let model = ModelJson::parse(&text, &found.model_json)?;
+    let (js, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
     let files = weight_files(fs, &found.dir, model.manifest.as_deref().unwrap_or_default()).await?;
-    let data_bytes = files.iter().filter_map(|f| f.size).sum();
-    let info = ArtifactsInfo::new(model.topology(), model.weight_specs().as_ref(), data_bytes);
+    let data_bytes: u64 = files.iter().filter_map(|f| f.size).sum();
+    // Byte counts as TensorFlow.js measures them: of JavaScript's own parse.
+    let bytes_of = |v: JsValue, what: &str| if present(&v) { stringified_byte_length(&v, what) } else { Ok(0) };
+    let specs = if present(&get(&js, "weightsManifest")) { get_weight_specs(get(&js, "weightsManifest")).map_err(Error::thrown)?.into() } else { JsValue::UNDEFINED };
+    let info = ArtifactsInfo { model_topology_bytes: bytes_of(get(&js, "modelTopology"), "modelTopology")?, weight_specs_bytes: bytes_of(specs, "weightSpecs")?, weight_data_bytes: data_bytes };
     // When the model was saved: its model.json is written last.
     let stat = fs.call("stat", &[&found.model_json.as_str().into()], &found.model_json, "reading").await?;
     let out = Object::new();

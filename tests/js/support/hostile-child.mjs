@@ -7,7 +7,7 @@
 //   load URL [OPTIONS_JSON]     ma.load(URL, OPTIONS).then(info of the artifacts)
 //   remove URL                  ma.removeModel(URL)
 //   copy FROM TO | move FROM TO ma.copyModel / ma.moveModel
-//   save-loop DIR N TAG         N saves of a 6 MiB model whose weights are all TAG
+//   save-loop DIR N TAG [MiB]   N saves of a model (6 MiB) whose weights are all TAG
 //   parse N                     parseModelJSON of a model.json with N weight specs
 //   strings N                   decodeWeights of one string weight of N empty strings
 import * as ma from 'model-artifacts';
@@ -42,8 +42,8 @@ async function run() {
     case 'copy': return Boolean(await ma.copyModel(args[0], args[1]));
     case 'move': return Boolean(await ma.moveModel(args[0], args[1]));
     case 'save-loop': {
-      const [dir, n, tag] = [args[0], Number(args[1]), Number(args[2])];
-      const values = new Float32Array(6 << 18).fill(tag);   // 6 MiB: two shards
+      const [dir, n, tag, mib] = [args[0], Number(args[1]), Number(args[2]), Number(args[3] ?? 6)];
+      const values = new Float32Array(mib << 18).fill(tag);
       const artifacts = {modelTopology: {node: [], tag}, format: 'graph-model',
         weightSpecs: [{name: 'w', shape: [values.length], dtype: 'float32'}], weightData: values.buffer};
       const results = [];
