@@ -31,6 +31,12 @@ build() {
   # shellcheck disable=SC2086
   node_modules/.bin/wasm-opt -O $WASM_FEATURES "$out/model_artifacts_bg.wasm" -o "$out/model_artifacts_bg.opt.wasm"
   mv "$out/model_artifacts_bg.opt.wasm" "$out/model_artifacts_bg.wasm"
+  # The start-up (src/start.js) beside the glue, pointed at the glue snippet
+  # that holds the error class (its folder name is a hash wasm-bindgen picks).
+  local glue
+  glue=$(cd "$out" && echo snippets/*/src/glue.js)
+  [ -f "$out/$glue" ] || { echo "build: expected one glue snippet in $out/snippets, found: $glue" >&2; exit 1; }
+  sed "s#@GLUE_SNIPPET@#./$glue#" src/start.js > "$out/start.js"
   local raw gz
   raw=$(wc -c < "$out/model_artifacts_bg.wasm")
   gz=$(gzip -9 -c "$out/model_artifacts_bg.wasm" | wc -c)

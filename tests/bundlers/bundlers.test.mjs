@@ -1,0 +1,151 @@
+// Production bundles of a small app that imports only functions from the
+// package installed from its npm pack tarball, one per bundler (Vite,
+// webpack 5, Rollup 4 + node-resolve, esbuild), each opened in headless
+// Chromium: http load and decode of a fixture, an IndexedDB save and load,
+// in the page and in a module worker, checked against the fixture's
+// TensorFlow.js goldens. esbuild also builds the explicit start-up
+// (`model-artifacts/init`, with a classic worker) and a real TensorFlow.js
+// page. Each app is served from its own origin, so storage is not shared.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../js/support/chromium.mjs';
+import { startStaticServer } from '../js/support/static-server.mjs';
+import { FIXTURES, HERE, installFromTarball } from './consumer.mjs';
+
+const WASM = 'model_artifacts_bg.wasm';
+const page = (script, classic = false) => `<!doctype html><html><head><meta charset="utf-8">` +
+  `<link rel="icon" href="data:,"></head><body><script ${classic ? '' : 'type="module" '}src="./${script}"></script></body></html>`;
+
+/** Each bundler's production build of the app in `src` into `out`, with the
+ * one step the README documents for it. */
+const BUILDS = {
+  async vite(src, out) {
+    const { build } = await import('vite');
+    // Vite's default worker format, iife, cannot hold the entry's top-level await.
+    await build({ root: src, configFile: false, logLevel: 'error', build: { outDir: out }, worker: { format: 'es' } });
+  },
+  async webpack(src, out) {
+    const { default: webpack } = await import('webpack');
+    await new Promise((resolve, reject) => webpack({
+      mode: 'production', context: src, entry: { page: './page.js' }, output: { path: out },
+      devtool: false, performance: { hints: false },
+    }, (err, stats) => (err ? reject(err) : stats.hasErrors() ? reject(new Error(stats.toString('errors-only'))) : resolve())));
+    writeFileSync(path.join(out, 'index.html'), page('page.js', true));
+  },
+  async rollup(src, out, pkgDir) {
+    const { rollup } = await import('rollup');
+    const { nodeResolve } = await import('@rollup/plugin-node-resolve');
+    const bundle = await rollup({ input: { page: path.join(src, 'page.js'), worker: path.join(src, 'worker.js') },
+      plugins: [nodeResolve({ browser: true })], onwarn: () => {} });
+    await bundle.write({ dir: out, format: 'es' });
+    await bundle.close();
+    // Rollup does not follow `new URL(…, import.meta.url)`: the wasm goes beside the bundle.
+    copyFileSync(path.join(pkgDir, 'pkg', WASM), path.join(out, WASM));
+    writeFileSync(path.join(out, 'index.html'), page('page.js'));
+  },
+  async esbuild(src, out, pkgDir) {
+    const esbuild = await import('esbuild');
+    const common = { absWorkingDir: src, bundle: true, minify: true, outdir: out, logLevel: 'error' };
+    await esbuild.build({ ...common, format: 'esm',
+      entryPoints: ['page.js', 'worker.js', 'page-init.js', 'page-tfjs.js'] });
+    await esbuild.build({ ...common, format: 'iife', entryPoints: ['classic-worker.js'] });
+    // esbuild does not follow `new URL(…, import.meta.url)`: the wasm goes beside the bundle.
+    copyFileSync(path.join(pkgDir, 'pkg', WASM), path.join(out, WASM));
+    writeFileSync(path.join(out, 'index.html'), page('page.js'));
+    writeFileSync(path.join(out, 'init.html'), page('page-init.js'));
+    writeFileSync(path.join(out, 'tfjs.html'), page('page-tfjs.js'));
+  },
+};
+
+const fixture = JSON.parse(readFileSync(path.join(FIXTURES, 'synth-layers-f32-sharded/expected.json'), 'utf8'));
+const goldenSums = Object.fromEntries(fixture.weights.map((w) => [w.name, w.decoded.sum]));
+
+let consumer, browser;
+before(async () => {
+  consumer = installFromTarball();
+  cpSync(path.join(HERE, 'app'), path.join(consumer.dir, 'app'), { recursive: true });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+after(async () => {
+  await browser?.close();
+  consumer?.remove();
+});
+
+/** Opens `file` of the built app on a server of its own and resolves to
+ * what the page put on window.__result, with the errors and failed requests seen. */
+async function openApp(out, file, resultKey = '__result') {
+  const server = await startStaticServer({ '/': out, '/fixtures/': FIXTURES, '/wasm/': path.join(consumer.pkgDir, 'pkg') });
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  const errors = [];
+  tab.on('pageerror', (e) => errors.push(`pageerror: ${e}`));
+  tab.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  try {
+    await tab.goto(`${server.url}/${file}`);
+    await tab.waitForFunction((key) => window[key] !== undefined, resultKey, { timeout: 90_000 })
+      .catch((e) => { throw new Error(`${file} never reported (${errors.join('; ') || e.message})`); });
+    const result = await tab.evaluate(() => ({ result: window.__result, startFailure: window.__startFailure }));
+    return { ...result, errors, requests: server.requests };
+  } finally {
+    await context.close();
+    await server.close();
+  }
+}
+
+function assertChecks(got, where) {
+  assert.equal(got.where, where);
+  assert.deepEqual(got.sums, goldenSums, `${where}: decoded sums match the TensorFlow.js goldens`);
+  assert.deepEqual(got.reloadedSums, goldenSums, `${where}: the IndexedDB copy decodes to the same`);
+}
+
+for (const [bundler, build] of Object.entries(BUILDS)) {
+  describe(`${bundler}: production bundle of function-only imports`, () => {
+    const out = () => path.join(consumer.dir, `dist-${bundler}`);
+    before(() => build(path.join(consumer.dir, 'app'), out(), consumer.pkgDir), { timeout: 180_000 });
+
+    it('loads, decodes and stores through IndexedDB in the page and in a module worker', { timeout: 120_000 }, async () => {
+      const { result, errors, requests } = await openApp(out(), 'index.html');
+      assert.equal(result.error, undefined, result.error);
+      assertChecks(result.page, 'page');
+      assertChecks(result.worker, 'worker');
+      assert.deepEqual(errors, []);
+      assert.deepEqual(requests.filter(([, , status]) => status !== 200), [], 'no failed request');
+      assert.ok(requests.some(([, url]) => url.endsWith('.wasm') && !url.startsWith('/wasm/')),
+        'the wasm came from the bundle output');
+    });
+  });
+}
+
+describe('esbuild: model-artifacts/init, the explicit start-up', () => {
+  const out = () => path.join(consumer.dir, 'dist-esbuild');
+
+  it('a missing wasm is a caught E_WASM_INIT naming its URL; init(url) then starts page and classic worker', { timeout: 120_000 }, async () => {
+    const { result, startFailure, errors, requests } = await openApp(out(), 'init.html');
+    assert.equal(typeof startFailure, 'object', String(startFailure));
+    assert.equal(startFailure.isModelArtifactsError, true);
+    assert.equal(startFailure.code, 'E_WASM_INIT');
+    assert.match(startFailure.url, /^http:\/\/127\.0\.0\.1:\d+\/no-such-folder\/model_artifacts_bg\.wasm$/);
+    assert.equal(startFailure.status, 404);
+    assert.ok(startFailure.message.includes(startFailure.url), startFailure.message);
+    assert.equal(result.error, undefined, result.error);
+    assertChecks(result.page, 'page');
+    assertChecks(result.worker, 'classic-worker');
+    // The 404 of the missing file is the only failed request, and nothing went uncaught.
+    assert.deepEqual(errors.filter((e) => !e.includes('404')), []);
+    assert.deepEqual(requests.filter(([, , status]) => status !== 200).map(([, url]) => url),
+      ['/no-such-folder/model_artifacts_bg.wasm']);
+    assert.ok(requests.some(([, url, status]) => url === `/wasm/${WASM}` && status === 200));
+  });
+
+  it('tf.loadGraphModel(http(url)) with real @tensorflow/tfjs predicts exactly what tf.loadGraphModel(url) does', { timeout: 120_000 }, async () => {
+    const { result, errors } = await openApp(out(), 'tfjs.html');
+    assert.equal(result.error, undefined, result.error);
+    assert.deepEqual(result.shapes, result.wantShapes);
+    assert.ok(result.values > 1000, `${result.values} output values`);
+    assert.equal(result.differing, 0);
+    assert.deepEqual(errors, []);
+  });
+});
