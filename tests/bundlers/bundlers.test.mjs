@@ -16,7 +16,8 @@ import { startStaticServer } from '../js/support/static-server.mjs';
 import { FIXTURES, HERE, installFromTarball } from './consumer.mjs';
 
 const WASM = 'model_artifacts_bg.wasm';
-const page = (script, classic = false) => `<!doctype html><html><head><meta charset="utf-8">` +
+const page = (script, { classic = false, csp } = {}) => `<!doctype html><html><head><meta charset="utf-8">` +
+  (csp ? `<meta http-equiv="Content-Security-Policy" content="${csp}">` : '') +
   `<link rel="icon" href="data:,"></head><body><script ${classic ? '' : 'type="module" '}src="./${script}"></script></body></html>`;
 
 /** Each bundler's production build of the app in `src` into `out`, with the
@@ -33,7 +34,7 @@ const BUILDS = {
       mode: 'production', context: src, entry: { page: './page.js' }, output: { path: out },
       devtool: false, performance: { hints: false },
     }, (err, stats) => (err ? reject(err) : stats.hasErrors() ? reject(new Error(stats.toString('errors-only'))) : resolve())));
-    writeFileSync(path.join(out, 'index.html'), page('page.js', true));
+    writeFileSync(path.join(out, 'index.html'), page('page.js', { classic: true }));
   },
   async rollup(src, out, pkgDir) {
     const { rollup } = await import('rollup');
@@ -50,13 +51,15 @@ const BUILDS = {
     const esbuild = await import('esbuild');
     const common = { absWorkingDir: src, bundle: true, minify: true, outdir: out, logLevel: 'error' };
     await esbuild.build({ ...common, format: 'esm',
-      entryPoints: ['page.js', 'worker.js', 'page-init.js', 'page-tfjs.js'] });
+      entryPoints: ['page.js', 'worker.js', 'page-init.js', 'page-tfjs.js', 'page-csp.js'] });
     await esbuild.build({ ...common, format: 'iife', entryPoints: ['classic-worker.js'] });
     // esbuild does not follow `new URL(…, import.meta.url)`: the wasm goes beside the bundle.
     copyFileSync(path.join(pkgDir, 'pkg', WASM), path.join(out, WASM));
     writeFileSync(path.join(out, 'index.html'), page('page.js'));
     writeFileSync(path.join(out, 'init.html'), page('page-init.js'));
     writeFileSync(path.join(out, 'tfjs.html'), page('page-tfjs.js'));
+    writeFileSync(path.join(out, 'csp-strict.html'), page('page-csp.js', { csp: "script-src 'self'" }));
+    writeFileSync(path.join(out, 'csp-wasm.html'), page('page-csp.js', { csp: "script-src 'self' 'wasm-unsafe-eval'" }));
   },
 };
 
@@ -85,8 +88,11 @@ async function openApp(out, file, resultKey = '__result') {
   tab.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
   try {
     await tab.goto(`${server.url}/${file}`);
-    await tab.waitForFunction((key) => window[key] !== undefined, resultKey, { timeout: 90_000 })
-      .catch((e) => { throw new Error(`${file} never reported (${errors.join('; ') || e.message})`); });
+    await tab.waitForFunction((key) => window[key] !== undefined, resultKey, { timeout: 90_000, polling: 200 })
+      .catch((e) => {
+        const served = server.requests.map(([m, url, status]) => `${m} ${url} ${status}`).join(', ');
+        throw new Error(`${file} never reported (${errors.join('; ') || e.message}); served: ${served}`);
+      });
     const result = await tab.evaluate(() => ({ result: window.__result, startFailure: window.__startFailure }));
     return { ...result, errors, requests: server.requests };
   } finally {
@@ -138,6 +144,20 @@ describe('esbuild: model-artifacts/init, the explicit start-up', () => {
     assert.deepEqual(requests.filter(([, , status]) => status !== 200).map(([, url]) => url),
       ['/no-such-folder/model_artifacts_bg.wasm']);
     assert.ok(requests.some(([, url, status]) => url === `/wasm/${WASM}` && status === 200));
+  });
+
+  it("under a CSP without 'wasm-unsafe-eval' the start-up is a caught E_WASM_INIT; with it the package works", { timeout: 120_000 }, async () => {
+    const strict = await openApp(out(), 'csp-strict.html');
+    assert.equal(strict.result.started, false);
+    assert.equal(strict.result.isModelArtifactsError, true);
+    assert.equal(strict.result.code, 'E_WASM_INIT');
+    assert.equal(strict.result.causeName, 'CompileError', strict.result.message);
+    assert.match(strict.result.url, /\/wasm\/model_artifacts_bg\.wasm$/);
+    assert.equal(strict.errors.filter((e) => !/wasm-unsafe-eval|Content Security Policy/.test(e)).length, 0, strict.errors.join('; '));
+    const allowed = await openApp(out(), 'csp-wasm.html');
+    assert.equal(allowed.result.started, true, allowed.result.message);
+    assertChecks(allowed.result.page, 'page');
+    assert.deepEqual(allowed.errors, []);
   });
 
   it('tf.loadGraphModel(http(url)) with real @tensorflow/tfjs predicts exactly what tf.loadGraphModel(url) does', { timeout: 120_000 }, async () => {

@@ -19,18 +19,26 @@ function sumsOf(tensors) {
   return Object.fromEntries(Object.values(tensors).map((t) => [t.name, t.data.reduce((a, b) => a + b, 0)]));
 }
 
-/** Runs `work` in the page and `new Worker(...)`, then publishes both results
- * (or the first error) for the test on `window.__result`. */
+/** Runs `work` in the page and in `worker`, then publishes both results (or
+ * the first error) for the test on `window.__result`. */
 export async function report(work, worker) {
   const modelUrl = new URL('/fixtures/synth-layers-f32-sharded/model.json', location.href).href;
+  const answers = [];
+  const next = () => new Promise((resolve, reject) => {
+    worker.onmessage = (e) => (e.data.error ? reject(new Error(`worker: ${e.data.error}`)) : resolve(e.data));
+    worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+  });
   try {
-    const page = await work(modelUrl, 'page');
-    const inWorker = await new Promise((resolve, reject) => {
-      worker.onmessage = (e) => (e.data.error ? reject(new Error(`worker: ${e.data.error}`)) : resolve(e.data));
-      worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
-      worker.postMessage(modelUrl);
-    });
-    window.__result = { page, worker: inWorker };
+    // The worker says when it listens: a message that arrives while its
+    // module still awaits the package's start-up can be dispatched before
+    // its onmessage is set, and lost.
+    const ready = next();
+    answers.push(await work(modelUrl, 'page'));
+    await ready;
+    const answer = next();
+    worker.postMessage(modelUrl);
+    answers.push(await answer);
+    window.__result = { page: answers[0], worker: answers[1] };
   } catch (err) {
     window.__result = { error: `${err?.name}: ${err?.code ?? ''} ${err?.message ?? err}` };
   }
@@ -45,4 +53,5 @@ export function serve(work) {
       self.postMessage({ error: `${err?.name}: ${err?.code ?? ''} ${err?.message ?? err}` });
     }
   };
+  self.postMessage({ ready: true });
 }
