@@ -57,4 +57,5 @@ node --input-type=module -e "
   const m = await import('./index.node.js');
   if (typeof m.ModelArtifactsError !== 'function') throw new Error('ModelArtifactsError is not exported');
   if (typeof m.fileSystem !== 'function') throw new Error('fileSystem is not exported in Node');
+  await m.init();
 " || { echo "build: the optimised pkg-node/ does not load in Node" >&2; exit 1; }

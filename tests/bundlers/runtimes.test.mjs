@@ -2,10 +2,11 @@
 // package installed from its npm pack tarball: a file:// load and decode,
 // and an http load from a local server, checked against the fixture's
 // TensorFlow.js goldens. Deno runs with only the permissions the README names.
+// Node: require() of the tarball, and a typed error when its wasm is missing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -47,7 +48,7 @@ async function smoke(bin, args) {
   assert.ok(server.requests.some(([, url]) => url.endsWith(`${NAME}/model.json`)));
 }
 
-describe('Deno and Bun run the tarball', () => {
+describe('Deno, Bun and Node run the tarball', () => {
   it('Deno: file:// and http loads with --allow-read and --allow-net only', { timeout: 90_000 }, async () => {
     const host = new URL(server.url).host;
     await smoke(BIN.deno, ['run', `--allow-read=${consumer.dir},${FIXTURES}`, `--allow-net=${host}`]);
@@ -60,5 +61,26 @@ describe('Deno and Bun run the tarball', () => {
 
   it('Bun: file:// and http loads', { timeout: 90_000 }, async () => {
     await smoke(BIN.bun, ['run']);
+  });
+
+  it('Node: require() of the package works (engines: ^20.19.0)', async () => {
+    const { stdout } = await run(process.execPath, ['-e',
+      "const ma = require('model-artifacts'); ma.init().then(() => console.log(typeof ma.decodeWeights, typeof ma.ModelArtifactsError))"],
+    { cwd: consumer.dir });
+    assert.equal(stdout.trim(), 'function function');
+  });
+
+  // Last: it breaks the installed copy.
+  it('Node: a package without its wasm fails to import with E_WASM_INIT naming the file', async () => {
+    const wasm = path.join(consumer.pkgDir, 'pkg-node/model_artifacts_bg.wasm');
+    rmSync(wasm);
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e',
+      "import('model-artifacts').then(() => console.log('{}'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code, url: e.url, message: e.message })))"],
+    { cwd: consumer.dir });
+    const err = JSON.parse(stdout);
+    assert.equal(err.name, 'ModelArtifactsError');
+    assert.equal(err.code, 'E_WASM_INIT');
+    assert.equal(err.url, pathToFileURL(wasm).href);
+    assert.ok(err.message.includes(err.url) && err.message.includes('ENOENT'), err.message);
   });
 });
