@@ -1,7 +1,7 @@
 // Production bundles of a small app that imports only functions from the
 // package installed from its npm pack tarball, one per bundler (Vite,
-// webpack 5, Rollup 4 + node-resolve, esbuild), each opened in headless
-// Chromium: http load and decode of a fixture, an IndexedDB save and load,
+// webpack 5, also in development mode, Rollup 4 + node-resolve, esbuild),
+// each opened in headless Chromium: http load and decode of a fixture, an IndexedDB save and load,
 // in the page and in a module worker, checked against the fixture's
 // TensorFlow.js goldens. esbuild also builds the explicit start-up
 // (`model-artifacts/init`, with a classic worker) and a real TensorFlow.js
@@ -9,6 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../js/support/chromium.mjs';
@@ -28,14 +29,8 @@ const BUILDS = {
     // Vite's default worker format, iife, cannot hold the entry's top-level await.
     await build({ root: src, configFile: false, logLevel: 'error', build: { outDir: out }, worker: { format: 'es' } });
   },
-  async webpack(src, out) {
-    const { default: webpack } = await import('webpack');
-    await new Promise((resolve, reject) => webpack({
-      mode: 'production', context: src, entry: { page: './page.js' }, output: { path: out },
-      devtool: false, performance: { hints: false },
-    }, (err, stats) => (err ? reject(err) : stats.hasErrors() ? reject(new Error(stats.toString('errors-only'))) : resolve())));
-    writeFileSync(path.join(out, 'index.html'), page('page.js', { classic: true }));
-  },
+  webpack: (src, out) => webpackBuild('production', src, out),
+  'webpack (development mode)': (src, out) => webpackBuild('development', src, out),
   async rollup(src, out, pkgDir) {
     const { rollup } = await import('rollup');
     const { nodeResolve } = await import('@rollup/plugin-node-resolve');
@@ -62,6 +57,15 @@ const BUILDS = {
     writeFileSync(path.join(out, 'csp-wasm.html'), page('page-csp.js', { csp: "script-src 'self' 'wasm-unsafe-eval'" }));
   },
 };
+
+async function webpackBuild(mode, src, out) {
+  const { default: webpack } = await import('webpack');
+  await new Promise((resolve, reject) => webpack({
+    mode, context: src, entry: { page: './page.js' }, output: { path: out },
+    devtool: false, performance: { hints: false },
+  }, (err, stats) => (err ? reject(err) : stats.hasErrors() ? reject(new Error(stats.toString('errors-only'))) : resolve())));
+  writeFileSync(path.join(out, 'index.html'), page('page.js', { classic: true }));
+}
 
 const fixture = JSON.parse(readFileSync(path.join(FIXTURES, 'synth-layers-f32-sharded/expected.json'), 'utf8'));
 const goldenSums = Object.fromEntries(fixture.weights.map((w) => [w.name, w.decoded.sum]));
@@ -101,6 +105,12 @@ async function openApp(out, file, resultKey = '__result') {
   }
 }
 
+/** The gzipped size (gzip -9) of the .js files served from `dir`, each once. */
+function jsBytesGzipped(dir, requests) {
+  const files = new Set(requests.map(([, url]) => url).filter((url) => url.endsWith('.js')));
+  return [...files].reduce((n, url) => n + gzipSync(readFileSync(path.join(dir, url)), { level: 9 }).length, 0);
+}
+
 function assertChecks(got, where) {
   assert.equal(got.where, where);
   assert.deepEqual(got.sums, goldenSums, `${where}: decoded sums match the TensorFlow.js goldens`);
@@ -108,12 +118,13 @@ function assertChecks(got, where) {
 }
 
 for (const [bundler, build] of Object.entries(BUILDS)) {
-  describe(`${bundler}: production bundle of function-only imports`, () => {
-    const out = () => path.join(consumer.dir, `dist-${bundler}`);
+  describe(`${bundler}: a build of function-only imports`, () => {
+    const out = () => path.join(consumer.dir, `dist-${bundler.replace(/\W+/g, '-')}`);
     before(() => build(path.join(consumer.dir, 'app'), out(), consumer.pkgDir), { timeout: 180_000 });
 
-    it('loads, decodes and stores through IndexedDB in the page and in a module worker', { timeout: 120_000 }, async () => {
+    it('loads, decodes and stores through IndexedDB in the page and in a module worker', { timeout: 120_000 }, async (t) => {
       const { result, errors, requests } = await openApp(out(), 'index.html');
+      t.diagnostic(`JS loaded by page and worker, gzipped: ${jsBytesGzipped(out(), requests)} bytes`);
       assert.equal(result.error, undefined, result.error);
       assertChecks(result.page, 'page');
       assertChecks(result.worker, 'worker');
