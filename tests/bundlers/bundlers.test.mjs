@@ -4,8 +4,9 @@
 // each opened in headless Chromium: http load and decode of a fixture, an IndexedDB save and load,
 // in the page and in a module worker, checked against the fixture's
 // TensorFlow.js goldens. esbuild also builds the explicit start-up
-// (`model-artifacts/init`, with a classic worker) and a real TensorFlow.js
-// page. Each app is served from its own origin, so storage is not shared.
+// (`model-artifacts/init`, with a classic worker; under a CSP) and a real
+// TensorFlow.js page, and Vite builds the explicit start-up with its default
+// (iife) worker format. Each app is served from its own origin, so storage is not shared.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
@@ -117,6 +118,26 @@ function assertChecks(got, where) {
   assert.deepEqual(got.reloadedSums, goldenSums, `${where}: the IndexedDB copy decodes to the same`);
 }
 
+/** The checks of app/page-init.js (init.html): a caught start-up failure
+ * from a missing file, then the page and a classic worker started by URL. */
+async function assertExplicitStartUp(out) {
+  const { result, startFailure, errors, requests } = await openApp(out, 'init.html');
+  assert.equal(typeof startFailure, 'object', String(startFailure));
+  assert.equal(startFailure.isModelArtifactsError, true);
+  assert.equal(startFailure.code, 'E_WASM_INIT');
+  assert.match(startFailure.url, /^http:\/\/127\.0\.0\.1:\d+\/no-such-folder\/model_artifacts_bg\.wasm$/);
+  assert.equal(startFailure.status, 404);
+  assert.ok(startFailure.message.includes(startFailure.url), startFailure.message);
+  assert.equal(result.error, undefined, result.error);
+  assertChecks(result.page, 'page');
+  assertChecks(result.worker, 'classic-worker');
+  // The 404 of the missing file is the only failed request, and nothing went uncaught.
+  assert.deepEqual(errors.filter((e) => !e.includes('404')), []);
+  assert.deepEqual(requests.filter(([, , status]) => status !== 200).map(([, url]) => url),
+    ['/no-such-folder/model_artifacts_bg.wasm']);
+  assert.ok(requests.some(([, url, status]) => url === `/wasm/${WASM}` && status === 200));
+}
+
 for (const [bundler, build] of Object.entries(BUILDS)) {
   describe(`${bundler}: a build of function-only imports`, () => {
     const out = () => path.join(consumer.dir, `dist-${bundler.replace(/\W+/g, '-')}`);
@@ -140,21 +161,7 @@ describe('esbuild: model-artifacts/init, the explicit start-up', () => {
   const out = () => path.join(consumer.dir, 'dist-esbuild');
 
   it('a missing wasm is a caught E_WASM_INIT naming its URL; init(url) then starts page and classic worker', { timeout: 120_000 }, async () => {
-    const { result, startFailure, errors, requests } = await openApp(out(), 'init.html');
-    assert.equal(typeof startFailure, 'object', String(startFailure));
-    assert.equal(startFailure.isModelArtifactsError, true);
-    assert.equal(startFailure.code, 'E_WASM_INIT');
-    assert.match(startFailure.url, /^http:\/\/127\.0\.0\.1:\d+\/no-such-folder\/model_artifacts_bg\.wasm$/);
-    assert.equal(startFailure.status, 404);
-    assert.ok(startFailure.message.includes(startFailure.url), startFailure.message);
-    assert.equal(result.error, undefined, result.error);
-    assertChecks(result.page, 'page');
-    assertChecks(result.worker, 'classic-worker');
-    // The 404 of the missing file is the only failed request, and nothing went uncaught.
-    assert.deepEqual(errors.filter((e) => !e.includes('404')), []);
-    assert.deepEqual(requests.filter(([, , status]) => status !== 200).map(([, url]) => url),
-      ['/no-such-folder/model_artifacts_bg.wasm']);
-    assert.ok(requests.some(([, url, status]) => url === `/wasm/${WASM}` && status === 200));
+    await assertExplicitStartUp(out());
   });
 
   it("under a CSP without 'wasm-unsafe-eval' the start-up is a caught E_WASM_INIT; with it the package works", { timeout: 120_000 }, async () => {
@@ -178,5 +185,19 @@ describe('esbuild: model-artifacts/init, the explicit start-up', () => {
     assert.ok(result.values > 1000, `${result.values} output values`);
     assert.equal(result.differing, 0);
     assert.deepEqual(errors, []);
+  });
+});
+
+describe("vite with its default worker format (iife): model-artifacts/init", () => {
+  const out = () => path.join(consumer.dir, 'dist-vite-iife-worker');
+  before(async () => {
+    const { build } = await import('vite');
+    const src = path.join(consumer.dir, 'app');
+    await build({ root: src, configFile: false, logLevel: 'error',
+      build: { outDir: out(), rollupOptions: { input: path.join(src, 'init.html') } } });
+  }, { timeout: 180_000 });
+
+  it('builds; a missing wasm is a caught E_WASM_INIT; init(url) starts the page and a classic worker', { timeout: 120_000 }, async () => {
+    await assertExplicitStartUp(out());
   });
 });
