@@ -201,7 +201,8 @@ export type ErrorCode =
   | 'E_TOO_LARGE'
   | 'E_FS'
   | 'E_QUOTA_EXCEEDED'
-  | 'E_STORAGE';
+  | 'E_STORAGE'
+  | 'E_WASM_INIT';
 
 /** Every error this package throws. */
 export class ModelArtifactsError extends Error {
@@ -209,9 +210,9 @@ export class ModelArtifactsError extends Error {
   readonly code: ErrorCode;
   /** The weight the error is about, when there is one. */
   readonly weight?: string;
-  /** The URL the error is about (http errors). */
+  /** The URL the error is about (http errors, and the wasm `init` tried). */
   readonly url?: string;
-  /** The HTTP status that failed the request (`E_HTTP_STATUS`). */
+  /** The HTTP status that failed the request (`E_HTTP_STATUS`, `E_WASM_INIT`). */
   readonly status?: number;
   /** The file or folder the error is about (`file://` errors). */
   readonly path?: string;
@@ -224,6 +225,32 @@ export class ModelArtifactsError extends Error {
   readonly available?: number;
   readonly cause?: unknown;
 }
+
+// ------------------------------------------------------------------ start-up
+
+// Node's types (and ES libs without `dom`) do not declare WebAssembly; this
+// empty interface is the DOM lib's, and merges with it where it exists.
+declare global {
+  namespace WebAssembly {
+    interface Module {}
+  }
+}
+
+/** What `init` can start the wasm from: its URL, the response or bytes of
+ * the file, or a compiled module (or a promise of any of these). */
+export type WasmSource =
+  | string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module
+  | Promise<string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module>;
+
+/** Starts the WebAssembly module; resolves once the package is usable.
+ * `model-artifacts` starts itself at import, so there this resolves at once;
+ * `model-artifacts/init` (browsers) waits for this call, from `wasm` or by
+ * default from `model_artifacts_bg.wasm` beside the package's glue. Later
+ * calls share the first start-up; after a failure a call tries again. A
+ * failure is an `E_WASM_INIT` error whose `url` (and `status`) name what was
+ * tried. In Node the package always starts from its own file; `wasm` is
+ * ignored. */
+export function init(wasm?: WasmSource): Promise<void>;
 
 // ---------------------------------------------------------- format functions
 
@@ -355,7 +382,7 @@ export function browserDownloads(fileNamePrefix?: string): IOHandler;
  * the first is model.json, the others its weight files, matched to the
  * manifest's paths by basename. Invalid JSON, missing, duplicate or extra
  * files and wrong sizes are typed errors. */
-export function browserFiles(files: File[] | FileList): IOHandler;
+export function browserFiles(files: ArrayLike<File>): IOHandler;
 
 /** This origin's storage as `navigator.storage` reports it, or undefined
  * where it does not. */

@@ -3,7 +3,7 @@
 // helpers that are simpler and smaller here than through js-sys, called
 // from the Rust files named above each part. Decisions stay in Rust.
 
-// ---- src/bindings/error.rs
+// ---- src/bindings/error.rs (also exported by the package, through pkg/start.js)
 export class ModelArtifactsError extends Error {
   constructor(code, message, weight, url, status, path, cause, needed, available) {
     super(message, cause === undefined ? undefined : { cause });
@@ -17,7 +17,6 @@ export class ModelArtifactsError extends Error {
     if (available !== undefined) this.available = available;
   }
 }
-export function errorClass() { return ModelArtifactsError; }
 
 // ---- src/bindings/weights.rs
 export function quantParams(specs) {

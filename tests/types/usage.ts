@@ -1,6 +1,7 @@
 // Compiled by tests/js/types.test.mjs with `tsc --strict --noEmit`: the
 // declarations must describe real use, and reject wrong use.
 import * as ma from 'model-artifacts';
+import * as manual from 'model-artifacts/init';
 import type {
   ModelArtifacts, ModelJSON, WeightsManifestConfig, WeightsManifestEntry, IOHandler, SaveResult,
   NamedTensorMap, ErrorCode, LoadOptions,
@@ -46,12 +47,24 @@ async function main(): Promise<void> {
   const stored: SaveResult = await ma.browserLocalStorage('tiny').save!(artifacts);
   await ma.browserDownloads().save!(artifacts);
   const picked: ModelArtifacts = await ma.browserFiles([] as File[]).load!();
+  const input = {} as HTMLInputElement;
+  await ma.browserFiles(input.files!).load!();
   const estimate = await ma.storageEstimate();
   const room: number | undefined = estimate?.quota;
   const persisted: boolean = await ma.requestPersistentStorage();
   try { await big.save!(artifacts); } catch (e) {
     if (e instanceof ma.ModelArtifactsError && e.code === 'E_QUOTA_EXCEEDED') { const need: number | undefined = e.needed; need; e.available; }
   }
+  // Explicit start-up, from either entry.
+  await ma.init();
+  await ma.init('/static/model_artifacts_bg.wasm');
+  await manual.init(fetch(new URL('https://cdn.example/model_artifacts_bg.wasm')));
+  await manual.init(new Uint8Array(8));
+  try { await manual.init(new WebAssembly.Module(new Uint8Array(8))); } catch (e) {
+    if (e instanceof manual.ModelArtifactsError && e.code === 'E_WASM_INIT') { e.url?.length; e.status; }
+  }
+  // @ts-expect-error init takes a URL, a response, bytes or a module (or nothing)
+  ma.init(null);
   // @ts-expect-error chunkSize is a number of bytes
   ma.browserIndexedDB('x', {chunkSize: '64MiB'});
   [stored, picked, room, persisted].length;
