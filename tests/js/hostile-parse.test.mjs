@@ -21,21 +21,22 @@ function fastest(fn, runs = 3) {
 }
 
 describe('parseModelJSON stays linear in the number of weight specs', () => {
-  it('8x the specs takes about 8x the time, in fresh processes (quadratic: 64x; the old parse: about 24x)', async () => {
+  it('16x the specs costs about 16x the CPU time, in fresh processes (quadratic: 256x; the old parse: about 90x)', {timeout: 120_000}, async () => {
     // Each parse in a fresh child, so wasm memory grows from scratch as it
     // does for a user (the old parse was quadratic in its memory growth).
-    const parseMs = async n => {
+    // CPU time, not wall time: other work on the machine barely moves it.
+    const parseCpu = async n => {
       let best = Infinity;
       for (let i = 0; i < 2; i++) {
-        const r = await runHostile(['parse', String(n)], {heapMiB: 512, timeoutMs: 60_000});
+        const r = await runHostile(['parse', String(n)], {heapMiB: 512, timeoutMs: 90_000});
         assert.equal(r.ok, true, JSON.stringify(r));
-        best = Math.min(best, r.value.parseMs);
+        best = Math.min(best, r.value.cpuMs);
       }
       return best;
     };
-    const [small, large] = [await parseMs(15_000), await parseMs(120_000)];
-    const js = [manySpecs(15_000), manySpecs(120_000)].map(t => fastest(() => JSON.parse(t)));
-    assert.ok(large / small < 14, `parse time grew ${(large / small).toFixed(1)}x for 8x the specs (${small.toFixed(0)} -> ${large.toFixed(0)} ms; JSON.parse ${js[0].toFixed(0)} -> ${js[1].toFixed(0)} ms)`);
+    const [small, large] = [await parseCpu(15_000), await parseCpu(240_000)];
+    const js = [manySpecs(15_000), manySpecs(240_000)].map(t => fastest(() => JSON.parse(t)));
+    assert.ok(large / small < 40, `parse CPU time grew ${(large / small).toFixed(1)}x for 16x the specs (${small.toFixed(0)} -> ${large.toFixed(0)} ms; JSON.parse ${js[0].toFixed(0)} -> ${js[1].toFixed(0)} ms)`);
   });
 
   it('240k specs (14 MB) in a child under a 512 MiB heap: parses, memory a small multiple of the text', async () => {

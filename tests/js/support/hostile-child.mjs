@@ -59,9 +59,11 @@ async function run() {
     }
     case 'parse': {
       const text = manySpecs(Number(args[0]));
-      const t = performance.now();
+      const [t, cpu] = [performance.now(), process.cpuUsage()];
       const parsed = ma.parseModelJSON(text);
-      return {specs: parsed.weightsManifest[0].weights.length, parseMs: performance.now() - t, textBytes: text.length};
+      const used = process.cpuUsage(cpu);
+      return {specs: parsed.weightsManifest[0].weights.length, parseMs: performance.now() - t,
+        cpuMs: (used.user + used.system) / 1000, textBytes: text.length};
     }
     case 'strings': {
       const n = Number(args[0]);
