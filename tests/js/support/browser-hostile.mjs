@@ -1,0 +1,29 @@
+// Page-side checks for hostile-browser.test.mjs: browserFiles given files
+// whose sizes are wrong, with every read of them recorded. (The http cases
+// use loadError of browser-http.mjs.)
+export {loadError} from './browser-http.mjs';
+
+/** browserFiles with model.json (`modelBytes` long when given) and a weight
+ * file of `weightBytes` for a 16-byte group: {code, reads}. */
+export async function filesWithSizes(ma, weightBytes, modelBytes) {
+  const reads = [];
+  const watched = (parts, name) => {
+    const f = new File(parts, name);
+    for (const method of ['text', 'arrayBuffer']) {
+      const real = f[method].bind(f);
+      f[method] = () => { reads.push(`${name}.${method}`); return real(); };
+    }
+    return f;
+  };
+  const mj = {modelTopology: {node: []}, weightsManifest: [{paths: ['w.bin'], weights: [{name: 'w', shape: [4], dtype: 'float32'}]}]};
+  const files = [
+    watched([modelBytes == null ? JSON.stringify(mj) : new Uint8Array(modelBytes)], 'model.json'),
+    watched([new Uint8Array(weightBytes)], 'w.bin'),
+  ];
+  try {
+    const a = await ma.browserFiles(files).load();
+    return {code: null, reads, bytes: a.weightData.reduce((n, b) => n + b.byteLength, 0)};
+  } catch (e) {
+    return {code: e.code, name: e.name, message: e.message, reads};
+  }
+}
