@@ -132,6 +132,18 @@ export interface LoadOptions {
   concurrency?: number;
   /** Retries of a failed request. */
   retries?: number;
+  /** Stall timeout in ms (default 30000; 0 turns it off). A request whose
+   * response headers, or whose body, bring less than 1 KiB in this much
+   * time spent waiting for them is stalled: it is stopped and retried (with
+   * `retries`), then fails with `E_TIMEOUT`. Time the consumer of a weight
+   * stream does not read does not count. Applies to model.json and every
+   * shard. */
+  timeout?: number;
+  /** Most bytes model.json (also the manifest and model.pb of the
+   * `[model.pb, manifest]` form) may have; default 67108864 (64 MiB). A
+   * larger Content-Length fails before the body is read, a larger body as
+   * soon as it passes the cap: `E_TOO_LARGE`. */
+  maxModelJSONBytes?: number;
 }
 
 export type IORouter = (url: string | string[], loadOptions?: LoadOptions) => IOHandler | null;
@@ -194,6 +206,8 @@ export type ErrorCode =
   | 'E_ABORTED'
   | 'E_INTEGRITY'
   | 'E_SIZE_MISMATCH'
+  | 'E_TOO_LARGE'
+  | 'E_TIMEOUT'
   | 'E_WEIGHT_NOT_FOUND'
   | 'E_NOT_FOUND'
   | 'E_UNSAFE_PATH'

@@ -315,7 +315,7 @@ describe('browserFiles: sizes checked before reading', () => {
     const files = [watchedFile(JSON.stringify(mj), 'model.json', reads), watchedFile(new Uint8Array(160 * MiB), 'w.bin', reads)];
     const e = await rejectsMa(() => ma.browserFiles(files).load(), 'E_SIZE_MISMATCH');
     assert.match(e.message, /w\.bin/);
-    assert.deepEqual(reads, ['model.json.text']);
+    assert.deepEqual(reads.filter(r => r.startsWith('w.bin')), [], 'the weight file was not read');
   });
 
   it('a weight file shorter than its group needs: E_SIZE_MISMATCH, not read', async () => {
@@ -323,7 +323,7 @@ describe('browserFiles: sizes checked before reading', () => {
     const mj = {modelTopology: {node: []}, weightsManifest: [{paths: ['w.bin'], weights: [{name: 'w', shape: [4], dtype: 'float32'}]}]};
     const files = [watchedFile(JSON.stringify(mj), 'model.json', reads), watchedFile(new Uint8Array(15), 'w.bin', reads)];
     await rejectsMa(() => ma.browserFiles(files).load(), 'E_SIZE_MISMATCH');
-    assert.deepEqual(reads, ['model.json.text']);
+    assert.deepEqual(reads.filter(r => r.startsWith('w.bin')), [], 'the weight file was not read');
   });
 
   it('a model.json file over 64 MiB: E_TOO_LARGE, not read', async () => {
