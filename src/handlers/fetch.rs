@@ -565,7 +565,9 @@ impl ShardReader {
             let on_bytes = if progress.borrow().callback.is_some() || budget.is_some() {
                 Closure::<dyn FnMut(f64) -> bool>::new(move |n: f64| {
                     let within = budget.as_ref().is_none_or(|b| b.take(n as u64));
-                    progress.borrow_mut().add_bytes(n as u64);
+                    if within {
+                        progress.borrow_mut().add_bytes(n as u64);
+                    }
                     within
                 })
                 .into_js_value()

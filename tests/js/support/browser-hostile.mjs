@@ -1,7 +1,21 @@
 // Page-side checks for hostile-browser.test.mjs: browserFiles given files
-// whose sizes are wrong, with every read of them recorded. (The http cases
-// use loadError of browser-http.mjs.)
+// whose sizes are wrong, with every read of them recorded; http loads that
+// must fail, with the bytes they took in. (Also loadError of browser-http.mjs.)
 export {loadError} from './browser-http.mjs';
+
+/** A load that must fail, with the most `loadedBytes` progress reported
+ * (the bytes the loader took in): {code, message, loadedBytes}. */
+export async function loadErrorTakingIn(ma, modelUrl, opts = {}, {stream = false} = {}) {
+  let loadedBytes = 0;
+  const onProgress = (f, d) => { loadedBytes = Math.max(loadedBytes, d.loadedBytes); };
+  try {
+    const a = await ma.http(modelUrl, {...opts, onProgress, streamWeights: stream}).load();
+    if (stream) await ma.decodeWeightsStream(a.getWeightStream(), a.weightSpecs);
+  } catch (e) {
+    return {code: e.code, message: e.message, loadedBytes};
+  }
+  return {code: null, loadedBytes};
+}
 
 /** browserFiles with model.json (`modelBytes` long when given) and a weight
  * file of `weightBytes` for a 16-byte group: {code, reads}. */
