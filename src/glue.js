@@ -63,8 +63,8 @@ export function sleep(ms, signal) {
 export function requestInit(base, signal, stop, rangeStart) {
   const init = Object.assign({}, base);
   const signals = [base && base.signal, signal, stop.signal].filter(Boolean);
-  if (typeof AbortSignal.any === 'function') {
-    init.signal = AbortSignal.any(signals);
+  if (signals.length === 1 || typeof AbortSignal.any === 'function') {
+    init.signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
   } else {
     for (const s of signals) if (s !== stop.signal) s.addEventListener('abort', () => stop.abort(s.reason), { once: true });
     init.signal = stop.signal;
