@@ -6,6 +6,7 @@
 // another.
 import {describe, it, before, after, beforeEach} from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import {REPO_ROOT} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
 import {startFaultServer} from './support/fault-server.mjs';
@@ -72,6 +73,15 @@ describe('Chromium: hostile servers', () => {
     const e = await inPage('loadError', `${srv.url}/endless/model.json`, {maxModelJSONBytes: MiB});
     assert.equal(e?.code, 'E_TOO_LARGE', e?.message);
     assert.ok(sentFor('/endless/model.json') < MiB + IN_FLIGHT, `server sent ${sentFor('/endless/model.json')} bytes`);
+  });
+
+  it('a gzip-encoded shard of incompressible bytes loads (cross-origin, Content-Encoding not exposed)', async () => {
+    const m = serveModel('gz-random', 64 * 1024);
+    crypto.randomFillSync(srv.files.get(m.shardPath));
+    srv.faults.set(m.shardPath, {gzip: true});
+    const e = await inPage('loadErrorTakingIn', m.url, {retries: 0});
+    assert.equal(e.code, null, e.message);
+    assert.equal(e.loadedBytes, m.bytes);
   });
 
   it('a shard dripping 1 byte/s, timeout 400 ms, retries 1: E_TIMEOUT in time', {timeout: 30_000}, async () => {

@@ -7,6 +7,7 @@
 // (support/watched-child.mjs), so a blow-up fails the test, not the machine.
 import {describe, it, before, after, beforeEach} from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import * as ma from 'model-artifacts';
 import {rejectsMa, throwsMa} from './support/common.mjs';
 import {startFaultServer} from './support/fault-server.mjs';
@@ -146,6 +147,16 @@ describe('hostile bodies: reading stops at the manifest size', () => {
     await rejectsMa(() => ma.loadWeights(m.modelJSON.weightsManifest, `${srv.url}/lw`), 'E_SIZE_MISMATCH');
     assert.ok(sentFor(m.shardPath) < m.bytes + IN_FLIGHT, `server sent ${sentFor(m.shardPath)} bytes`);
   });
+
+  it('a gzip-encoded shard of incompressible bytes loads (its Content-Length counts encoded bytes, more than arrive)',
+    async () => {
+      const m = serveModel('gz-random', 64 * 1024);
+      crypto.randomFillSync(m.shard);
+      srv.faults.set(m.shardPath, {gzip: true});
+      const a = await ma.http(m.url, {retries: 0}).load();
+      assert.deepEqual(new Uint8Array(a.weightData[0]), new Uint8Array(m.shard));
+      assert.equal(srv.requestsFor(m.shardPath)[0].headers['accept-encoding']?.includes('gzip'), true);
+    });
 
   it('a gzip-encoded shard of the right decoded size loads (the decoded bytes are what count)', async () => {
     const m = serveModel('gz-ok', 64 * 1024);

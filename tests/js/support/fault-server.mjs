@@ -23,6 +23,8 @@
 //                     default none: chunked)}; the request's `sent` counts
 //                     what was written. Stops by itself after GENERATE_CAP bytes
 //                     or GENERATE_MS.
+//   gzip              send the body gzip-encoded (Content-Encoding: gzip,
+//                     Content-Length of the encoded bytes, no Range)
 //   gzipZeros         answer with Content-Encoding: gzip, the body being one
 //                     gzip member of this many zero bytes (a gzip bomb;
 //                     compressed once per size, about 1000:1)
@@ -277,8 +279,13 @@ export function startFaultServer({mounts = {}, files = {}, cors = false} = {}) {
       const total = body.length;
       let status = 200;
       const headers = {...base, 'content-type': typeOf(pathname), 'accept-ranges': fault.noRange ? 'none' : 'bytes'};
+      if (fault.gzip) {
+        body = zlib.gzipSync(body);
+        headers['content-encoding'] = 'gzip';
+        headers['accept-ranges'] = 'none';
+      }
       const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-      if (m && !fault.noRange) {
+      if (m && !fault.noRange && !fault.gzip) {
         const start = Number(m[1]);
         const end = m[2] === '' ? total - 1 : Math.min(Number(m[2]), total - 1);
         if (start >= total || end < start) {
