@@ -366,7 +366,9 @@ export function browserDownloads(fileNamePrefix?: string): IOHandler;
 /** Loads from `File`s, e.g. an `<input type=file multiple>`'s `files`:
  * the first is model.json, the others its weight files, matched to the
  * manifest's paths by basename. Invalid JSON, missing, duplicate or extra
- * files and wrong sizes are typed errors. */
+ * files and wrong sizes are typed errors; sizes are checked before any file
+ * is read (weight files: `E_SIZE_MISMATCH`; a model.json over 64 MiB:
+ * `E_TOO_LARGE`). */
 export function browserFiles(files: File[] | FileList): IOHandler;
 
 /** This origin's storage as `navigator.storage` reports it, or undefined
