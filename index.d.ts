@@ -140,9 +140,9 @@ export interface LoadOptions {
    * shard. */
   timeout?: number;
   /** Most bytes model.json (also the manifest and model.pb of the
-   * `[model.pb, manifest]` form) may have; default 67108864 (64 MiB). A
-   * larger Content-Length fails before the body is read, a larger body as
-   * soon as it passes the cap: `E_TOO_LARGE`. */
+   * `[model.pb, manifest]` form) may have; default 268435456 (256 MiB).
+   * Over it: `E_TOO_LARGE`, from a file's size or a Content-Length before
+   * the body is read, else as soon as the body passes the cap. */
   maxModelJSONBytes?: number;
 }
 
@@ -206,11 +206,12 @@ export type ErrorCode =
   | 'E_ABORTED'
   | 'E_INTEGRITY'
   | 'E_SIZE_MISMATCH'
-  | 'E_TOO_LARGE'
   | 'E_TIMEOUT'
   | 'E_WEIGHT_NOT_FOUND'
   | 'E_NOT_FOUND'
   | 'E_UNSAFE_PATH'
+  | 'E_SAME_MODEL'
+  | 'E_TOO_LARGE'
   | 'E_FS'
   | 'E_QUOTA_EXCEEDED'
   | 'E_STORAGE';
@@ -367,7 +368,7 @@ export function browserDownloads(fileNamePrefix?: string): IOHandler;
  * the first is model.json, the others its weight files, matched to the
  * manifest's paths by basename. Invalid JSON, missing, duplicate or extra
  * files and wrong sizes are typed errors; sizes are checked before any file
- * is read (weight files: `E_SIZE_MISMATCH`; a model.json over 64 MiB:
+ * is read (weight files: `E_SIZE_MISMATCH`; a model.json over 256 MiB:
  * `E_TOO_LARGE`). */
 export function browserFiles(files: File[] | FileList): IOHandler;
 
@@ -395,19 +396,28 @@ export interface FileSystemOptions extends LoadOptions {
  * IOHandler. Load from `…/model.json` (or `[model.pb, weights_manifest.json]`);
  * save into a folder, atomically: files are written into a temporary folder
  * beside it and swapped in by rename, so a failed or killed save leaves the
- * previous model whole. Weight paths that escape the model folder are
- * refused (`E_UNSAFE_PATH`). Registered for `file://` URLs in Node. */
+ * previous model whole, and concurrent saves each swap in a whole model.
+ * Weight paths that leave the model folder, by their text or through a
+ * symlink, and weight files that are not regular files (FIFOs, devices,
+ * sockets) are refused (`E_UNSAFE_PATH`) before anything is opened; every
+ * file's size is checked against the manifest before it is read. Registered
+ * for `file://` URLs in Node. */
 export function fileSystem(path: string | string[], options?: FileSystemOptions): IOHandler;
 
 /** Models in the stores that can list: in browsers IndexedDB and
  * localStorage; `listModels('file:///some/folder')` lists the model folders
  * directly under that folder (Node). Keys are URLs. */
 export function listModels(root?: string): Promise<{[url: string]: ModelArtifactsInfo}>;
-/** Removes a stored model (`file://` removes the model's files and its
- * folder when it is then empty). */
+/** Removes a stored model. For `file://`: model.json and the weight files
+ * that verifiably belong to it (listed, inside the folder, regular, and of
+ * the sizes the manifest needs; a symlink is removed, never its target),
+ * then the folder when it is empty. Other files are left in place. */
 export function removeModel(url: string): Promise<ModelArtifactsInfo>;
 /** Loads from any URL with a load handler (including `http(s)://`) and saves
- * to any URL with a save handler. */
+ * to any URL with a save handler. Onto the same model, however spelled
+ * (`file://` folders through their real path; IndexedDB and localStorage
+ * keys are exact strings, as in tf.io), it rejects with `E_SAME_MODEL` and
+ * changes nothing. */
 export function copyModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
 /** Copies, checks the copy, and only then removes the source (tf.io removes
  * first). The source must be removable (`file://`, `indexeddb://`,

@@ -44,6 +44,14 @@ export function putWrapped(out, specs, i, kind, bytes) {
 }
 export function putCopyOf(out, specs, i, values) { entry(out, specs[i], values.slice()); }
 export function putValue(out, specs, i, data) { entry(out, specs[i], data); }
+/** out[name] over string elements: one view each into one copy of their
+ * bytes (`bounds`: each element's start and end in `bytes`), so memory is
+ * one object per element, not an ArrayBuffer each. */
+export function putStrings(out, specs, i, bytes, bounds) {
+  const data = new Array(bounds.length / 2);
+  for (let k = 0; k < data.length; k++) data[k] = bytes.subarray(bounds[2 * k], bounds[2 * k + 1]);
+  entry(out, specs[i], data);
+}
 
 // ---- src/handlers/fetch.rs
 export function sleep(ms, signal) {

@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -14,10 +13,10 @@ use super::fetch::{describe, Progress, ShardReader, Transport};
 use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES, DEFAULT_TIMEOUT_MS};
 use crate::bindings::artifacts::{
     get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
-    get_weight_specs,
+    get_weight_specs, model_json_from_text, bare_manifest,
 };
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, function_option, get, handler_paths, integer_option, present, set};
+use crate::bindings::js::{byte_views, function_option, get, handler_paths, integer_option, json_text, present, set};
 use crate::format::integrity::group_hashes;
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
@@ -33,8 +32,8 @@ extern "C" {
     fn multipart(model_json: &str, parts: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = saveInit)]
     fn save_init(request_init: &JsValue, body: &JsValue, signal: &JsValue) -> JsValue;
-    /// A body's bytes as text, as `Response.text()` decodes them.
-    fn utf8(buffer: &ArrayBuffer) -> String;
+    /// A body's bytes as a JS string, as `Response.text()` decodes them.
+    fn utf8(buffer: &ArrayBuffer) -> JsValue;
 }
 
 /// Validated `LoadOptions`.
@@ -162,10 +161,7 @@ impl Inner {
             self.load_binary_form(&transport).await?
         } else {
             let url = &self.path[0];
-            let text = utf8(&self.fetch_capped(&transport, url, false).await?);
-            let model = ModelJson::parse(&text, url).map_err(|e| Error::from(e).with_url(url))?;
-            let js = js_sys::JSON::parse(&text).map_err(|e| Error::new("E_INVALID_JSON", format!("{url}: invalid JSON")).with_cause(e))?;
-            (js, model)
+            model_json_from_text(&utf8(&self.fetch_capped(&transport, url, false).await?), url).map_err(|e| e.with_url(url))?
         };
         let Some(groups) = &model.manifest else {
             return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
@@ -203,14 +199,10 @@ impl Inner {
     async fn load_binary_form(&self, transport: &Rc<Transport>) -> JsResult<(JsValue, ModelJson)> {
         let (pb_url, manifest_url) = (&self.path[0], &self.path[1]);
         let topology = self.fetch_capped(transport, pb_url, true).await?;
-        let text = utf8(&self.fetch_capped(transport, manifest_url, false).await?);
-        let manifest: Value = serde_json::from_str(&text)
-            .map_err(|e| Error::new("E_INVALID_JSON", format!("{manifest_url}: invalid JSON: {e}")).with_url(manifest_url))?;
-        let model = ModelJson::from_value(serde_json::json!({ "weightsManifest": manifest }), manifest_url).map_err(Error::from)?;
-        let js = Object::new();
-        set(&js, "modelTopology", &topology);
-        set(&js, "weightsManifest", &js_sys::JSON::parse(&text)?);
-        Ok((js.into(), model))
+        let text = utf8(&self.fetch_capped(transport, manifest_url, false).await?).as_string().unwrap_or_default();
+        let (js, model) = model_json_from_text(&bare_manifest(&text), manifest_url).map_err(|e| e.with_url(manifest_url))?;
+        set(js.unchecked_ref(), "modelTopology", &topology);
+        Ok((js, model))
     }
 
     /// Shard URLs (prefix and query rules, or the caller's converter) and
@@ -250,7 +242,7 @@ impl Inner {
         set(&group, "paths", &Array::of1(&"./model.weights.bin".into()));
         set(&group, "weights", &get(&artifacts, "weightSpecs"));
         let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into())?;
-        let text = js_sys::JSON::stringify(&model_json)?.as_string().unwrap_or_default();
+        let text = json_text(&model_json, "http save: the model's JSON (modelTopology, signature, metadata...)")?;
         let data = get(&artifacts, "weightData");
         // Shards go into the Blob as they are: no joined copy, no 2 GiB cap.
         let parts: JsValue = if present(&data) { byte_views(&data, "weightData")?.into_iter().collect::<Array>().into() } else { JsValue::NULL };

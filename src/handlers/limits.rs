@@ -7,9 +7,8 @@ use std::rc::Rc;
 
 use crate::bindings::error::Error;
 
-/// `maxModelJSONBytes` when not given: far above any real model.json (the
-/// largest converter outputs are a few MiB), far below what hurts.
-pub const DEFAULT_MAX_MODEL_JSON_BYTES: u64 = 64 << 20;
+/// `maxModelJSONBytes` when not given (one default for every handler).
+pub use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
 
 /// `timeout` when not given: a request or body that brings less than
 /// `STALL_BYTES` (see src/glue.js) in this many ms of waiting is stalled.

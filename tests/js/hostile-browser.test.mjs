@@ -101,8 +101,8 @@ describe('Chromium: browserFiles checks sizes before reading', () => {
     assert.deepEqual(r.reads.filter(x => x.startsWith('w.bin')), [], 'the weight file was not read');
   });
 
-  it('a model.json file over 64 MiB: E_TOO_LARGE, nothing read', async () => {
-    const r = await inPage('filesWithSizes', 16, 64 * MiB + 1);
+  it('a model.json file over 256 MiB: E_TOO_LARGE, nothing read', async () => {
+    const r = await inPage('filesWithSizes', 16, 256 * MiB + 1);
     assert.equal(r.code, 'E_TOO_LARGE', r.message);
     assert.deepEqual(r.reads, []);
   });

@@ -12,6 +12,7 @@ import * as ma from 'model-artifacts';
 import {rejectsMa, throwsMa} from './support/common.mjs';
 import {startFaultServer} from './support/fault-server.mjs';
 import {runWatched} from './support/watched-child.mjs';
+import {HOSTILE_CHILD} from './support/fs-helpers.mjs';
 
 const MiB = 2 ** 20;
 /** What sockets and fetch may hold in flight after the client stops
@@ -39,9 +40,11 @@ function serveModel(dir, values) {
 
 const sentFor = p => srv.requestsFor(p).reduce((n, r) => n + r.sent, 0);
 
-/** Loads in a watched child; fails with the peak RSS if memory blew up. */
-async function childLoad(spec, {rssLimitBytes = 320 * MiB, timeoutMs = 60_000} = {}) {
-  const run = await runWatched('tests/js/support/hostile-child.mjs', [JSON.stringify(spec)], {rssLimitBytes, timeoutMs});
+/** Loads `url` in a child (support/hostile-child.mjs) whose RSS is watched
+ * from outside; fails with the peak RSS if memory blew up. */
+async function childLoad({url, options = {}, stream = false}, {rssLimitBytes = 320 * MiB, timeoutMs = 60_000} = {}) {
+  const args = [stream ? 'load-stream' : 'load', url, JSON.stringify(options)];
+  const run = await runWatched(HOSTILE_CHILD, args, {rssLimitBytes, timeoutMs});
   assert.equal(run.killed, null,
     `child ${run.killed === 'rss' ? `passed ${rssLimitBytes / MiB} MiB RSS` : 'timed out'} ` +
     `(peak ${(run.peakRss / MiB).toFixed(0)} MiB): ${run.stderr.slice(-500)}`);
@@ -75,14 +78,14 @@ describe('hostile bodies: counted as they arrive, memory bounded (child process)
       assert.equal(srv.requestsFor(m.shardPath).length, 1, 'not retried');
     });
 
-  it('an endless model.json: E_TOO_LARGE at the default maxModelJSONBytes (64 MiB), RSS bounded',
+  it('an endless model.json: E_TOO_LARGE at the default maxModelJSONBytes (256 MiB), RSS bounded',
     {timeout: 90_000}, async () => {
       srv.faults.set('/endless-json/model.json', {generate: {bytes: Infinity, prefix: Buffer.from('{"modelTopology": "')}});
-      const r = await childLoad({url: `${srv.url}/endless-json/model.json`}, {rssLimitBytes: 400 * MiB});
+      const r = await childLoad({url: `${srv.url}/endless-json/model.json`}, {rssLimitBytes: 640 * MiB});
       assert.equal(r.code, 'E_TOO_LARGE', r.message);
       assert.match(r.message, /maxModelJSONBytes/);
       const sent = sentFor('/endless-json/model.json');
-      assert.ok(sent > 64 * MiB && sent < 64 * MiB + IN_FLIGHT, `server sent ${sent} bytes`);
+      assert.ok(sent > 256 * MiB && sent < 256 * MiB + IN_FLIGHT, `server sent ${sent} bytes`);
     });
 });
 
@@ -338,9 +341,10 @@ describe('browserFiles: sizes checked before reading', () => {
     assert.deepEqual(reads.filter(r => r.startsWith('w.bin')), [], 'the weight file was not read');
   });
 
-  it('a model.json file over 64 MiB: E_TOO_LARGE, not read', async () => {
+  it('a model.json file over 256 MiB: E_TOO_LARGE, not read', async () => {
     const reads = [];
-    const files = [watchedFile(new Uint8Array(64 * MiB + 1), 'model.json', reads)];
+    const mib = new Uint8Array(MiB);
+    const files = [watchedFile(new Blob([...Array(256).fill(mib), new Uint8Array(1)]), 'model.json', reads)];
     const e = await rejectsMa(() => ma.browserFiles(files).load(), 'E_TOO_LARGE');
     assert.equal(e.path, 'model.json');
     assert.deepEqual(reads, []);

@@ -17,6 +17,12 @@ export async function loadErrorTakingIn(ma, modelUrl, opts = {}, {stream = false
   return {code: null, loadedBytes};
 }
 
+/** Blob parts of `n` zero bytes: one 1 MiB array, repeated. */
+function megabytes(n) {
+  const mib = new Uint8Array(2 ** 20);
+  return [...Array(Math.floor(n / mib.length)).fill(mib), new Uint8Array(n % mib.length)];
+}
+
 /** browserFiles with model.json (`modelBytes` long when given) and a weight
  * file of `weightBytes` for a 16-byte group: {code, reads}. */
 export async function filesWithSizes(ma, weightBytes, modelBytes) {
@@ -31,7 +37,7 @@ export async function filesWithSizes(ma, weightBytes, modelBytes) {
   };
   const mj = {modelTopology: {node: []}, weightsManifest: [{paths: ['w.bin'], weights: [{name: 'w', shape: [4], dtype: 'float32'}]}]};
   const files = [
-    watched([modelBytes == null ? JSON.stringify(mj) : new Uint8Array(modelBytes)], 'model.json'),
+    watched(modelBytes == null ? [JSON.stringify(mj)] : megabytes(modelBytes), 'model.json'),
     watched([new Uint8Array(weightBytes)], 'w.bin'),
   ];
   try {
