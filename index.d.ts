@@ -132,6 +132,18 @@ export interface LoadOptions {
   concurrency?: number;
   /** Retries of a failed request. */
   retries?: number;
+  /** Stall timeout in ms (default 30000; 0 turns it off). A request whose
+   * response headers, or whose body, bring less than 1 KiB in this much
+   * time spent waiting for them is stalled: it is stopped and retried (with
+   * `retries`), then fails with `E_TIMEOUT`. Time the consumer of a weight
+   * stream does not read does not count. Applies to model.json and every
+   * shard. */
+  timeout?: number;
+  /** Most bytes model.json (also the manifest and model.pb of the
+   * `[model.pb, manifest]` form) may have; default 268435456 (256 MiB).
+   * Over it: `E_TOO_LARGE`, from a file's size or a Content-Length before
+   * the body is read, else as soon as the body passes the cap. */
+  maxModelJSONBytes?: number;
 }
 
 export type IORouter = (url: string | string[], loadOptions?: LoadOptions) => IOHandler | null;
@@ -194,6 +206,7 @@ export type ErrorCode =
   | 'E_ABORTED'
   | 'E_INTEGRITY'
   | 'E_SIZE_MISMATCH'
+  | 'E_TIMEOUT'
   | 'E_WEIGHT_NOT_FOUND'
   | 'E_NOT_FOUND'
   | 'E_UNSAFE_PATH'
@@ -381,7 +394,9 @@ export function browserDownloads(fileNamePrefix?: string): IOHandler;
 /** Loads from `File`s, e.g. an `<input type=file multiple>`'s `files`:
  * the first is model.json, the others its weight files, matched to the
  * manifest's paths by basename. Invalid JSON, missing, duplicate or extra
- * files and wrong sizes are typed errors. */
+ * files and wrong sizes are typed errors; sizes are checked before any file
+ * is read (weight files: `E_SIZE_MISMATCH`; a model.json over 256 MiB:
+ * `E_TOO_LARGE`). */
 export function browserFiles(files: ArrayLike<File>): IOHandler;
 
 /** This origin's storage as `navigator.storage` reports it, or undefined
@@ -402,10 +417,6 @@ export interface FileSystemOptions extends LoadOptions {
   singleWeightsFile?: boolean;
   /** Save `sha256` per shard in the manifest (checked on load). */
   hashes?: boolean;
-  /** Largest model.json (or binary topology) a load reads; a larger one is
-   * refused from its size with `E_TOO_LARGE`, before it is read. Default
-   * 268435456 (256 MiB). */
-  maxModelJSONBytes?: number;
 }
 
 /** Node only: a model folder on disk (`file://dir` or a plain path) as an

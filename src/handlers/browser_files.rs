@@ -5,6 +5,7 @@ use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::limits::{too_large, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::store::savable;
 use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text};
 use crate::bindings::error::{Error, Result};
@@ -114,15 +115,24 @@ fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// A File's size, known before reading it (`None` for a File-like without one).
+fn file_size(file: &JsValue) -> Option<u64> {
+    get(file, "size").as_f64().filter(|n| *n >= 0.0).map(|n| n as u64)
+}
+
 fn invalid(name: &str, message: String) -> Error {
     Error::new("E_INVALID_MODEL_JSON", message).with_path(name)
 }
 
 /// `files[0]` is model.json; the others are its weight files, matched to
-/// the manifest's paths by basename, each group's size checked.
+/// the manifest's paths by basename, each group's size checked (from the
+/// files' sizes before anything is read, and again from the bytes read).
 async fn load_files(files: &[JsValue]) -> Result<JsValue> {
     let json_file = &files[0];
     let name = file_name(json_file);
+    if file_size(json_file).is_some_and(|n| n > DEFAULT_MAX_MODEL_JSON_BYTES) {
+        return Err(too_large(&format!("the file '{name}'"), DEFAULT_MAX_MODEL_JSON_BYTES).with_path(&name));
+    }
     let text = read(json_file, "text").await?.as_string().unwrap_or_default();
     let (json, model) = model_json_from_text(&text.as_str().into(), &name).map_err(|e| e.with_path(&name))?;
     if !present(&get(&json, "modelTopology")) {
@@ -161,6 +171,15 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
             used.len(),
             weight_files.len()
         )));
+    }
+    for (g, (group, group_files)) in groups.iter().zip(&matched).enumerate() {
+        let sizes: Option<Vec<u64>> = group_files.iter().map(|f| file_size(f)).collect();
+        if let Some(sizes) = sizes {
+            let names: Vec<String> = group_files.iter().map(|f| file_name(f)).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            check_group_bytes(&group_name(g, &names), group.stored_bytes().map_err(Error::from)?, sizes.iter().sum())
+                .map_err(Error::from)?;
+        }
     }
     let buffers = Array::new();
     for (g, (group, group_files)) in groups.iter().zip(matched).enumerate() {

@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   const handler: IOHandler = ma.fromMemory(artifacts);
   const loaded: ModelArtifacts = await handler.load!();
   const saver = ma.withSaveHandler(async (a): Promise<SaveResult> => ({modelArtifactsInfo: ma.getModelArtifactsInfoForJSON(a)}));
-  const options: LoadOptions = {onProgress: (f, d) => d?.loadedBytes, concurrency: 4, retries: 2, signal: new AbortController().signal};
+  const options: LoadOptions = {onProgress: (f, d) => d?.loadedBytes, concurrency: 4, retries: 2, signal: new AbortController().signal,
+    timeout: 10_000, maxModelJSONBytes: 1 << 20};
   ma.registerLoadRouter((url) => (typeof url === 'string' && url.startsWith('mem://') ? handler : null));
   const viaRouter: ModelArtifacts = await ma.load('mem://x', options);
   const saved: SaveResult = await ma.save(viaRouter, 'mem://x');
@@ -65,9 +66,12 @@ async function main(): Promise<void> {
   }
   // @ts-expect-error init takes a URL, a response, bytes or a module (or nothing)
   ma.init(null);
+  // @ts-expect-error timeout is a number of ms
+  ma.http('https://x/model.json', {timeout: '30s'});
+  const timedOut: ErrorCode = 'E_TIMEOUT';
   // @ts-expect-error chunkSize is a number of bytes
   ma.browserIndexedDB('x', {chunkSize: '64MiB'});
-  [stored, picked, room, persisted].length;
+  [stored, picked, room, persisted, timedOut].length;
   // @ts-expect-error dtype must be one of the quantization dtypes
   ma.quantizeArtifacts(artifacts, {dtype: 'int8'});
   // @ts-expect-error getWeightSpecs takes a manifest, not a string

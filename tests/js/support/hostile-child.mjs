@@ -5,6 +5,8 @@
 // ms}, where rssMiB is the peak resident set size of this process.
 //
 //   load URL [OPTIONS_JSON]     ma.load(URL, OPTIONS).then(info of the artifacts)
+//   load-stream URL [OPTIONS_JSON]  ma.http(URL, {...OPTIONS, streamWeights}), then
+//                               decodeWeightsStream with onTensor (nothing kept)
 //   remove URL                  ma.removeModel(URL)
 //   copy FROM TO | move FROM TO ma.copyModel / ma.moveModel
 //   save-loop DIR N TAG [MiB]   N saves of a model (6 MiB) whose weights are all TAG
@@ -37,6 +39,12 @@ async function run() {
     case 'load': {
       const a = await ma.load(args[0], args[1] ? JSON.parse(args[1]) : undefined);
       return summary(a);
+    }
+    case 'load-stream': {
+      const a = await ma.http(args[0], {...(args[1] ? JSON.parse(args[1]) : {}), streamWeights: true}).load();
+      let tensors = 0;
+      await ma.decodeWeightsStream(a.getWeightStream(), a.weightSpecs, {onTensor: () => { tensors++; }});
+      return {tensors};
     }
     case 'remove': return Boolean(await ma.removeModel(args[0]));
     case 'copy': return Boolean(await ma.copyModel(args[0], args[1]));
