@@ -82,8 +82,7 @@ fn write_string(s: &str, out: &mut String) {
 pub fn replace_lone_surrogates(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
     let hex_at = |i: usize| -> Option<u32> {
-        let digits = bytes.get(i..i + 4)?;
-        u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+        bytes.get(i..i + 4)?.iter().try_fold(0, |n, &d| Some(n << 4 | (d as char).to_digit(16)?))
     };
     // `\uXXXX` at i (the backslash), if it is one.
     let escape_at = |i: usize| if bytes.get(i) == Some(&b'\\') && bytes.get(i + 1) == Some(&b'u') { hex_at(i + 2) } else { None };
