@@ -7,7 +7,8 @@
 
 pub mod format;
 
-#[cfg(target_arch = "wasm32")]
+// Lock-free, so only for single-threaded wasm (no `atomics` feature).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod allocator;
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
