@@ -733,6 +733,66 @@ const chromiumCase = (id, name, targets) => ({
   },
   floor: ctx => () => pageRun(ctx, `${id} floor`),
 });
+// n1: float16 decode in Chromium, where the platform has Float16Array: ours
+// (browser build) and tfjs 4.22 side by side, and in the floor column the
+// native conversion, new Float32Array(new Float16Array(bytes, offset, n)) per
+// tensor, on the same random finite halves as b1r (generated in the page by
+// the same xorshift). The check also reports whether the native conversion is
+// bit-exact over all 65,536 halves (NaN payloads included), as ours is.
+const f16PageSetup = async () => {
+  const ctx = await startChromium();
+  const specs = quantized.float16.specs;
+  await ctx.page.evaluate(async ([specs, xorshiftSource]) => {
+    const ma = await import('model-artifacts');
+    const next = new Function(`return (${xorshiftSource})`)()(0x2545f491);
+    const total = specs.reduce((n, s) => n + 2 * s.shape.reduce((a, b) => a * b, 1), 0);
+    const bytes = new Uint8Array(total);
+    const v = new Uint16Array(bytes.buffer);
+    for (let i = 0; i < v.length; i++) { let h; do h = next() >>> 16; while ((h & 0x7c00) === 0x7c00); v[i] = h; }
+    const shards = [];
+    for (let at = 0; at < total; at += 4 << 20) shards.push(bytes.slice(at, Math.min(total, at + (4 << 20))).buffer);
+    const views = [];
+    let at = 0;
+    for (const s of specs) { const n = s.shape.reduce((a, b) => a * b, 1); views.push([at, n]); at += 2 * n; }
+    const native = typeof Float16Array === 'function'
+      ? () => views.map(([offset, n]) => new Float32Array(new Float16Array(bytes.buffer, offset, n))) : null;
+    const bits = a => new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const same = (a, b) => a.length === b.length && bits(a).every((x, i) => x === bits(b)[i]);
+    window.__f16 = {
+      ours: () => ma.decodeWeights(shards, specs),
+      tfjs: () => { const m = tf.io.decodeWeights(shards, specs); Object.values(m).forEach(t => t.dispose()); },
+      native,
+      verify: () => {
+        const o = ma.decodeWeights(shards, specs);
+        const t = tf.io.decodeWeights(shards, specs);
+        const bad = specs.filter(s => !same(o[s.name].data, t[s.name].dataSync())).length;
+        Object.values(t).forEach(x => x.dispose());
+        if (!native) return `${bad ? `MISMATCH ${bad} tensors` : 'ok'}; this Chromium has no Float16Array`;
+        const n = native();
+        const nativeBad = specs.filter((s, i) => !same(o[s.name].data, n[i])).length;
+        const all = new Uint16Array(65536).map((_, i) => i);
+        const ours = ma.decodeWeights(all.buffer, [{name: 'h', shape: [65536], dtype: 'float32', quantization: {dtype: 'float16'}}]).h.data;
+        const theirs = new Float32Array(new Float16Array(all.buffer));
+        const differ = [];
+        for (let h = 0; h < 65536; h++) if (bits(ours)[h] !== bits(theirs)[h]) differ.push(h);
+        const nan = differ.filter(h => (h & 0x7c00) === 0x7c00 && (h & 0x3ff)).length;
+        return `${bad ? `MISMATCH ${bad} tensors` : 'ok'}; native = ours on ${nativeBad ? `${specs.length - nativeBad}/${specs.length}` : 'all'} tensors; `
+          + `native over all 65536 halves: ${differ.length} differ from ours (${nan} of them NaNs${differ.length ? `, e.g. ${differ[0].toString(16)}: ${bits(theirs)[differ[0]].toString(16)} vs ${bits(ours)[differ[0]].toString(16)}` : ''})`;
+      },
+    };
+  }, [specs, xorshift.toString()]);
+  return ctx;
+};
+cases.push({
+  id: 'n1', name: 'float16 -> f32 in Chromium, random finite halves (as b1r): ours vs tfjs; floor column = native new Float32Array(new Float16Array(...)) per tensor',
+  targets: [],
+  setup: f16PageSetup,
+  ours: ctx => ctx.page.evaluate(() => { window.__f16.ours(); return null; }),
+  tfjs: ctx => ctx.page.evaluate(() => { window.__f16.tfjs(); return null; }),
+  tfjsCleanup: () => {},
+  verify: ctx => ctx.page.evaluate(() => window.__f16.verify()),
+  floor: ctx => () => ctx.page.evaluate(() => { window.__f16.native(); return null; }),
+});
 cases.push(chromiumCase('i1', 'IndexedDB save + load in Chromium: ma.browserIndexedDB vs tfjs indexeddb:// (64 MiB, 16 shards; floor = raw IDB put + get of the shards)',
   [{kind: 'tfjs', speedup: 1}]));
 cases.push(chromiumCase('l1', 'localStorage save + load in Chromium: ma.browserLocalStorage vs tfjs localstorage:// (3 MiB; floor = setItem/getItem with platform base64)',
