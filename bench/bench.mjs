@@ -908,6 +908,7 @@ const report = [
   '',
   '- 64 MiB model: shared/fixtures/large-64mb-generated/gen-large-model.mjs (64 float32 tensors, [255|257, 1024], 16 shards of 4194304 bytes).',
   ...quantLines,
+  '- random data (ar, b1r, b2r, b3r, n1): the same specs as a, b1, b2, b3 over xorshift32 bytes in 4 MiB shards; float32 and float16 values redrawn until finite, so ~1/31 of the halves are subnormal (n1 makes the same halves in the page).',
   '- small tensors: 2,000 float32 tensors [16, 16] of xorshift values in [-2, 2), quantized to float16 with ours, one buffer.',
   '- handtrack: shared/fixtures/human-handtrack-uint8 model.json + handtrack.bin as loaded (347 int32 + 272 uint8-quantized float32 weights).',
   '- http (g): the same 64 MiB model (model.json + 16 shards of 4 MiB) served by bench/http-server.mjs (child process, 127.0.0.1, from memory, keep-alive). g3 and g5 outputs are also compared with the source values.',
