@@ -490,8 +490,10 @@ impl Inner {
             set(&artifacts, "getWeightStream", &get_stream.into_js_value());
             return Ok(artifacts.into());
         }
-        // A few files at a time, in manifest order.
-        let read: Vec<(Array, u64)> = stream::iter(files.iter().map(|file| {
+        // A few files at a time, always that many in flight (`buffered` would
+        // start no new read until the oldest one is done); then back in
+        // manifest order.
+        let mut read: Vec<(usize, Array, u64)> = stream::iter(files.iter().enumerate().map(|(i, file)| {
             let (fs, progress) = (&fs, &progress);
             async move {
                 let expected = file.size.unwrap_or(0) as f64;
@@ -506,15 +508,16 @@ impl Inner {
                 let mut p = progress.borrow_mut();
                 p.add_bytes(size);
                 p.file_done();
-                Ok((pieces, size))
+                Ok((i, pieces, size))
             }
         }))
-        .buffered(FILES_AT_ONCE)
+        .buffer_unordered(FILES_AT_ONCE)
         .try_collect()
         .await?;
+        read.sort_unstable_by_key(|&(i, ..)| i);
         let data = Array::new();
         let mut group_bytes = vec![0u64; needed.len()];
-        for (file, (pieces, size)) in files.iter().zip(read) {
+        for (file, (_, pieces, size)) in files.iter().zip(read) {
             group_bytes[file.group] += size;
             pieces.iter().for_each(|p| {
                 data.push(&p);
