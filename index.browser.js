@@ -1,19 +1,8 @@
-// Browser / worker / bundler entry: fetch and instantiate the wasm next to the glue.
-import init, { modelArtifactsErrorClass } from './pkg/model_artifacts.js';
+// Browser / worker / bundler entry: starts the wasm beside the glue at import
+// (a failure rejects the import with an E_WASM_INIT ModelArtifactsError).
+// This top-level await is why package.json lists this file in sideEffects.
+import { init } from './init.browser.js';
 
 await init();
 
-// The public API (index.d.ts), not wasm-bindgen's internal classes.
-export {
-  CompositeArrayBuffer, browserDownloads, browserFiles, browserHTTPRequest,
-  browserIndexedDB, browserLocalStorage, concatenateArrayBuffers, copyModel,
-  decodeWeights, decodeWeightsStream, encodeWeights, fileSystem, fromMemory,
-  fromMemorySync, getLoadHandlers, getModelArtifactsForJSON,
-  getModelArtifactsForJSONSync, getModelArtifactsInfoForJSON,
-  getModelJSONForModelArtifacts, getSaveHandlers, getWeightSpecs, http,
-  isHTTPScheme, listModels, load, loadWeights, moveModel, parseModelJSON,
-  quantizeArtifacts, registerLoadRouter, registerSaveRouter, removeModel,
-  requestPersistentStorage, save, shardArtifacts, storageEstimate,
-  weightsLoaderFactory, withSaveHandler, withSaveHandlerSync,
-} from './pkg/model_artifacts.js';
-export const ModelArtifactsError = modelArtifactsErrorClass();
+export * from './init.browser.js';

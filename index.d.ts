@@ -132,6 +132,18 @@ export interface LoadOptions {
   concurrency?: number;
   /** Retries of a failed request. */
   retries?: number;
+  /** Stall timeout in ms (default 30000; 0 turns it off). A request whose
+   * response headers, or whose body, bring less than 1 KiB in this much
+   * time spent waiting for them is stalled: it is stopped and retried (with
+   * `retries`), then fails with `E_TIMEOUT`. Time the consumer of a weight
+   * stream does not read does not count. Applies to model.json and every
+   * shard. */
+  timeout?: number;
+  /** Most bytes model.json (also the manifest and model.pb of the
+   * `[model.pb, manifest]` form) may have; default 268435456 (256 MiB).
+   * Over it: `E_TOO_LARGE`, from a file's size or a Content-Length before
+   * the body is read, else as soon as the body passes the cap. */
+  maxModelJSONBytes?: number;
 }
 
 export type IORouter = (url: string | string[], loadOptions?: LoadOptions) => IOHandler | null;
@@ -194,12 +206,16 @@ export type ErrorCode =
   | 'E_ABORTED'
   | 'E_INTEGRITY'
   | 'E_SIZE_MISMATCH'
+  | 'E_TIMEOUT'
   | 'E_WEIGHT_NOT_FOUND'
   | 'E_NOT_FOUND'
   | 'E_UNSAFE_PATH'
+  | 'E_SAME_MODEL'
+  | 'E_TOO_LARGE'
   | 'E_FS'
   | 'E_QUOTA_EXCEEDED'
-  | 'E_STORAGE';
+  | 'E_STORAGE'
+  | 'E_WASM_INIT';
 
 /** Every error this package throws. */
 export class ModelArtifactsError extends Error {
@@ -207,9 +223,9 @@ export class ModelArtifactsError extends Error {
   readonly code: ErrorCode;
   /** The weight the error is about, when there is one. */
   readonly weight?: string;
-  /** The URL the error is about (http errors). */
+  /** The URL the error is about (http errors, and the wasm `init` tried). */
   readonly url?: string;
-  /** The HTTP status that failed the request (`E_HTTP_STATUS`). */
+  /** The HTTP status that failed the request (`E_HTTP_STATUS`, `E_WASM_INIT`). */
   readonly status?: number;
   /** The file or folder the error is about (`file://` errors). */
   readonly path?: string;
@@ -222,6 +238,32 @@ export class ModelArtifactsError extends Error {
   readonly available?: number;
   readonly cause?: unknown;
 }
+
+// ------------------------------------------------------------------ start-up
+
+// Node's types (and ES libs without `dom`) do not declare WebAssembly; this
+// empty interface is the DOM lib's, and merges with it where it exists.
+declare global {
+  namespace WebAssembly {
+    interface Module {}
+  }
+}
+
+/** What `init` can start the wasm from: its URL, the response or bytes of
+ * the file, or a compiled module (or a promise of any of these). */
+export type WasmSource =
+  | string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module
+  | Promise<string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module>;
+
+/** Starts the WebAssembly module; resolves once the package is usable.
+ * `model-artifacts` starts itself at import, so there this resolves at once;
+ * `model-artifacts/init` (browsers) waits for this call, from `wasm` or by
+ * default from `model_artifacts_bg.wasm` beside the package's glue. Later
+ * calls share the first start-up; after a failure a call tries again. A
+ * failure is an `E_WASM_INIT` error whose `url` (and `status`) name what was
+ * tried. In Node the package always starts from its own file; `wasm` is
+ * ignored. */
+export function init(wasm?: WasmSource): Promise<void>;
 
 // ---------------------------------------------------------- format functions
 
@@ -352,8 +394,10 @@ export function browserDownloads(fileNamePrefix?: string): IOHandler;
 /** Loads from `File`s, e.g. an `<input type=file multiple>`'s `files`:
  * the first is model.json, the others its weight files, matched to the
  * manifest's paths by basename. Invalid JSON, missing, duplicate or extra
- * files and wrong sizes are typed errors. */
-export function browserFiles(files: File[] | FileList): IOHandler;
+ * files and wrong sizes are typed errors; sizes are checked before any file
+ * is read (weight files: `E_SIZE_MISMATCH`; a model.json over 256 MiB:
+ * `E_TOO_LARGE`). */
+export function browserFiles(files: ArrayLike<File>): IOHandler;
 
 /** This origin's storage as `navigator.storage` reports it, or undefined
  * where it does not. */
@@ -379,19 +423,28 @@ export interface FileSystemOptions extends LoadOptions {
  * IOHandler. Load from `…/model.json` (or `[model.pb, weights_manifest.json]`);
  * save into a folder, atomically: files are written into a temporary folder
  * beside it and swapped in by rename, so a failed or killed save leaves the
- * previous model whole. Weight paths that escape the model folder are
- * refused (`E_UNSAFE_PATH`). Registered for `file://` URLs in Node. */
+ * previous model whole, and concurrent saves each swap in a whole model.
+ * Weight paths that leave the model folder, by their text or through a
+ * symlink, and weight files that are not regular files (FIFOs, devices,
+ * sockets) are refused (`E_UNSAFE_PATH`) before anything is opened; every
+ * file's size is checked against the manifest before it is read. Registered
+ * for `file://` URLs in Node. */
 export function fileSystem(path: string | string[], options?: FileSystemOptions): IOHandler;
 
 /** Models in the stores that can list: in browsers IndexedDB and
  * localStorage; `listModels('file:///some/folder')` lists the model folders
  * directly under that folder (Node). Keys are URLs. */
 export function listModels(root?: string): Promise<{[url: string]: ModelArtifactsInfo}>;
-/** Removes a stored model (`file://` removes the model's files and its
- * folder when it is then empty). */
+/** Removes a stored model. For `file://`: model.json and the weight files
+ * that verifiably belong to it (listed, inside the folder, regular, and of
+ * the sizes the manifest needs; a symlink is removed, never its target),
+ * then the folder when it is empty. Other files are left in place. */
 export function removeModel(url: string): Promise<ModelArtifactsInfo>;
 /** Loads from any URL with a load handler (including `http(s)://`) and saves
- * to any URL with a save handler. */
+ * to any URL with a save handler. Onto the same model, however spelled
+ * (`file://` folders through their real path; IndexedDB and localStorage
+ * keys are exact strings, as in tf.io), it rejects with `E_SAME_MODEL` and
+ * changes nothing. */
 export function copyModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
 /** Copies, checks the copy, and only then removes the source (tf.io removes
  * first). The source must be removable (`file://`, `indexeddb://`,

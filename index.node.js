@@ -1,10 +1,17 @@
 // Node entry: instantiate the Node build of the wasm (pkg-node/, with the
 // file-system handler) synchronously from the file next to us.
 import { readFileSync } from 'node:fs';
-import { initSync, modelArtifactsErrorClass, registerFileSystem } from './pkg-node/model_artifacts.js';
+import { initSync, registerFileSystem } from './pkg-node/model_artifacts.js';
+import { defaultWasmUrl, wasmStartError } from './pkg-node/start.js';
 import { nodeFsPort } from './node-fs.js';
 
-initSync({ module: readFileSync(new URL('./pkg-node/model_artifacts_bg.wasm', import.meta.url)) });
+const wasmUrl = defaultWasmUrl();
+try {
+  initSync({ module: readFileSync(wasmUrl) });
+} catch (cause) {
+  throw wasmStartError(wasmUrl.href, String(cause?.message ?? cause),
+    {cause, hint: 'The installed package is incomplete: reinstall model-artifacts'});
+}
 // fileSystem() and file:// URLs: Node's file system through a small port.
 registerFileSystem(nodeFsPort);
 
@@ -21,4 +28,9 @@ export {
   requestPersistentStorage, save, shardArtifacts, storageEstimate,
   weightsLoaderFactory, withSaveHandler, withSaveHandlerSync,
 } from './pkg-node/model_artifacts.js';
-export const ModelArtifactsError = modelArtifactsErrorClass();
+export { ModelArtifactsError } from './pkg-node/start.js';
+
+/** Node starts at import, from the file above: there is nothing to hand over. */
+export function init() {
+  return Promise.resolve();
+}

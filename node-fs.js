@@ -3,50 +3,129 @@
 // entry) so that the one wasm build stays loadable in browsers, where
 // `node:fs` does not exist; all decisions (paths, checks, the atomic save
 // protocol) are made in Rust (src/handlers/node_fs.rs).
-import { open, readFile, mkdir, rename, rm, readdir, rmdir, stat, unlink } from 'node:fs/promises';
-import { resolve, dirname, basename, join } from 'node:path';
+import { open, mkdir, rename, rm, readdir, rmdir, stat, lstat, realpath, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { resolve, dirname, basename, join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
+
+/** What a Stats describes, as one word. */
+function kindOf(s) {
+  if (s.isFile()) return 'file';
+  if (s.isDirectory()) return 'dir';
+  if (s.isSymbolicLink()) return 'symlink';
+  if (s.isFIFO()) return 'FIFO';
+  if (s.isSocket()) return 'socket';
+  if (s.isCharacterDevice()) return 'character device';
+  if (s.isBlockDevice()) return 'block device';
+  return 'special file';
+}
+
+function described(s) {
+  return { kind: kindOf(s), file: s.isFile(), dir: s.isDirectory(), size: s.size, mtimeMs: s.mtimeMs };
+}
+
+/** Opens a regular file for reading. O_NONBLOCK so that a FIFO swapped in
+ * after the caller's stat cannot block the open; the handle's own stat
+ * then refuses anything that is not a regular file, and a size other than
+ * the one the caller checked (`size`, when given). */
+async function openRegular(p, size) {
+  const handle = await open(p, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const s = await handle.stat();
+    if (!s.isFile()) {
+      throw Object.assign(new Error(`${p} is a ${kindOf(s)}, not a regular file`), { code: 'ENOTREG', path: p });
+    }
+    if (size !== undefined && s.size !== size) {
+      throw Object.assign(new Error(`${p} changed size while being read (${size} bytes, then ${s.size})`), { code: 'ECHANGED', path: p });
+    }
+    return { handle, size: s.size };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}
 
 export const nodeFsPort = {
   resolve: (p) => resolve(p),
   dirname: (p) => dirname(p),
   basename: (p) => basename(p),
   join: (a, b) => join(a, b),
+  sep,
   randomSuffix: () => randomBytes(6).toString('hex'),
+  pid: () => process.pid,
+  /** Whether process `pid` is running on this machine. */
+  alive(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return e.code === 'EPERM';
+    }
+  },
 
-  /** {file, dir, size, mtimeMs} or null when nothing is there. */
+  /** {kind, file, dir, size, mtimeMs} of what `p` names
+   * (following symlinks), or null when nothing is there. */
   async stat(p) {
     try {
-      const s = await stat(p);
-      return { file: s.isFile(), dir: s.isDirectory(), size: s.size, mtimeMs: s.mtimeMs };
+      return described(await stat(p));
+    } catch (e) {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ELOOP') return null;
+      throw e;
+    }
+  },
+
+  /** The same for `p` itself (a symlink is 'symlink'). */
+  async lstat(p) {
+    try {
+      return described(await lstat(p));
     } catch (e) {
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
       throw e;
     }
   },
 
-  readText: (p) => readFile(p, 'utf8'),
-
-  /** The whole file as ArrayBuffers of at most `maxPiece` bytes each (no
-   * 2 GiB readFile limit). */
-  async readPieces(p, maxPiece) {
-    try {
-      // The common case: Node's readFile, into a buffer of its own.
-      const bytes = await readFile(p);
-      if (bytes.byteLength <= maxPiece) {
-        const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-        return [exact ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)];
+  /** `p` with every symlink resolved. Where the end of the path does not
+   * exist yet, its nearest existing ancestor is resolved and the rest
+   * appended, so a save target has a real location too. */
+  async realpath(p) {
+    const missing = [];
+    for (let at = resolve(p); ; at = dirname(at)) {
+      try {
+        return join(await realpath(at), ...missing.reverse());
+      } catch (e) {
+        if (e.code !== 'ENOENT' && e.code !== 'ENOTDIR') throw e;
+        if (dirname(at) === at) return resolve(p);
+        missing.push(basename(at));
       }
-    } catch (e) {
-      if (e.code !== 'ERR_FS_FILE_TOO_LARGE') throw e;
     }
-    // Over 2 GiB (readFile's limit) or over maxPiece: read it in pieces.
-    const handle = await open(p, 'r');
+  },
+
+  /** A regular file's text; refuses one over `maxBytes`. */
+  async readText(p, maxBytes) {
+    const { handle, size } = await openRegular(p);
     try {
-      const { size } = await handle.stat();
+      if (size > maxBytes) {
+        throw Object.assign(new Error(`${p} is ${size} bytes, over the ${maxBytes}-byte limit`), { code: 'ETOOBIG', path: p, size });
+      }
+      return await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  },
+
+  /** A regular file of `size` bytes (as its stat said) as ArrayBuffers of
+   * at most `maxPiece` bytes each (no 2 GiB readFile limit). */
+  async readPieces(p, maxPiece, size) {
+    const opened = await openRegular(p, size);
+    const handle = opened.handle;
+    size = opened.size;
+    try {
+      // One read() per piece, into a buffer that is not zero-filled (every
+      // byte is read, or it throws): handle.readFile() reads in 512 KiB
+      // steps, each a trip through the thread pool, and is slower.
       const pieces = [];
       for (let at = 0; at < size || (at === 0 && pieces.length === 0); at += maxPiece) {
-        const piece = new Uint8Array(Math.min(maxPiece, size - at));
+        const piece = Buffer.allocUnsafeSlow(Math.min(maxPiece, size - at));
         let filled = 0;
         while (filled < piece.length) {
           const { bytesRead } = await handle.read(piece, filled, piece.length - filled, at + filled);
@@ -59,15 +138,19 @@ export const nodeFsPort = {
         pieces.push(piece.buffer);
         if (size === 0) break;
       }
+      // A file that grew after its stat fails, as it would through readFile.
+      if ((await handle.read(Buffer.alloc(1), 0, 1, size)).bytesRead > 0) {
+        throw Object.assign(new Error(`${p} changed size while being read`), { code: 'ECHANGED', path: p });
+      }
       return pieces;
     } finally {
       await handle.close();
     }
   },
 
-  /** Up to `length` bytes at `offset` (fewer at the end of the file). */
+  /** Up to `length` bytes at `offset` of a regular file (fewer at its end). */
   async readRange(p, offset, length) {
-    const handle = await open(p, 'r');
+    const { handle } = await openRegular(p);
     try {
       const out = new Uint8Array(length);
       const { bytesRead } = await handle.read(out, 0, length, offset);

@@ -331,15 +331,57 @@ const quantInput = dtype => () => {
   return {data: q.shards, specs: q.specs};
 };
 
+/** Deterministic xorshift32 words. */
+function xorshift(seed) {
+  let x = seed >>> 0;
+  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; return (x >>>= 0); };
+}
+/**
+ * The same specs over random codes instead of smooth values: random bytes,
+ * where float32 and float16 values are redrawn until finite (exponent not all
+ * ones), so about 1/31 of the halves are subnormal, as near zero in real weights.
+ */
+const randomInput = kind => {
+  let made = null;
+  return () => {
+    if (made) return made;
+    const q = kind === 'float32' ? {specs: largeSpecs, bytes: large.totalBytes} : quantized[kind];
+    if (!q || q.error) throw new Error(`no ${kind} specs: ${q && q.error}`);
+    const next = xorshift(0x2545f491);
+    const bytes = new Uint8Array(q.bytes);
+    if (kind === 'float32') {
+      const v = new Uint32Array(bytes.buffer);
+      for (let i = 0; i < v.length; i++) { let w; do w = next(); while ((w & 0x7f800000) === 0x7f800000); v[i] = w; }
+    } else if (kind === 'float16') {
+      const v = new Uint16Array(bytes.buffer);
+      for (let i = 0; i < v.length; i++) { let h; do h = next() >>> 16; while ((h & 0x7c00) === 0x7c00); v[i] = h; }
+    } else {
+      const v = new Uint32Array(bytes.buffer);
+      for (let i = 0; i < v.length; i++) v[i] = next();
+    }
+    return (made = {data: reshard(bytes), specs: q.specs});
+  };
+};
+
+// Every decode twice: on smooth values (the 64 MiB model, quantized by ours)
+// and on random codes under the same specs; a decoder's speed must not
+// depend on the values.
 const cases = [];
-cases.push(decodeCase('a', 'decodeWeights float32 64 MiB (16 x 4 MiB shards)',
-  () => ({data: largeShards, specs: largeSpecs}), [{kind: 'floor', max: 1.2}]));
-cases.push(decodeCase('b1', 'decodeWeights float16 -> f32 (32 MiB in, 64 MiB out)', quantInput('float16'),
-  [{kind: 'tfjs', speedup: 2}, {kind: 'floor', max: 1.5}], t => quantSanity('float16', t)));
-cases.push(decodeCase('b2', 'decodeWeights uint8 -> f32 (16 MiB in, 64 MiB out)', quantInput('uint8'),
-  [{kind: 'tfjs', speedup: 1.3}, {kind: 'floor', max: 1.5}], t => quantSanity('uint8', t)));
-cases.push(decodeCase('b3', 'decodeWeights uint16 -> f32 (32 MiB in, 64 MiB out)', quantInput('uint16'),
-  [{kind: 'tfjs', speedup: 1.3}, {kind: 'floor', max: 1.5}], t => quantSanity('uint16', t)));
+const floatTargets = [{kind: 'floor', max: 1.2}];
+const f16Targets = [{kind: 'tfjs', speedup: 3.5}, {kind: 'floor', max: 2}];
+const affineTargets = [{kind: 'tfjs', speedup: 2}, {kind: 'floor', max: 2}];
+cases.push(decodeCase('a', 'decodeWeights float32 64 MiB (16 x 4 MiB shards), smooth values',
+  () => ({data: largeShards, specs: largeSpecs}), floatTargets));
+cases.push(decodeCase('ar', 'decodeWeights float32 64 MiB, random finite values', randomInput('float32'), floatTargets));
+cases.push(decodeCase('b1', 'decodeWeights float16 -> f32 (32 MiB in, 64 MiB out), smooth values', quantInput('float16'),
+  f16Targets, t => quantSanity('float16', t)));
+cases.push(decodeCase('b1r', 'decodeWeights float16 -> f32, random finite halves (~3% subnormal)', randomInput('float16'), f16Targets));
+cases.push(decodeCase('b2', 'decodeWeights uint8 -> f32 (16 MiB in, 64 MiB out), smooth values', quantInput('uint8'),
+  affineTargets, t => quantSanity('uint8', t)));
+cases.push(decodeCase('b2r', 'decodeWeights uint8 -> f32, random codes', randomInput('uint8'), affineTargets));
+cases.push(decodeCase('b3', 'decodeWeights uint16 -> f32 (32 MiB in, 64 MiB out), smooth values', quantInput('uint16'),
+  affineTargets, t => quantSanity('uint16', t)));
+cases.push(decodeCase('b3r', 'decodeWeights uint16 -> f32, random codes', randomInput('uint16'), affineTargets));
 
 cases.push(decodeCase('s', 'decodeWeights 2,000 small float16 tensors (256 values each)', () => {
   const N = 2000, V = 256;
@@ -691,6 +733,66 @@ const chromiumCase = (id, name, targets) => ({
   },
   floor: ctx => () => pageRun(ctx, `${id} floor`),
 });
+// n1: float16 decode in Chromium, where the platform has Float16Array: ours
+// (browser build) and tfjs 4.22 side by side, and in the floor column the
+// native conversion, new Float32Array(new Float16Array(bytes, offset, n)) per
+// tensor, on the same random finite halves as b1r (generated in the page by
+// the same xorshift). The check also reports whether the native conversion is
+// bit-exact over all 65,536 halves (NaN payloads included), as ours is.
+const f16PageSetup = async () => {
+  const ctx = await startChromium();
+  const specs = quantized.float16.specs;
+  await ctx.page.evaluate(async ([specs, xorshiftSource]) => {
+    const ma = await import('model-artifacts');
+    const next = new Function(`return (${xorshiftSource})`)()(0x2545f491);
+    const total = specs.reduce((n, s) => n + 2 * s.shape.reduce((a, b) => a * b, 1), 0);
+    const bytes = new Uint8Array(total);
+    const v = new Uint16Array(bytes.buffer);
+    for (let i = 0; i < v.length; i++) { let h; do h = next() >>> 16; while ((h & 0x7c00) === 0x7c00); v[i] = h; }
+    const shards = [];
+    for (let at = 0; at < total; at += 4 << 20) shards.push(bytes.slice(at, Math.min(total, at + (4 << 20))).buffer);
+    const views = [];
+    let at = 0;
+    for (const s of specs) { const n = s.shape.reduce((a, b) => a * b, 1); views.push([at, n]); at += 2 * n; }
+    const native = typeof Float16Array === 'function'
+      ? () => views.map(([offset, n]) => new Float32Array(new Float16Array(bytes.buffer, offset, n))) : null;
+    const bits = a => new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const same = (a, b) => a.length === b.length && bits(a).every((x, i) => x === bits(b)[i]);
+    window.__f16 = {
+      ours: () => ma.decodeWeights(shards, specs),
+      tfjs: () => { const m = tf.io.decodeWeights(shards, specs); Object.values(m).forEach(t => t.dispose()); },
+      native,
+      verify: () => {
+        const o = ma.decodeWeights(shards, specs);
+        const t = tf.io.decodeWeights(shards, specs);
+        const bad = specs.filter(s => !same(o[s.name].data, t[s.name].dataSync())).length;
+        Object.values(t).forEach(x => x.dispose());
+        if (!native) return `${bad ? `MISMATCH ${bad} tensors` : 'ok'}; this Chromium has no Float16Array`;
+        const n = native();
+        const nativeBad = specs.filter((s, i) => !same(o[s.name].data, n[i])).length;
+        const all = new Uint16Array(65536).map((_, i) => i);
+        const ours = ma.decodeWeights(all.buffer, [{name: 'h', shape: [65536], dtype: 'float32', quantization: {dtype: 'float16'}}]).h.data;
+        const theirs = new Float32Array(new Float16Array(all.buffer));
+        const differ = [];
+        for (let h = 0; h < 65536; h++) if (bits(ours)[h] !== bits(theirs)[h]) differ.push(h);
+        const nan = differ.filter(h => (h & 0x7c00) === 0x7c00 && (h & 0x3ff)).length;
+        return `${bad ? `MISMATCH ${bad} tensors` : 'ok'}; native = ours on ${nativeBad ? `${specs.length - nativeBad}/${specs.length}` : 'all'} tensors; `
+          + `native over all 65536 halves: ${differ.length} differ from ours (${nan} of them NaNs${differ.length ? `, e.g. ${differ[0].toString(16)}: ${bits(theirs)[differ[0]].toString(16)} vs ${bits(ours)[differ[0]].toString(16)}` : ''})`;
+      },
+    };
+  }, [specs, xorshift.toString()]);
+  return ctx;
+};
+cases.push({
+  id: 'n1', name: 'float16 -> f32 in Chromium, random finite halves (as b1r): ours vs tfjs; floor column = native new Float32Array(new Float16Array(...)) per tensor',
+  targets: [],
+  setup: f16PageSetup,
+  ours: ctx => ctx.page.evaluate(() => { window.__f16.ours(); return null; }),
+  tfjs: ctx => ctx.page.evaluate(() => { window.__f16.tfjs(); return null; }),
+  tfjsCleanup: () => {},
+  verify: ctx => ctx.page.evaluate(() => window.__f16.verify()),
+  floor: ctx => () => ctx.page.evaluate(() => { window.__f16.native(); return null; }),
+});
 cases.push(chromiumCase('i1', 'IndexedDB save + load in Chromium: ma.browserIndexedDB vs tfjs indexeddb:// (64 MiB, 16 shards; floor = raw IDB put + get of the shards)',
   [{kind: 'tfjs', speedup: 1}]));
 cases.push(chromiumCase('l1', 'localStorage save + load in Chromium: ma.browserLocalStorage vs tfjs localstorage:// (3 MiB; floor = setItem/getItem with platform base64)',
@@ -806,6 +908,7 @@ const report = [
   '',
   '- 64 MiB model: shared/fixtures/large-64mb-generated/gen-large-model.mjs (64 float32 tensors, [255|257, 1024], 16 shards of 4194304 bytes).',
   ...quantLines,
+  '- random data (ar, b1r, b2r, b3r, n1): the same specs as a, b1, b2, b3 over xorshift32 bytes in 4 MiB shards; float32 and float16 values redrawn until finite, so ~1/31 of the halves are subnormal (n1 makes the same halves in the page).',
   '- small tensors: 2,000 float32 tensors [16, 16] of xorshift values in [-2, 2), quantized to float16 with ours, one buffer.',
   '- handtrack: shared/fixtures/human-handtrack-uint8 model.json + handtrack.bin as loaded (347 int32 + 272 uint8-quantized float32 weights).',
   '- http (g): the same 64 MiB model (model.json + 16 shards of 4 MiB) served by bench/http-server.mjs (child process, 127.0.0.1, from memory, keep-alive). g3 and g5 outputs are also compared with the source values.',

@@ -19,7 +19,7 @@ export function compositeOf(weightData) {
  * [{index, name, dtype, shape, group, quantization, elements, offset,
  * byteLength}] in spec order. String weights are measured from their length
  * prefixes in `composite`; byteLength is null from the first weight that
- * cannot be measured (data too short) on.
+ * cannot be measured (data too short) on, and offset null after it.
  */
 export function weightLayout(specs, composite) {
   const out = [];
@@ -28,6 +28,8 @@ export function weightLayout(specs, composite) {
   const total = composite ? composite.byteLength : 0;
   specs.forEach((spec, index) => {
     const elements = elementCount(spec.shape);
+    // The first weight that cannot be measured still has an offset.
+    const at = known ? offset : null;
     let byteLength = null;
     if (known) {
       const q = spec.quantization?.dtype;
@@ -50,7 +52,7 @@ export function weightLayout(specs, composite) {
       index, name: spec.name, dtype: spec.dtype, shape: spec.shape,
       ...(spec.group ? {group: spec.group} : {}),
       ...(spec.quantization ? {quantization: spec.quantization} : {}),
-      elements, offset: known ? offset : null, byteLength,
+      elements, offset: at, byteLength,
     });
     if (known) offset += byteLength;
   });

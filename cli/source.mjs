@@ -79,11 +79,22 @@ function fsHandler(path, options) {
   return ma.fileSystem(path, options);
 }
 
-/** Reads model.json (file sources) and parses it with the package's validation. */
+/** The package's cap on model.json (maxModelJSONBytes' default). */
+const MAX_MODEL_JSON_BYTES = 256 * 2 ** 20;
+
+/** Reads model.json (file sources) and parses it with the package's
+ * validation; like the package, refuses a FIFO or device (which could hang
+ * or never end) and a file over the size cap, before reading. */
 export async function readManifest(src) {
   if (src.kind !== 'file') return null;
   let text;
-  try { text = await fs.readFile(src.modelPath, 'utf8'); } catch (err) {
+  try {
+    const st = await fs.stat(src.modelPath);
+    if (!st.isFile()) throw new CliError('E_UNSAFE_PATH', `${src.modelPath} is not a regular file; refusing to open it`, {path: src.modelPath});
+    if (st.size > MAX_MODEL_JSON_BYTES) throw new CliError('E_TOO_LARGE', `${src.modelPath} is ${st.size} bytes, over the ${MAX_MODEL_JSON_BYTES}-byte limit`, {path: src.modelPath});
+    text = await fs.readFile(src.modelPath, 'utf8');
+  } catch (err) {
+    if (err instanceof CliError) throw err;
     throw new CliError('E_FS', `${src.modelPath}: ${err.message}`, {path: src.modelPath, cause: err});
   }
   return ma.parseModelJSON(text);

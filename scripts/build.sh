@@ -31,6 +31,12 @@ build() {
   # shellcheck disable=SC2086
   node_modules/.bin/wasm-opt -O $WASM_FEATURES "$out/model_artifacts_bg.wasm" -o "$out/model_artifacts_bg.opt.wasm"
   mv "$out/model_artifacts_bg.opt.wasm" "$out/model_artifacts_bg.wasm"
+  # The start-up (src/start.js) beside the glue, pointed at the glue snippet
+  # that holds the error class (its folder name is a hash wasm-bindgen picks).
+  local glue
+  glue=$(cd "$out" && echo snippets/*/src/glue.js)
+  [ -f "$out/$glue" ] || { echo "build: expected one glue snippet in $out/snippets, found: $glue" >&2; exit 1; }
+  sed "s#@GLUE_SNIPPET@#./$glue#" src/start.js > "$out/start.js"
   local raw gz
   raw=$(wc -c < "$out/model_artifacts_bg.wasm")
   gz=$(gzip -9 -c "$out/model_artifacts_bg.wasm" | wc -c)
@@ -51,4 +57,5 @@ node --input-type=module -e "
   const m = await import('./index.node.js');
   if (typeof m.ModelArtifactsError !== 'function') throw new Error('ModelArtifactsError is not exported');
   if (typeof m.fileSystem !== 'function') throw new Error('fileSystem is not exported in Node');
+  await m.init();
 " || { echo "build: the optimised pkg-node/ does not load in Node" >&2; exit 1; }

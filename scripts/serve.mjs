@@ -1,5 +1,5 @@
 // Static server for the demo page: www/ at "/", plus the package files
-// (/index.browser.js, /index.d.ts, /pkg/...) so the page can import
+// (/index.browser.js, /init.browser.js, /index.d.ts, /pkg/...) so the page can import
 // "model-artifacts" through an import map, plus a small in-memory model
 // upload endpoint so the page can save to HTTP and load the model back:
 //
@@ -52,7 +52,7 @@ function resolvePath(root, pathname, mounts = {}) {
     base = resolve(mounts[mount]);
     rel = rel.slice(mount.length - 1);
     if (rel.endsWith('/')) rel += 'index.html';
-  } else if (rel === '/index.browser.js' || rel === '/index.d.ts' || rel.startsWith('/pkg/')) {
+  } else if (['/index.browser.js', '/init.browser.js', '/index.d.ts'].includes(rel) || rel.startsWith('/pkg/')) {
     base = root;
   } else {
     base = join(root, 'www');

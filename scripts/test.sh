@@ -33,3 +33,11 @@ bash scripts/build.sh --no-setup
 
 echo "== JS tests: the built package in Node, TensorFlow.js interop, Chromium + Firefox ESR + WebKitGTK"
 node --test tests/js/
+
+echo "== bundlers and runtimes: the npm pack tarball in Vite, webpack, Rollup and esbuild (headless Chromium), Deno, Bun; publint, attw"
+# Their tools install once into tests/bundlers/node_modules, pinned by its lockfile.
+if [ ! -f tests/bundlers/node_modules/.package-lock.json ] \
+  || [ tests/bundlers/package-lock.json -nt tests/bundlers/node_modules/.package-lock.json ]; then
+  (cd tests/bundlers && npm ci --no-audit --no-fund)
+fi
+node --test tests/bundlers/*.test.mjs

@@ -3,7 +3,7 @@
 // helpers that are simpler and smaller here than through js-sys, called
 // from the Rust files named above each part. Decisions stay in Rust.
 
-// ---- src/bindings/error.rs
+// ---- src/bindings/error.rs (also exported by the package, through pkg/start.js)
 export class ModelArtifactsError extends Error {
   constructor(code, message, weight, url, status, path, cause, needed, available) {
     super(message, cause === undefined ? undefined : { cause });
@@ -17,7 +17,6 @@ export class ModelArtifactsError extends Error {
     if (available !== undefined) this.available = available;
   }
 }
-export function errorClass() { return ModelArtifactsError; }
 
 // ---- src/bindings/weights.rs
 export function quantParams(specs) {
@@ -44,6 +43,14 @@ export function putWrapped(out, specs, i, kind, bytes) {
 }
 export function putCopyOf(out, specs, i, values) { entry(out, specs[i], values.slice()); }
 export function putValue(out, specs, i, data) { entry(out, specs[i], data); }
+/** out[name] over string elements: one view each into one copy of their
+ * bytes (`bounds`: each element's start and end in `bytes`), so memory is
+ * one object per element, not an ArrayBuffer each. */
+export function putStrings(out, specs, i, bytes, bounds) {
+  const data = new Array(bounds.length / 2);
+  for (let k = 0; k < data.length; k++) data[k] = bytes.subarray(bounds[2 * k], bounds[2 * k + 1]);
+  entry(out, specs[i], data);
+}
 
 // ---- src/handlers/fetch.rs
 export function sleep(ms, signal) {
@@ -57,11 +64,17 @@ export function sleep(ms, signal) {
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
   });
 }
-export function requestInit(base, signal, rangeStart) {
+// The init of one request attempt: the caller's, aborted by the caller's
+// signal, `signal` (loadOptions.signal) or `stop` (the attempt's own
+// controller, for a stall).
+export function requestInit(base, signal, stop, rangeStart) {
   const init = Object.assign({}, base);
-  if (signal) {
-    init.signal = base && base.signal && typeof AbortSignal.any === 'function'
-      ? AbortSignal.any([base.signal, signal]) : signal;
+  const signals = [base && base.signal, signal, stop.signal].filter(Boolean);
+  if (signals.length === 1 || typeof AbortSignal.any === 'function') {
+    init.signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  } else {
+    for (const s of signals) if (s !== stop.signal) s.addEventListener('abort', () => stop.abort(s.reason), { once: true });
+    init.signal = stop.signal;
   }
   if (rangeStart > 0) {
     const headers = new Headers(base && base.headers);
@@ -69,6 +82,30 @@ export function requestInit(base, signal, rangeStart) {
     init.headers = headers;
   }
   return init;
+}
+export function abortController() { return new AbortController(); }
+export function abort(controller) { controller.abort(); }
+// A request or body is stalled when less than STALL_BYTES arrive in `ms` of
+// waiting for them: a drip of a few bytes is no progress. Only time spent
+// waiting counts (a consumer that pauses is no stall). `ms` 0: never.
+const STALL_BYTES = 1024;
+const STALLED = Symbol('stalled');
+export function stallWatch(ms) { return { ms, waited: 0, got: 0 }; }
+export function isStalled(e) { return e === STALLED; }
+// `promise`, or a rejection with STALLED once the watch runs out first.
+export function watched(promise, watch) {
+  if (!(watch.ms > 0)) return promise;
+  return new Promise((resolve, reject) => {
+    const start = Date.now();
+    const timer = setTimeout(() => reject(STALLED), Math.max(0, watch.ms - watch.waited));
+    const settle = (f) => (v) => { clearTimeout(timer); watch.waited += Date.now() - start; f(v); };
+    Promise.resolve(promise).then(settle(resolve), settle(reject));
+  });
+}
+// Counts `n` bytes that arrived; each full STALL_BYTES starts a new window.
+export function arrived(watch, n) {
+  watch.got += n;
+  if (watch.got >= STALL_BYTES) { watch.got = 0; watch.waited = 0; }
 }
 export function globalFetch() {
   return typeof fetch === 'function' ? fetch.bind(globalThis) : undefined;
@@ -83,17 +120,24 @@ export function discardResponse(promise) {
 export function cancelReader(reader) {
   try { Promise.resolve(reader.cancel()).catch(() => {}); } catch (e) { /* already released */ }
 }
-export async function drain(reader, onBytes) {
+// Reads a body to its end, first error or stall in JS: `{chunks, done,
+// error, stalled, stopped}`. `onBytes(n)` gets the bytes of each chunk past
+// the first `skip` (re-sent ones) and returns false to stop (over a budget).
+export async function drain(reader, skip, onBytes, watch) {
   const chunks = [];
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await watched(reader.read(), watch);
       if (done) return { chunks, done: true };
       chunks.push(value);
-      if (onBytes) onBytes(value.byteLength);
+      const n = (value && value.byteLength) || 0;
+      arrived(watch, n);
+      const fresh = n - Math.min(skip, n);
+      skip -= n - fresh;
+      if (onBytes && fresh > 0 && onBytes(fresh) === false) return { chunks, done: false, stopped: true };
     }
   } catch (error) {
-    return { chunks, done: false, error };
+    return { chunks, done: false, error, stalled: error === STALLED };
   }
 }
 export function parseHttpDate(text) {
@@ -115,6 +159,7 @@ export function multipart(modelJson, parts) {
   }
   return form;
 }
+export function utf8(buffer) { return new TextDecoder().decode(buffer); }
 export function saveInit(requestInit, body, signal) {
   const init = Object.assign({ method: 'POST' }, requestInit, { body });
   if (signal) init.signal = signal;

@@ -7,6 +7,9 @@
 
 pub mod format;
 
+// Lock-free, so only for single-threaded wasm (no `atomics` feature).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+mod allocator;
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
 #[cfg(target_arch = "wasm32")]

@@ -37,7 +37,10 @@ function problemOf(err, fallback = {}) {
   return {...fallback, ...p};
 }
 
-/** Per-file checks of a model on disk: presence, sizes per group, sha256. */
+/** Per-file checks of a model on disk: presence, sizes per group, sha256.
+ * Run only after the package's loader found every file safe to open
+ * (inside the folder, regular); a file larger than its whole group needs
+ * is not read. */
 async function checkFiles(src, manifest) {
   const problems = [];
   let hashed = 0;
@@ -45,10 +48,15 @@ async function checkFiles(src, manifest) {
   for (const [gi, g] of manifest.entries()) {
     let groupBytes = 0;
     let complete = true;
+    const need = specsOf(g).some(s => s.dtype === 'string') ? Infinity
+      : weightLayout(specsOf(g), null).reduce((a, w) => a + w.byteLength, 0);
     for (const [pi, p] of g.paths.entries()) {
       const file = path.resolve(src.dir, p);
       let bytes;
-      try { bytes = await fs.readFile(file); } catch (err) {
+      try {
+        if ((await fs.stat(file)).size > need) { complete = false; continue; }
+        bytes = await fs.readFile(file);
+      } catch (err) {
         complete = false;
         problems.push({code: err.code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_FS', path: p,
           message: `${p} (group ${gi + 1}): ${err.code === 'ENOENT' ? 'file is missing' : err.message}`});
@@ -114,25 +122,27 @@ export async function run(positionals, values, ctx) {
     problems.push(p);
   };
 
+  // The package's loader first: it refuses unsafe files (symlinks out of
+  // the folder, FIFOs, devices) before opening anything.
+  let loaded = null;
+  let loadError = null;
+  const bar = progressBar('verifying', {enabled: ctx.progress && !values.json});
+  try {
+    loaded = await loadModel(src, {onProgress: bar.onProgress, signal: ctx.signal});
+  } catch (err) {
+    if (err?.code === 'E_ABORTED') throw err;
+    loadError = err;
+    add(problemOf(err, src.kind === 'file' && err?.path == null ? {path: src.modelPath} : {}));
+  } finally { bar.done(); }
+
+  // Then, for a folder whose files are safe but broken, every broken file.
   let manifestChecked = null;
-  if (src.kind === 'file') {
+  if (src.kind === 'file' && ['E_NOT_FOUND', 'E_SIZE_MISMATCH', 'E_INTEGRITY', 'E_FS'].includes(loadError?.code)) {
     try {
-      const modelJSON = await readManifest(src);
-      manifestChecked = await checkFiles(src, modelJSON.weightsManifest);
+      manifestChecked = await checkFiles(src, (await readManifest(src)).weightsManifest);
     } catch (err) {
       add(problemOf(err, {path: src.modelPath}));
     }
-  }
-
-  let loaded = null;
-  if (problems.length === 0 || src.kind !== 'file') {
-    const bar = progressBar('verifying', {enabled: ctx.progress && !values.json});
-    try {
-      loaded = await loadModel(src, {onProgress: bar.onProgress, signal: ctx.signal});
-    } catch (err) {
-      if (err?.code === 'E_ABORTED') throw err;
-      add(problemOf(err));
-    } finally { bar.done(); }
   }
   for (const p of manifestChecked?.problems ?? []) add(p);
 
@@ -155,8 +165,14 @@ export async function run(positionals, values, ctx) {
       if (seen.has(w.name)) warnings.push({weight: w.name, message: `${w.name}: the name is used by more than one weight (the last one wins when decoded)`});
       seen.add(w.name);
       if (w.byteLength === null || w.offset === null) {
-        add({code: 'E_WEIGHT_DATA_TOO_SHORT', weight: w.name,
-          message: `${w.name}: the weight data ends before this weight (${composite.byteLength} bytes in all)`});
+        // The package says what is wrong (E_STRING_OVERRUN for a string
+        // whose length prefix overruns, E_WEIGHT_DATA_TOO_SHORT...).
+        let problem = {code: 'E_WEIGHT_DATA_TOO_SHORT', weight: w.name,
+          message: `${w.name}: the weight data ends before this weight (${composite.byteLength} bytes in all)`};
+        if (w.offset !== null) {
+          try { ma.decodeWeights(composite.slice(w.offset), [spec]); } catch (err) { problem = problemOf(err, {weight: w.name}); }
+        }
+        add(problem);
         continue;
       }
       try {

@@ -16,7 +16,7 @@ fuzz_target!(|input: &[u8]| {
     let data = input.get(split + 1..).unwrap_or(&[]);
     let Ok(model) = ModelJson::parse(text, "fuzz") else { return };
     let Some(specs_json) = model.weight_specs() else { return };
-    let _ = ArtifactsInfo::new(model.topology(), Some(&specs_json), data.len() as u64);
+    let _ = ArtifactsInfo::new(None, Some(&specs_json), data.len() as u64);
     let Ok(specs) = parse_specs(&specs_json) else { return };
     let mid = data.len() / 2;
     let src = Shards::new(vec![&data[..mid], &[], &data[mid..]]);

@@ -18,6 +18,13 @@ use crate::format::spec::QuantDType;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a JS string as it is (no copy through Rust).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> JsResult<JsValue>;
+}
+
 /// Optional artifact fields copied when `!= null`, in TensorFlow.js's order.
 const OPTIONAL_FIELDS: [&str; 4] = ["signature", "userDefinedMetadata", "modelInitializer", "initializerSignature"];
 
@@ -155,10 +162,32 @@ pub fn get_weight_specs(manifest: JsValue) -> JsResult<Array> {
 /// `parseModelJSON(text)`: parses and validates model.json text.
 #[wasm_bindgen(js_name = parseModelJSON, skip_typescript)]
 pub fn parse_model_json(text: JsValue) -> JsResult<JsValue> {
-    let text = string_arg(&text, "parseModelJSON")?;
-    ModelJson::parse(&text, "model.json").map_err(Error::from)?;
-    // JavaScript's own parse: its numbers are exactly what TensorFlow.js reads.
-    js_sys::JSON::parse(&text)
+    string_arg(&text, "parseModelJSON")?;
+    Ok(model_json_from_text(&text, "model.json")?.0)
+}
+
+/// model.json text as TensorFlow.js reads it, `JSON.parse`'s own objects
+/// (any nesting depth, any string, numbers exactly), and its validated
+/// manifest. Only the manifest crosses into Rust; the topology never does.
+/// `source` names the file or URL in errors.
+pub fn model_json_from_text(text: &JsValue, source: &str) -> Result<(JsValue, ModelJson)> {
+    let js = json_parse(text).map_err(|e| {
+        let detail = get(&e, "message").as_string().unwrap_or_default();
+        Error::new("E_INVALID_JSON", format!("invalid JSON in {source}: {detail}")).with_cause(e)
+    })?;
+    if !js.is_object() || Array::is_array(&js) {
+        return Err(Error::new("E_INVALID_MODEL_JSON", format!("{source}: model JSON must be an object, got {}", type_name(&js))));
+    }
+    let manifest = get(&js, "weightsManifest");
+    let manifest = if present(&manifest) { Some(to_json(&manifest, "weightsManifest")?) } else { None };
+    let model = ModelJson::from_parts(present(&get(&js, "modelTopology")), manifest.as_ref(), source)?;
+    Ok((js, model))
+}
+
+/// A bare weights manifest's text (`weights_manifest.json`) as the text of
+/// a model.json that holds only it.
+pub fn bare_manifest(text: &str) -> JsValue {
+    format!("{{\"weightsManifest\":{text}}}").into()
 }
 
 /// `isHTTPScheme(url)`: `/^https?:\/\//`.
@@ -237,7 +266,16 @@ pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Obje
         .specs
         .iter()
         .enumerate()
-        .map(|(i, spec)| if result.quantized.contains(&i) { from_json(spec) } else { originals.get(i as u32) })
+        .map(|(i, spec)| {
+            let original = originals.get(i as u32);
+            if !result.quantized.contains(&i) {
+                return original;
+            }
+            // The caller's name itself (the Rust copy may have lost a lone surrogate).
+            let quantized = from_json(spec);
+            set(quantized.unchecked_ref(), "name", &get(&original, "name"));
+            quantized
+        })
         .collect();
     let out = Object::assign(&Object::new(), artifacts.unchecked_ref());
     set(&out, "weightSpecs", &new_specs);

@@ -20,14 +20,6 @@ extern "C" {
         needed: Option<f64>,
         available: Option<f64>,
     ) -> JsModelArtifactsError;
-    #[wasm_bindgen(js_name = errorClass)]
-    fn error_class() -> JsValue;
-}
-
-/// The `ModelArtifactsError` class, re-exported by the package entry files.
-#[wasm_bindgen(js_name = modelArtifactsErrorClass, skip_typescript)]
-pub fn model_artifacts_error_class() -> JsValue {
-    error_class()
 }
 
 /// An error on its way to JavaScript.

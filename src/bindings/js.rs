@@ -95,12 +95,24 @@ pub fn to_json(value: &JsValue, what: &str) -> Result<Value> {
     let text = JSON::stringify(value)
         .map_err(|e| Error::invalid_argument(format!("{what} cannot be serialized to JSON")).with_cause(e))?;
     let text = text.as_string().unwrap_or_default();
+    // Lone surrogates (valid in JS strings) become U+FFFD in the Rust copy.
+    let text = crate::format::json::replace_lone_surrogates(&text);
     serde_json::from_str(&text).map_err(|e| Error::invalid_argument(format!("{what} is not JSON data: {e}")))
 }
 
 /// JSON back to a JS value (key order kept).
 pub fn from_json(value: &Value) -> JsValue {
     JSON::parse(&crate::format::json::stringify(value)).expect("our JSON text parses")
+}
+
+/// `JSON.stringify(value)` as Rust text, or `E_INVALID_ARGUMENT` naming
+/// `what` when it cannot be written as JSON (a cycle, a BigInt, nothing).
+pub fn json_text(value: &JsValue, what: &str) -> Result<String> {
+    match JSON::stringify(value) {
+        Ok(text) if text.is_string() => Ok(text.as_string().unwrap_or_default()),
+        Ok(_) => Err(Error::invalid_argument(format!("{what} is missing or cannot be written as JSON"))),
+        Err(e) => Err(Error::invalid_argument(format!("{what} cannot be written as JSON")).with_cause(e)),
+    }
 }
 
 /// UTF-8 length of `JSON.stringify(value)`, as TensorFlow.js measures it.

@@ -128,6 +128,9 @@ extern "C" {
     fn put_copy_of_i32(out: &Object, specs: &Array, i: u32, values: &[i32]);
     #[wasm_bindgen(js_name = putValue)]
     fn put_value(out: &Object, specs: &Array, i: u32, data: &JsValue);
+    /// `out[name]` over views of `bytes` at `bounds` (start, end pairs).
+    #[wasm_bindgen(js_name = putStrings)]
+    fn put_strings(out: &Object, specs: &Array, i: u32, bytes: &Uint8Array, bounds: &[u32]);
 }
 
 /// Writes decoded weights into a result object.
@@ -142,8 +145,11 @@ impl Decoder<'_> {
     fn put(&self, i: u32, spec: &WeightSpec, at: &WeightLayout, limit: u64, scratch: &mut Scratch) -> Result<()> {
         let (src, specs, out) = (self.src, self.specs, self.out);
         if let Some(ranges) = &at.strings {
-            let values: Array = ranges.iter().map(|&(s, e)| Uint8Array::new(&src.slice(s, e))).collect();
-            put_value(out, specs, i, &values);
+            if at.stored_bytes > u64::from(u32::MAX) {
+                return Err(too_large(spec));
+            }
+            let bounds: Vec<u32> = ranges.iter().flat_map(|&(s, e)| [(s - at.offset) as u32, (e - at.offset) as u32]).collect();
+            put_strings(out, specs, i, &Uint8Array::new(&src.slice(at.offset, at.end())), &bounds);
             return Ok(());
         }
         let n = usize::try_from(spec.size).ok().filter(|&n| n <= u32::MAX as usize).ok_or_else(|| too_large(spec))?;

@@ -138,30 +138,56 @@ pub mod simd {
     use super::QuantDType;
     use core::arch::wasm32::*;
 
-    /// Four values per step through f64x2 (same two roundings as the scalar
-    /// path: f64 multiply, f64 add, then f64 -> f32). Returns values done.
+    /// 2^52 as f64 bits: `bits | q` is the double `2^52 + q` for q < 2^52.
+    const TWO_52_BITS: u64 = 0x4330_0000_0000_0000;
+
+    /// One v128 of codes per step (16 uint8 or 8 uint16), two values at a
+    /// time through f64x2 with the scalar path's two roundings: f64
+    /// multiply, f64 add, then f64 -> f32.
+    ///
+    /// Codes become doubles by the 2^52 trick (shuffle the code bytes into
+    /// the low bytes of a u64 lane, OR in 2^52's bits, subtract 2^52: exact),
+    /// not by extend + convert: LLVM folds that pair into a u16 -> f64
+    /// conversion wasm lacks and scalarizes it. Likewise each pair's demoted
+    /// v128 (two values, two zero lanes) is stored whole, two values apart,
+    /// each store overwriting the previous one's zeros, rather than joined by
+    /// a shuffle or stored as 64 bits (both scalarized). The last store of a
+    /// step reaches two values past it, so two values of room are kept at the
+    /// end. Returns values done.
     pub fn decode_f32(src: &[u8], dtype: QuantDType, scale: f64, min: f64, dst: &mut [f32]) -> usize {
-        let n = dst.len() / 4 * 4;
         let (s, m) = (f64x2_splat(scale), f64x2_splat(min));
-        let affine = |codes: v128| -> v128 {
-            let lo = f64x2_add(f64x2_mul(f64x2_convert_low_u32x4(codes), s), m);
-            let hi_codes = i32x4_shuffle::<2, 3, 0, 1>(codes, codes);
-            let hi = f64x2_add(f64x2_mul(f64x2_convert_low_u32x4(hi_codes), s), m);
-            let (lo, hi) = (f32x4_demote_f64x2_zero(lo), f32x4_demote_f64x2_zero(hi));
-            i32x4_shuffle::<0, 1, 4, 5>(lo, hi)
+        let (magic, two_52) = (u64x2_splat(TWO_52_BITS), f64x2_splat(4_503_599_627_370_496.0));
+        let zero = u64x2_splat(0);
+        let per_step = 16 / dtype.value_bytes() as usize;
+        let n = dst.len().saturating_sub(2) / per_step * per_step;
+        // Values of two codes lying as u64 lanes in `lanes`, stored at `out`
+        // (and two zeros after them).
+        let pair = |lanes: v128, out: *mut f32| {
+            let q = f64x2_sub(v128_or(lanes, magic), two_52);
+            // SAFETY: the caller's bounds (below) cover out..out + 4.
+            unsafe { v128_store(out as *mut v128, f32x4_demote_f64x2_zero(f64x2_add(f64x2_mul(q, s), m))) };
         };
-        for i in (0..n).step_by(4) {
-            // SAFETY: i + 4 <= dst.len(); src holds `width` bytes per value;
-            // wasm loads and stores are unaligned.
+        for i in (0..n).step_by(per_step) {
+            // SAFETY: i + per_step + 2 <= dst.len() and src holds 16 bytes
+            // per step; wasm loads and stores are unaligned.
             unsafe {
-                let codes = match dtype {
-                    QuantDType::Uint8 => {
-                        let w = u32::from_le_bytes([src[i], src[i + 1], src[i + 2], src[i + 3]]);
-                        u32x4_extend_low_u16x8(u16x8_extend_low_u8x16(u32x4_splat(w)))
-                    }
-                    _ => u32x4_extend_low_u16x8(v128_load64_zero(src.as_ptr().add(2 * i) as *const u64)),
-                };
-                v128_store(dst.as_mut_ptr().add(i) as *mut v128, affine(codes));
+                let v = v128_load(src.as_ptr().add(i * (16 / per_step)) as *const v128);
+                let out = dst.as_mut_ptr().add(i);
+                if dtype == QuantDType::Uint8 {
+                    pair(i8x16_shuffle::<0, 16, 16, 16, 16, 16, 16, 16, 1, 16, 16, 16, 16, 16, 16, 16>(v, zero), out);
+                    pair(i8x16_shuffle::<2, 16, 16, 16, 16, 16, 16, 16, 3, 16, 16, 16, 16, 16, 16, 16>(v, zero), out.add(2));
+                    pair(i8x16_shuffle::<4, 16, 16, 16, 16, 16, 16, 16, 5, 16, 16, 16, 16, 16, 16, 16>(v, zero), out.add(4));
+                    pair(i8x16_shuffle::<6, 16, 16, 16, 16, 16, 16, 16, 7, 16, 16, 16, 16, 16, 16, 16>(v, zero), out.add(6));
+                    pair(i8x16_shuffle::<8, 16, 16, 16, 16, 16, 16, 16, 9, 16, 16, 16, 16, 16, 16, 16>(v, zero), out.add(8));
+                    pair(i8x16_shuffle::<10, 16, 16, 16, 16, 16, 16, 16, 11, 16, 16, 16, 16, 16, 16, 16>(v, zero), out.add(10));
+                    pair(i8x16_shuffle::<12, 16, 16, 16, 16, 16, 16, 16, 13, 16, 16, 16, 16, 16, 16, 16>(v, zero), out.add(12));
+                    pair(i8x16_shuffle::<14, 16, 16, 16, 16, 16, 16, 16, 15, 16, 16, 16, 16, 16, 16, 16>(v, zero), out.add(14));
+                } else {
+                    pair(i8x16_shuffle::<0, 1, 16, 16, 16, 16, 16, 16, 2, 3, 16, 16, 16, 16, 16, 16>(v, zero), out);
+                    pair(i8x16_shuffle::<4, 5, 16, 16, 16, 16, 16, 16, 6, 7, 16, 16, 16, 16, 16, 16>(v, zero), out.add(2));
+                    pair(i8x16_shuffle::<8, 9, 16, 16, 16, 16, 16, 16, 10, 11, 16, 16, 16, 16, 16, 16>(v, zero), out.add(4));
+                    pair(i8x16_shuffle::<12, 13, 16, 16, 16, 16, 16, 16, 14, 15, 16, 16, 16, 16, 16, 16>(v, zero), out.add(6));
+                }
             }
         }
         n

@@ -56,10 +56,18 @@ impl WeightLayout {
 pub fn layout(spec: &WeightSpec, offset: u64, src: &impl ByteSource) -> Result<WeightLayout> {
     let available = src.byte_length();
     if spec.dtype == DType::String {
+        // The prefixes are read through a window: one read per 64 KiB, not
+        // one per element (each read may be a call into JavaScript).
+        let mut window = (0u64, Vec::new());
         let strings = walk_strings(spec, offset, available, |at| {
-            let mut b = [0u8; 4];
-            src.read(at, &mut b);
-            u32::from_le_bytes(b)
+            let (start, bytes) = &mut window;
+            if at < *start || at + 4 > *start + bytes.len() as u64 {
+                bytes.resize((available - at).min(64 << 10) as usize, 0);
+                src.read(at, bytes);
+                *start = at;
+            }
+            let i = (at - *start) as usize;
+            u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]])
         })?;
         let end = strings.last().map_or(offset, |&(_, e)| e);
         return Ok(WeightLayout { offset, stored_bytes: end - offset, strings: Some(strings) });

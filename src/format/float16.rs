@@ -74,18 +74,22 @@ pub mod simd {
         n
     }
 
-    /// Four binary16 values (in u32 lanes) to binary32. The exponent is
-    /// rebased by one multiply by 2^112, which also normalises subnormals
-    /// exactly; Inf/NaN lanes keep their payload, like the scalar path.
+    /// Four binary16 values (in u32 lanes) to binary32, branch-free and at
+    /// the same speed for any data. Normal halves are rebased by an integer
+    /// add to the exponent; subnormals become `mantissa * 2^-24` by one
+    /// multiply whose operands and result are normal float32s (a subnormal
+    /// *operand*, as in a `bits * 2^112` rebias, takes a slow microcode path
+    /// on x86); Inf/NaN lanes keep their payload, like the scalar path.
     #[inline(always)]
     fn widen(h: v128) -> v128 {
         let sign = i32x4_shl(v128_and(h, u32x4_splat(0x8000)), 16);
         let abs = v128_and(h, u32x4_splat(0x7fff));
         let shifted = i32x4_shl(abs, 13);
-        let finite = f32x4_mul(shifted, f32x4_splat(f32::from_bits((127 + 112) << 23)));
-        let special = v128_or(shifted, u32x4_splat(0x7000_0000));
-        let is_special = u32x4_ge(abs, u32x4_splat(0x7c00));
-        v128_or(v128_bitselect(special, finite, is_special), sign)
+        let normal = i32x4_add(shifted, u32x4_splat(112 << 23));
+        let subnormal = f32x4_mul(f32x4_convert_i32x4(abs), f32x4_splat(1.0 / 16_777_216.0));
+        let special = v128_or(shifted, u32x4_splat(0x7f80_0000));
+        let finite = v128_bitselect(subnormal, normal, u32x4_lt(abs, u32x4_splat(0x0400)));
+        v128_or(v128_bitselect(special, finite, u32x4_ge(abs, u32x4_splat(0x7c00))), sign)
     }
 }
 

@@ -75,9 +75,62 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// `text` with every lone UTF-16 surrogate escape (`\ud800` without its
+/// pair) turned into `\ufffd`. `JSON.parse` accepts lone surrogates; Rust
+/// strings cannot hold them, so the Rust-side copy of a name is made
+/// lossy while the JavaScript objects keep the exact text.
+pub fn replace_lone_surrogates(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let hex_at = |i: usize| -> Option<u32> {
+        bytes.get(i..i + 4)?.iter().try_fold(0, |n, &d| Some(n << 4 | (d as char).to_digit(16)?))
+    };
+    // `\uXXXX` at i (the backslash), if it is one.
+    let escape_at = |i: usize| if bytes.get(i) == Some(&b'\\') && bytes.get(i + 1) == Some(&b'u') { hex_at(i + 2) } else { None };
+    let mut lone = Vec::new();
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                match escape_at(i) {
+                    Some(0xD800..=0xDBFF) if matches!(escape_at(i + 6), Some(0xDC00..=0xDFFF)) => i += 6,
+                    Some(0xD800..=0xDFFF) => lone.push(i),
+                    _ => {}
+                }
+                i += 1; // the escaped character is skipped below
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if lone.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for at in lone {
+        out.push_str(&text[from..at]);
+        out.push_str("\\ufffd");
+        from = at + 6;
+    }
+    out.push_str(&text[from..]);
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        assert_eq!(replace_lone_surrogates(r#"{"a":"x\ud800y"}"#), r#"{"a":"x\ufffdy"}"#);
+        assert_eq!(replace_lone_surrogates(r#"["\udc00","\uD83D\uDE00","\ud83d"]"#), r#"["\ufffd","\uD83D\uDE00","\ufffd"]"#);
+        // An escaped backslash before "u" is not an escape; outside strings nothing changes.
+        assert!(matches!(replace_lone_surrogates(r#"["\\ud800", 1]"#), std::borrow::Cow::Borrowed(_)));
+        let fixed = replace_lone_surrogates(r#"{"name":"\ud800\ud800\udfff"}"#);
+        assert_eq!(fixed, r#"{"name":"\ufffd\ud800\udfff"}"#);
+        assert!(serde_json::from_str::<Value>(&fixed).is_ok());
+    }
 
     #[test]
     fn matches_json_stringify() {

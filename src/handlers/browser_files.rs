@@ -5,11 +5,11 @@ use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::limits::{too_large, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::store::savable;
-use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs};
+use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text};
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_view, byte_views, call_method, exact_buffer, get, present, set, type_name};
-use crate::format::model_json::ModelJson;
+use crate::bindings::js::{byte_view, byte_views, call_method, exact_buffer, get, json_text, present, set, type_name};
 use crate::format::spec::{check_group_bytes, group_name};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -49,14 +49,14 @@ async fn save_downloads(prefix: &str, artifacts: &JsValue) -> Result<JsValue> {
     set(&group, "paths", &Array::of1(&format!("./{weights_file}").into()));
     set(&group, "weights", &get(artifacts, "weightSpecs"));
     let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
-    let text = js_sys::JSON::stringify(&model_json).map_err(Error::thrown)?;
+    let text = json_text(&model_json, "browserDownloads: the model's JSON (modelTopology, signature, metadata...)")?;
     let info = get_model_artifacts_info_for_json(artifacts.clone()).map_err(Error::thrown)?;
     let downloaded = |name: String, parts: Array, mime: &'static str| async move {
         JsFuture::from(download(&name, &parts, mime))
             .await
             .map_err(|e| Error::new("E_STORAGE", format!("downloading {name} failed")).with_path(&name).with_cause(e))
     };
-    downloaded(format!("{prefix}.json"), Array::of1(&text), "application/json").await?;
+    downloaded(format!("{prefix}.json"), Array::of1(&text.into()), "application/json").await?;
     if present(&data) {
         let parts: Array = byte_views(&data, "weightData")?.into_iter().collect();
         downloaded(weights_file, parts, "application/octet-stream").await?;
@@ -115,18 +115,26 @@ fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// A File's size, known before reading it (`None` for a File-like without one).
+fn file_size(file: &JsValue) -> Option<u64> {
+    get(file, "size").as_f64().filter(|n| *n >= 0.0).map(|n| n as u64)
+}
+
 fn invalid(name: &str, message: String) -> Error {
     Error::new("E_INVALID_MODEL_JSON", message).with_path(name)
 }
 
 /// `files[0]` is model.json; the others are its weight files, matched to
-/// the manifest's paths by basename, each group's size checked.
+/// the manifest's paths by basename, each group's size checked (from the
+/// files' sizes before anything is read, and again from the bytes read).
 async fn load_files(files: &[JsValue]) -> Result<JsValue> {
     let json_file = &files[0];
     let name = file_name(json_file);
+    if file_size(json_file).is_some_and(|n| n > DEFAULT_MAX_MODEL_JSON_BYTES) {
+        return Err(too_large(&format!("the file '{name}'"), DEFAULT_MAX_MODEL_JSON_BYTES).with_path(&name));
+    }
     let text = read(json_file, "text").await?.as_string().unwrap_or_default();
-    let model = ModelJson::parse(&text, &name).map_err(|e| Error::from(e).with_path(&name))?;
-    let json = js_sys::JSON::parse(&text).map_err(Error::thrown)?;
+    let (json, model) = model_json_from_text(&text.as_str().into(), &name).map_err(|e| e.with_path(&name))?;
     if !present(&get(&json, "modelTopology")) {
         return Err(invalid(&name, format!("modelTopology field is missing from file {name}")));
     }
@@ -163,6 +171,15 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
             used.len(),
             weight_files.len()
         )));
+    }
+    for (g, (group, group_files)) in groups.iter().zip(&matched).enumerate() {
+        let sizes: Option<Vec<u64>> = group_files.iter().map(|f| file_size(f)).collect();
+        if let Some(sizes) = sizes {
+            let names: Vec<String> = group_files.iter().map(|f| file_name(f)).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            check_group_bytes(&group_name(g, &names), group.stored_bytes().map_err(Error::from)?, sizes.iter().sum())
+                .map_err(Error::from)?;
+        }
     }
     let buffers = Array::new();
     for (g, (group, group_files)) in groups.iter().zip(matched).enumerate() {

@@ -1,7 +1,8 @@
 //! Fetching with the checks tf.io lacks: status on every response, retries
 //! with backoff (network errors, 5xx, 429 with `Retry-After`), bodies cut
 //! mid-way resumed with `Range`, byte progress, SHA-256 verification while
-//! the bytes arrive, and prompt cancellation through an AbortSignal.
+//! the bytes arrive, prompt cancellation through an AbortSignal, a stall
+//! timeout, and bodies counted against a `Budget` as they arrive.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,6 +16,7 @@ use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, call_method, get, present};
 use crate::format::integrity::to_hex;
 use crate::format::paths::{content_range_start, is_retryable_status, retry_after_ms, retry_delay_ms};
+use super::limits::Budget;
 
 /// First retry waits about this long; later ones double, up to the cap.
 const RETRY_BASE_MS: f64 = 200.0;
@@ -25,7 +27,18 @@ extern "C" {
     #[wasm_bindgen(js_name = sleep)]
     fn sleep_js(ms: f64, signal: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = requestInit)]
-    fn request_init_js(base: &JsValue, signal: &JsValue, range_start: f64) -> JsValue;
+    fn request_init_js(base: &JsValue, signal: &JsValue, stop: &JsValue, range_start: f64) -> JsValue;
+    #[wasm_bindgen(js_name = abortController)]
+    fn abort_controller() -> JsValue;
+    fn abort(controller: &JsValue);
+    /// A stall watch over one response (see `watched`).
+    #[wasm_bindgen(js_name = stallWatch)]
+    fn stall_watch(ms: f64) -> JsValue;
+    /// `promise`, or a rejection that `is_stalled` recognises.
+    fn watched(promise: &Promise, watch: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = isStalled)]
+    fn is_stalled(error: &JsValue) -> bool;
+    fn arrived(watch: &JsValue, n: f64);
     #[wasm_bindgen(js_name = globalFetch)]
     fn global_fetch() -> JsValue;
     /// Marks a promise as handled (a prefetch may never be awaited).
@@ -35,8 +48,9 @@ extern "C" {
     fn discard_response(promise: &JsValue);
     #[wasm_bindgen(js_name = cancelReader)]
     fn cancel_reader(reader: &JsValue);
-    /// Reads a body to its end (or first error) in JS: `{chunks, done, error}`.
-    fn drain(reader: &JsValue, on_bytes: &JsValue) -> Promise;
+    /// Reads a body to its end, first error or stall in JS:
+    /// `{chunks, done, error, stalled, stopped}`.
+    fn drain(reader: &JsValue, skip: f64, on_bytes: &JsValue, watch: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = parseHttpDate)]
     fn parse_http_date(text: &str) -> Option<f64>;
     #[wasm_bindgen(js_name = header)]
@@ -101,12 +115,19 @@ impl Progress {
 }
 
 /// How requests are sent: the fetch function, the caller's RequestInit,
-/// the abort signal and the retry budget.
+/// the abort signal, the retry budget and the stall timeout (ms, 0: none).
 pub struct Transport {
     pub fetch: Function,
     pub request_init: JsValue,
     pub signal: JsValue,
     pub retries: u32,
+    pub timeout_ms: u64,
+}
+
+/// A request on its way, and the controller that stops it.
+struct Sent {
+    response: std::result::Result<JsValue, JsValue>,
+    stop: JsValue,
 }
 
 /// Why a request attempt failed, and whether trying again may help.
@@ -141,30 +162,44 @@ impl Transport {
         Error::new("E_ABORTED", format!("loading {url} was aborted")).with_url(url).with_cause(get(&self.signal, "reason"))
     }
 
-    /// One request; `Err` keeps whether a retry may help.
     /// Sends a request now (the network starts before anything awaits it).
-    fn send(&self, url: &str, binary: bool, range_start: u64) -> std::result::Result<JsValue, JsValue> {
-        let init = request_init_js(&self.request_init, &self.signal, range_start as f64);
-        if binary {
+    fn send(&self, url: &str, binary: bool, range_start: u64) -> Sent {
+        let stop = abort_controller();
+        let init = request_init_js(&self.request_init, &self.signal, &stop, range_start as f64);
+        let response = if binary {
             let details = Object::new();
             crate::bindings::js::set(&details, "isBinary", &JsValue::TRUE);
             self.fetch.call3(&JsValue::UNDEFINED, &url.into(), &init, &details)
         } else {
             self.fetch.call2(&JsValue::UNDEFINED, &url.into(), &init)
-        }
+        };
+        Sent { response, stop }
     }
 
+    /// One request; `Err` keeps whether a retry may help.
     async fn attempt(&self, url: &str, binary: bool, range_start: u64) -> std::result::Result<JsValue, Failure> {
         self.settle(url, self.send(url, binary, range_start)).await
     }
 
-    /// Waits for a sent request and checks its status.
-    async fn settle(&self, url: &str, sent: std::result::Result<JsValue, JsValue>) -> std::result::Result<JsValue, Failure> {
-        let response = match sent {
-            Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+    /// A fresh stall watch for one wait (the headers, or one body).
+    fn watch(&self) -> JsValue {
+        stall_watch(self.timeout_ms as f64)
+    }
+
+    /// Waits for a sent request and checks its status; a stall stops it.
+    async fn settle(&self, url: &str, sent: Sent) -> std::result::Result<JsValue, Failure> {
+        let response = match sent.response {
+            Ok(p) => JsFuture::from(watched(&Promise::resolve(&p), &self.watch())).await,
             Err(e) => Err(e),
         };
-        let response = response.map_err(|e| self.network_failure(url, e))?;
+        let response = response.map_err(|e| {
+            if is_stalled(&e) {
+                abort(&sent.stop);
+                self.stall_failure(url)
+            } else {
+                self.network_failure(url, e)
+            }
+        })?;
         let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
         if get(&response, "ok").is_truthy() {
             return Ok(response);
@@ -196,6 +231,18 @@ impl Transport {
         }
     }
 
+    /// No (or too few) bytes for `timeout_ms`: retried, then `E_TIMEOUT`.
+    fn stall_failure(&self, url: &str) -> Failure {
+        let ms = self.timeout_ms;
+        Failure {
+            error: Error::new("E_TIMEOUT", format!("{url} stalled: less than 1 KiB arrived in {ms} ms (loadOptions.timeout)"))
+                .with_url(url),
+            retryable: true,
+            retry_after_ms: None,
+            total_length: None,
+        }
+    }
+
     /// Waits before retry `attempt` (1-based), or gives up with `failure`.
     async fn backoff(&self, url: &str, attempt: u32, failure: Failure) -> Result<()> {
         if !failure.retryable || attempt > self.retries {
@@ -204,20 +251,6 @@ impl Transport {
         let delay = retry_delay_ms(attempt, RETRY_BASE_MS, RETRY_MAX_MS, js_sys::Math::random(), failure.retry_after_ms);
         JsFuture::from(sleep_js(delay, &self.signal)).await.map_err(|_| self.abort_error(url))?;
         Ok(())
-    }
-
-    /// A successful response for `url`, retrying what can be retried.
-    pub async fn fetch_ok(&self, url: &str, binary: bool) -> Result<JsValue> {
-        let mut attempt = 0;
-        loop {
-            match self.attempt(url, binary, 0).await {
-                Ok(response) => return Ok(response),
-                Err(failure) => {
-                    attempt += 1;
-                    self.backoff(url, attempt, failure).await?;
-                }
-            }
-        }
     }
 }
 
@@ -228,16 +261,24 @@ pub fn describe(error: &JsValue) -> String {
 
 /// Reads one shard's bytes chunk by chunk, resuming a cut body with a
 /// `Range` request (or re-reading and skipping what was already delivered
-/// when the server ignores Range), verifying a SHA-256 if one is expected.
+/// when the server ignores Range), verifying a SHA-256 if one is expected,
+/// counting new bytes against its budget (stopping the moment it is passed)
+/// and treating a stall like a cut.
 pub struct ShardReader {
     transport: Rc<Transport>,
     pub url: String,
     progress: Rc<RefCell<Progress>>,
     expected_sha256: Option<[u8; 32]>,
     hasher: Option<Sha256>,
+    /// Shared with the other shards of its group (or its own, for model.json).
+    budget: Option<Rc<Budget>>,
+    /// Sent to a caller's `fetchFunc` as `{isBinary: true}` (tf.io's flag).
+    binary: bool,
     /// Bytes handed out so far.
     pub delivered: u64,
     reader: Option<JsValue>,
+    /// The stall watch of the current body.
+    watch: JsValue,
     /// Bytes the current response still owes, from its Content-Length.
     owed: Option<u64>,
     /// Bytes of the current response to drop (already delivered before).
@@ -247,19 +288,23 @@ pub struct ShardReader {
     /// False once a server refused a Range request it could not satisfy.
     use_range: bool,
     /// A first request already sent ahead of reading (see `prefetch`).
-    prefetched: Option<std::result::Result<JsValue, JsValue>>,
+    prefetched: Option<Sent>,
 }
 
 impl ShardReader {
     pub fn new(transport: Rc<Transport>, url: String, progress: Rc<RefCell<Progress>>, expected_sha256: Option<[u8; 32]>) -> Self {
+        let watch = transport.watch();
         ShardReader {
             transport,
             url,
             progress,
             hasher: expected_sha256.map(|_| Sha256::new()),
             expected_sha256,
+            budget: None,
+            binary: true,
             delivered: 0,
             reader: None,
+            watch,
             owed: None,
             skip: 0,
             attempts: 0,
@@ -269,20 +314,54 @@ impl ShardReader {
         }
     }
 
+    /// Counts every new byte against `budget`.
+    pub fn with_budget(mut self, budget: Option<Rc<Budget>>) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// A text resource (model.json): not flagged binary to a `fetchFunc`.
+    pub fn for_text(mut self) -> Self {
+        self.binary = false;
+        self
+    }
+
     /// Sends the first request now, so its bytes are on their way while an
     /// earlier shard is still being read (bounded: one response ahead, held
     /// back by the stream's own backpressure).
     pub fn prefetch(&mut self) {
         if self.prefetched.is_none() && self.reader.is_none() && !self.done {
-            self.prefetched = Some(self.transport.send(&self.url, true, 0).map(quiet));
+            let Sent { response, stop } = self.transport.send(&self.url, self.binary, 0);
+            self.prefetched = Some(Sent { response: response.map(quiet), stop });
         }
+    }
+
+    /// Stops the current body, if any.
+    fn drop_body(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            cancel_reader(&reader);
+        }
+    }
+
+    /// Counts `n` new bytes (budget and progress); past the budget the body
+    /// is stopped and the budget's error returned.
+    fn count(&mut self, n: u64) -> Result<()> {
+        if self.budget.as_ref().is_some_and(|b| !b.take(n)) {
+            self.drop_body();
+            return Err(self.over_budget());
+        }
+        self.progress.borrow_mut().add_bytes(n);
+        Ok(())
+    }
+
+    fn over_budget(&self) -> Error {
+        let e = self.budget.as_ref().expect("a budget was passed").error();
+        if e.url.is_none() { e.with_url(&self.url) } else { e }
     }
 
     /// Counts a failed attempt and waits, or gives up.
     async fn retry(&mut self, failure: Failure) -> Result<()> {
-        if let Some(reader) = self.reader.take() {
-            cancel_reader(&reader);
-        }
+        self.drop_body();
         self.attempts += 1;
         self.transport.backoff(&self.url, self.attempts, failure).await
     }
@@ -302,7 +381,7 @@ impl ShardReader {
             let range_start = if self.use_range { self.delivered } else { 0 };
             let attempt = match self.prefetched.take() {
                 Some(sent) => self.transport.settle(&self.url, sent).await,
-                None => self.transport.attempt(&self.url, true, range_start).await,
+                None => self.transport.attempt(&self.url, self.binary, range_start).await,
             };
             let response = match attempt {
                 Ok(r) => r,
@@ -340,7 +419,21 @@ impl ShardReader {
             } else {
                 self.skip = self.delivered;
             }
-            self.owed = header(&response, "content-length").and_then(|v| v.trim().parse().ok());
+            // An encoded body's Content-Length counts encoded bytes, not
+            // the (decoded) bytes read here; a CORS response may hide its
+            // Content-Encoding, and then its Content-Length proves nothing.
+            let unencoded = match header(&response, "content-encoding") {
+                Some(e) => e.trim().eq_ignore_ascii_case("identity"),
+                None => get(&response, "type").as_string().as_deref() != Some("cors"),
+            };
+            self.owed = header(&response, "content-length").and_then(|v| v.trim().parse().ok()).filter(|_| unencoded);
+            if let (Some(budget), Some(len)) = (&self.budget, self.owed) {
+                if budget.trust_length && budget.would_pass(len.saturating_sub(self.skip)) {
+                    discard_response(&response);
+                    return Err(self.over_budget());
+                }
+            }
+            self.watch = self.transport.watch();
             let body = get(&response, "body");
             let reader = if present(&body) {
                 let get_reader: Function = get(&body, "getReader").unchecked_into();
@@ -375,10 +468,14 @@ impl ShardReader {
                 self.open().await?;
             }
             let reader = self.reader.clone().expect("opened above");
-            let result = match call_method(&reader, "read").await {
+            let result = match self.read_watched(&reader).await {
                 Ok(r) => r,
                 Err(cause) => {
-                    let failure = self.transport.network_failure(&self.url, cause);
+                    let failure = if is_stalled(&cause) {
+                        self.transport.stall_failure(&self.url)
+                    } else {
+                        self.transport.network_failure(&self.url, cause)
+                    };
                     self.retry(failure).await?;
                     continue;
                 }
@@ -390,15 +487,23 @@ impl ShardReader {
                 continue;
             }
             let chunk = byte_view(&get(&result, "value"), "a response body chunk")?;
-            if let Some(chunk) = self.accept(chunk, true) {
+            arrived(&self.watch, f64::from(chunk.length()));
+            if let Some(chunk) = self.accept(chunk, true)? {
                 return Ok(Some(chunk));
             }
         }
     }
 
+    /// `reader.read()` under the stall watch.
+    async fn read_watched(&self, reader: &JsValue) -> std::result::Result<JsValue, JsValue> {
+        let read: Function = get(reader, "read").unchecked_into();
+        JsFuture::from(watched(&Promise::resolve(&read.call0(reader)?), &self.watch)).await
+    }
+
     /// Takes one body chunk: drops bytes already delivered before a restart,
-    /// hashes, counts. `None` when nothing of it is new.
-    fn accept(&mut self, chunk: Uint8Array, report: bool) -> Option<Uint8Array> {
+    /// hashes, counts (unless `drain` already counted it). `None` when
+    /// nothing of it is new.
+    fn accept(&mut self, chunk: Uint8Array, count: bool) -> Result<Option<Uint8Array>> {
         let len = u64::from(chunk.length());
         self.owed = self.owed.map(|n| n.saturating_sub(len));
         let chunk = if self.skip > 0 {
@@ -409,16 +514,16 @@ impl ShardReader {
             chunk
         };
         if chunk.length() == 0 {
-            return None;
+            return Ok(None);
+        }
+        if count {
+            self.count(u64::from(chunk.length()))?;
         }
         if let Some(hasher) = &mut self.hasher {
             hasher.update(chunk.to_vec());
         }
         self.delivered += u64::from(chunk.length());
-        if report {
-            self.progress.borrow_mut().add_bytes(u64::from(chunk.length()));
-        }
-        Some(chunk)
+        Ok(Some(chunk))
     }
 
     /// The body said it is done: true if the shard is complete and verified,
@@ -459,9 +564,17 @@ impl ShardReader {
                 chunks.push(chunk);
             }
         } else {
-            let progress = self.progress.clone();
-            let on_bytes = if progress.borrow().callback.is_some() {
-                Closure::<dyn FnMut(f64)>::new(move |n: f64| progress.borrow_mut().add_bytes(n as u64)).into_js_value()
+            // Counted in JS as chunks arrive, so reading stops at the budget.
+            let (progress, budget) = (self.progress.clone(), self.budget.clone());
+            let on_bytes = if progress.borrow().callback.is_some() || budget.is_some() {
+                Closure::<dyn FnMut(f64) -> bool>::new(move |n: f64| {
+                    let within = budget.as_ref().is_none_or(|b| b.take(n as u64));
+                    if within {
+                        progress.borrow_mut().add_bytes(n as u64);
+                    }
+                    within
+                })
+                .into_js_value()
             } else {
                 JsValue::UNDEFINED
             };
@@ -473,12 +586,19 @@ impl ShardReader {
                     self.open().await?;
                 }
                 let reader = self.reader.clone().expect("opened above");
-                let batch = JsFuture::from(drain(&reader, &on_bytes)).await.unwrap_or(JsValue::UNDEFINED);
+                let batch = JsFuture::from(drain(&reader, self.skip as f64, &on_bytes, &self.watch)).await.unwrap_or(JsValue::UNDEFINED);
+                if get(&batch, "stopped").is_truthy() {
+                    self.drop_body();
+                    return Err(self.over_budget());
+                }
                 for chunk in Array::from(&get(&batch, "chunks")).iter() {
-                    chunks.extend(self.accept(byte_view(&chunk, "a response body chunk")?, false));
+                    chunks.extend(self.accept(byte_view(&chunk, "a response body chunk")?, false)?);
                 }
                 if get(&batch, "done").is_truthy() {
                     self.body_ended().await?;
+                } else if get(&batch, "stalled").is_truthy() {
+                    let failure = self.transport.stall_failure(&self.url);
+                    self.retry(failure).await?;
                 } else {
                     let failure = self.transport.network_failure(&self.url, get(&batch, "error"));
                     self.retry(failure).await?;
@@ -506,10 +626,8 @@ impl ShardReader {
 /// stops its download instead of letting it run on.
 impl Drop for ShardReader {
     fn drop(&mut self) {
-        if let Some(reader) = self.reader.take() {
-            cancel_reader(&reader);
-        }
-        if let Some(Ok(sent)) = self.prefetched.take() {
+        self.drop_body();
+        if let Some(Sent { response: Ok(sent), .. }) = self.prefetched.take() {
             discard_response(&sent);
         }
     }

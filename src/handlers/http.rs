@@ -6,17 +6,17 @@ use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::fetch::{describe, Progress, ShardReader, Transport};
+use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES, DEFAULT_TIMEOUT_MS};
 use crate::bindings::artifacts::{
     get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
-    get_weight_specs,
+    get_weight_specs, model_json_from_text, bare_manifest,
 };
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, call_method, function_option, get, handler_paths, integer_option, present, set};
+use crate::bindings::js::{byte_views, function_option, get, handler_paths, integer_option, json_text, present, set};
 use crate::format::integrity::group_hashes;
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
@@ -32,6 +32,8 @@ extern "C" {
     fn multipart(model_json: &str, parts: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = saveInit)]
     fn save_init(request_init: &JsValue, body: &JsValue, signal: &JsValue) -> JsValue;
+    /// A body's bytes as a JS string, as `Response.text()` decodes them.
+    fn utf8(buffer: &ArrayBuffer) -> JsValue;
 }
 
 /// Validated `LoadOptions`.
@@ -44,6 +46,8 @@ struct Options {
     weight_url_converter: Option<Function>,
     stream_weights: bool,
     concurrency: usize,
+    timeout_ms: u64,
+    max_model_json_bytes: u64,
 }
 
 
@@ -71,6 +75,9 @@ impl Options {
             weight_url_converter: function_option(options, "weightUrlConverter")?,
             stream_weights: get(options, "streamWeights").is_truthy(),
             concurrency: integer_option(options, "concurrency", 1, 1024)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
+            // setTimeout's largest delay.
+            timeout_ms: integer_option(options, "timeout", 0, i32::MAX as u64)?.unwrap_or(DEFAULT_TIMEOUT_MS),
+            max_model_json_bytes: integer_option(options, "maxModelJSONBytes", 1, 1 << 40)?.unwrap_or(DEFAULT_MAX_MODEL_JSON_BYTES),
         })
     }
 
@@ -82,6 +89,7 @@ impl Options {
             request_init: self.request_init.clone(),
             signal: self.signal.clone(),
             retries: self.retries,
+            timeout_ms: self.timeout_ms,
         }))
     }
 }
@@ -153,10 +161,7 @@ impl Inner {
             self.load_binary_form(&transport).await?
         } else {
             let url = &self.path[0];
-            let text = self.fetch_text(&transport, url).await?;
-            let model = ModelJson::parse(&text, url).map_err(|e| Error::from(e).with_url(url))?;
-            let js = js_sys::JSON::parse(&text).map_err(|e| Error::new("E_INVALID_JSON", format!("{url}: invalid JSON")).with_cause(e))?;
-            (js, model)
+            model_json_from_text(&utf8(&self.fetch_capped(&transport, url, false).await?), url).map_err(|e| e.with_url(url))?
         };
         let Some(groups) = &model.manifest else {
             return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
@@ -180,31 +185,24 @@ impl Inner {
         get_model_artifacts_for_json_sync(model_json, specs, buffers.into()).map(JsValue::from)
     }
 
-    async fn fetch_text(&self, transport: &Transport, url: &str) -> JsResult<String> {
-        let response = transport.fetch_ok(url, false).await?;
-        let text = call_method(&response, "text").await.map_err(|e| {
-            if transport.aborted() {
-                transport.abort_error(url)
-            } else {
-                Error::new("E_NETWORK", format!("reading {url} failed: {}", describe(&e))).with_url(url).with_cause(e)
-            }
-        })?;
-        Ok(text.as_string().unwrap_or_default())
+    /// A model file's bytes (model.json, the manifest, model.pb) under
+    /// `maxModelJSONBytes`, with the retries, resumption and stall timeout
+    /// of a shard.
+    async fn fetch_capped(&self, transport: &Rc<Transport>, url: &str, binary: bool) -> Result<ArrayBuffer> {
+        let budget = Budget::model_file(url, self.options.max_model_json_bytes);
+        let reader = ShardReader::new(transport.clone(), url.to_owned(), Progress::new(None, 0, 0), None).with_budget(Some(budget));
+        let mut reader = if binary { reader } else { reader.for_text() };
+        reader.read_all().await
     }
 
     /// `[model.pb, weights_manifest.json]`: binary topology + bare manifest.
-    async fn load_binary_form(&self, transport: &Transport) -> JsResult<(JsValue, ModelJson)> {
+    async fn load_binary_form(&self, transport: &Rc<Transport>) -> JsResult<(JsValue, ModelJson)> {
         let (pb_url, manifest_url) = (&self.path[0], &self.path[1]);
-        let response = transport.fetch_ok(pb_url, true).await?;
-        let topology = call_method(&response, "arrayBuffer").await.map_err(|e| Error::new("E_NETWORK", format!("reading {pb_url} failed")).with_cause(e))?;
-        let text = self.fetch_text(transport, manifest_url).await?;
-        let manifest: Value = serde_json::from_str(&text)
-            .map_err(|e| Error::new("E_INVALID_JSON", format!("{manifest_url}: invalid JSON: {e}")).with_url(manifest_url))?;
-        let model = ModelJson::from_value(serde_json::json!({ "weightsManifest": manifest }), manifest_url).map_err(Error::from)?;
-        let js = Object::new();
-        set(&js, "modelTopology", &topology);
-        set(&js, "weightsManifest", &js_sys::JSON::parse(&text)?);
-        Ok((js.into(), model))
+        let topology = self.fetch_capped(transport, pb_url, true).await?;
+        let text = utf8(&self.fetch_capped(transport, manifest_url, false).await?).as_string().unwrap_or_default();
+        let (js, model) = model_json_from_text(&bare_manifest(&text), manifest_url).map_err(|e| e.with_url(manifest_url))?;
+        set(js.unchecked_ref(), "modelTopology", &topology);
+        Ok((js, model))
     }
 
     /// Shard URLs (prefix and query rules, or the caller's converter) and
@@ -244,7 +242,7 @@ impl Inner {
         set(&group, "paths", &Array::of1(&"./model.weights.bin".into()));
         set(&group, "weights", &get(&artifacts, "weightSpecs"));
         let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into())?;
-        let text = js_sys::JSON::stringify(&model_json)?.as_string().unwrap_or_default();
+        let text = json_text(&model_json, "http save: the model's JSON (modelTopology, signature, metadata...)")?;
         let data = get(&artifacts, "weightData");
         // Shards go into the Blob as they are: no joined copy, no 2 GiB cap.
         let parts: JsValue = if present(&data) { byte_views(&data, "weightData")?.into_iter().collect::<Array>().into() } else { JsValue::NULL };
@@ -282,8 +280,17 @@ struct Plan {
 }
 
 impl Plan {
-    fn reader(&self, shard: &Shard) -> ShardReader {
+    /// Fresh budgets (one per fetch of the weights), one per group whose
+    /// byte count is known, shared by its shards: reading stops as soon as
+    /// they deliver more than the manifest needs.
+    fn budgets(&self) -> Vec<Option<Rc<Budget>>> {
+        let urls = |group| self.shards.iter().filter(|s| s.group == group).map(|s| s.url.as_str()).collect::<Vec<_>>();
+        self.needed.iter().enumerate().map(|(g, need)| need.map(|need| Budget::group(&group_name(g, &urls(g)), need))).collect()
+    }
+
+    fn reader(&self, shard: &Shard, budgets: &[Option<Rc<Budget>>]) -> ShardReader {
         ShardReader::new(self.transport.clone(), shard.url.clone(), self.progress.clone(), shard.sha256)
+            .with_budget(budgets[shard.group].clone())
     }
 
     /// Checks a group's total against its manifest.
@@ -298,8 +305,9 @@ impl Plan {
 
     /// Every shard, `concurrency` at a time, in manifest order.
     async fn fetch_all(&self, concurrency: usize) -> JsResult<Array> {
+        let budgets = &self.budgets();
         let buffers: Vec<ArrayBuffer> = stream::iter(self.shards.iter().map(|shard| async move {
-            let buffer = self.reader(shard).read_all().await?;
+            let buffer = self.reader(shard, budgets).read_all().await?;
             self.progress.borrow_mut().file_done();
             Ok::<_, JsValue>(buffer)
         }))
@@ -327,15 +335,17 @@ fn weight_stream(plan: Rc<Plan>) -> JsValue {
         /// The next shard's reader, its request already sent (read-ahead).
         next: Option<ShardReader>,
         group_bytes: u64,
+        budgets: Vec<Option<Rc<Budget>>>,
     }
-    let state = State { plan, shard: 0, reader: None, next: None, group_bytes: 0 };
+    let budgets = plan.budgets();
+    let state = State { plan, shard: 0, reader: None, next: None, group_bytes: 0, budgets };
     let chunks = stream::try_unfold(state, |mut s| async move {
         loop {
             let Some(shard) = s.plan.shards.get(s.shard) else { return Ok(None) };
             if s.reader.is_none() {
-                s.reader = Some(s.next.take().unwrap_or_else(|| s.plan.reader(shard)));
+                s.reader = Some(s.next.take().unwrap_or_else(|| s.plan.reader(shard, &s.budgets)));
                 if let Some(following) = s.plan.shards.get(s.shard + 1) {
-                    let mut next = s.plan.reader(following);
+                    let mut next = s.plan.reader(following, &s.budgets);
                     next.prefetch();
                     s.next = Some(next);
                 }

@@ -13,6 +13,16 @@ use crate::format::codec::ByteSource;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
+#[wasm_bindgen]
+extern "C" {
+    /// The platform's URL parser (normalizes `./`, `../`, case of the host...).
+    type Url;
+    #[wasm_bindgen(constructor, catch, js_class = "URL")]
+    fn new(url: &str) -> JsResult<Url>;
+    #[wasm_bindgen(method, getter)]
+    fn href(this: &Url) -> String;
+}
+
 /// `scheme` and the rest of `scheme://rest`.
 fn split_url(url: &JsValue, what: &str) -> Result<(String, String)> {
     let text = url.as_string().ok_or_else(|| Error::invalid_argument(format!("{what} must be a URL string, got {}", type_name(url))))?;
@@ -80,14 +90,41 @@ pub async fn remove_model(url: JsValue) -> JsResult<JsValue> {
     Ok(remove_from(&scheme, &path).await?)
 }
 
-/// Loads `source` and saves it to `dest`; the save's info.
-async fn copy(source: &JsValue, dest: &JsValue) -> JsResult<(JsValue, JsValue)> {
-    let (s, d) = (source.as_string(), dest.as_string());
-    split_url(source, "source URL")?;
-    split_url(dest, "destination URL")?;
-    if s == d {
-        return Err(Error::invalid_argument(format!("old path and new path are the same: '{}'", s.unwrap_or_default())).into());
+/// Where a URL's model lives, spelled one way: a `file://` folder through
+/// its real path (so `m`, `m/`, `./m`, `x/../m` and a symlink to `m` are
+/// one place), an http(s) URL as the URL parser writes it, and a browser
+/// store's path as the exact key it is stored under (as in tf.io,
+/// `indexeddb://a` and `indexeddb://a/` are two models).
+async fn location(url: &JsValue, what: &str, is_source: bool) -> Result<(String, String)> {
+    let (scheme, path) = split_url(url, what)?;
+    let place = match scheme.as_str() {
+        #[cfg(feature = "node")]
+        "file" => node_fs::location(&path, is_source).await?,
+        "http" | "https" => {
+            let text = format!("{scheme}://{path}");
+            Url::new(&text).map_or(text, |u| u.href())
+        }
+        _ => path,
+    };
+    let _ = is_source;
+    Ok((scheme, place))
+}
+
+/// Refuses to copy or move a model onto itself, however it is spelled:
+/// the save would replace the source, and a move would then remove it.
+async fn check_distinct(source: &JsValue, dest: &JsValue, op: &str) -> Result<()> {
+    let from = location(source, "source URL", true).await?;
+    let to = location(dest, "destination URL", false).await?;
+    if from == to {
+        let (s, d) = (source.as_string().unwrap_or_default(), dest.as_string().unwrap_or_default());
+        return Err(Error::new("E_SAME_MODEL", format!("{op}: '{s}' and '{d}' are the same model ({}://{}); nothing was changed", from.0, from.1)));
     }
+    Ok(())
+}
+
+/// Loads `source` and saves it to `dest`; the save's info.
+async fn copy(source: &JsValue, dest: &JsValue, op: &str) -> JsResult<(JsValue, JsValue)> {
+    check_distinct(source, dest, op).await?;
     let artifacts = router::load(source.clone(), JsValue::UNDEFINED).await?;
     if !present(&get(&artifacts, "weightData")) && present(&get(&artifacts, "getWeightStream")) {
         return Err(Error::new("E_NOT_SUPPORTED", "copying streamed weights is not supported; load without streamWeights").into());
@@ -98,7 +135,7 @@ async fn copy(source: &JsValue, dest: &JsValue) -> JsResult<(JsValue, JsValue)> 
 
 #[wasm_bindgen(js_name = copyModel, skip_typescript)]
 pub async fn copy_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
-    Ok(copy(&source, &dest).await?.1)
+    Ok(copy(&source, &dest, "copyModel").await?.1)
 }
 
 #[wasm_bindgen(js_name = moveModel, skip_typescript)]
@@ -107,7 +144,7 @@ pub async fn move_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
     if !removable(&scheme) {
         return Err(Error::new("E_NOT_SUPPORTED", format!("moveModel cannot remove a {scheme}:// source; use copyModel")).into());
     }
-    let (original, info) = copy(&source, &dest).await?;
+    let (original, info) = copy(&source, &dest, "moveModel").await?;
     let copied = router::load(dest.clone(), JsValue::UNDEFINED).await?;
     same_artifacts(&original, &copied).map_err(|detail| {
         Error::new("E_INTEGRITY", format!("the copy at {} differs from the source ({detail}); the source was kept", dest.as_string().unwrap_or_default()))

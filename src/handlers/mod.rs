@@ -4,6 +4,7 @@ pub mod browser_files;
 pub mod fetch;
 pub mod http;
 pub mod indexed_db;
+pub mod limits;
 pub mod local_storage;
 pub mod management;
 pub mod memory;

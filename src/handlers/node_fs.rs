@@ -16,16 +16,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::fetch::Progress;
-use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs};
+use crate::bindings::artifacts::{bare_manifest, get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text};
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{function_option, get, handler_paths, integer_option, present, set, type_name, JsComposite};
+use crate::bindings::js::{function_option, get, handler_paths, integer_option, json_text, present, set, stringified_byte_length, type_name, JsComposite};
 use crate::format::integrity::{group_hashes, to_hex};
 use crate::bindings::weights::specs_from_js;
 use crate::format::codec::layout_all;
 use crate::format::model_json::{ArtifactsInfo, ModelJson};
 use crate::format::paths::contained_path;
 use crate::format::shards::{self, ShardFile, DEFAULT_SHARD_SIZE};
-use crate::format::spec::{check_group_bytes, group_name, ManifestGroup};
+use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
+use crate::format::spec::{check_group_bytes, group_name, ManifestGroup, MAX_SAFE_INTEGER};
+use crate::format::FormatError;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -98,17 +100,25 @@ impl Fs {
         JsFuture::from(Promise::resolve(&promise)).await.map_err(|e| fs_error(e, path, doing))
     }
 
-    /// `Some((is_file, size))`, or `None` when nothing is at `path`.
-    async fn stat(&self, path: &str) -> Result<Option<(bool, u64)>> {
-        let s = self.call("stat", &[&path.into()], path, "reading").await?;
-        if !present(&s) {
-            return Ok(None);
-        }
-        Ok(Some((get(&s, "file").is_truthy(), get(&s, "size").as_f64().unwrap_or(0.0) as u64)))
+    /// What is at `path` (following symlinks), or `None` when nothing is.
+    async fn stat(&self, path: &str) -> Result<Option<Entry>> {
+        Entry::of(self.call("stat", &[&path.into()], path, "reading").await?)
     }
 
-    async fn read_text(&self, path: &str) -> Result<String> {
-        Ok(self.call("readText", &[&path.into()], path, "reading").await?.as_string().unwrap_or_default())
+    /// What `path` itself is (a symlink is not followed).
+    async fn lstat(&self, path: &str) -> Result<Option<Entry>> {
+        Entry::of(self.call("lstat", &[&path.into()], path, "reading").await?)
+    }
+
+    /// `path` with every symlink resolved (for a path that does not exist
+    /// yet, its nearest existing ancestor's).
+    async fn realpath(&self, path: &str) -> Result<String> {
+        Ok(self.call("realpath", &[&path.into()], path, "reading").await?.as_string().unwrap_or_default())
+    }
+
+    /// A regular file's text, refused past `max_bytes`.
+    async fn read_text(&self, path: &str, max_bytes: u64) -> Result<String> {
+        Ok(self.call("readText", &[&path.into(), &(max_bytes as f64).into()], path, "reading").await?.as_string().unwrap_or_default())
     }
 
     async fn list(&self, dir: &str) -> Result<Vec<(String, bool)>> {
@@ -123,19 +133,75 @@ impl Fs {
         self.call("rename", &[&from.into(), &to.into()], to, "renaming into").await.map(drop)
     }
 
+    /// Whether `path` is strictly inside the folder `dir` (both real paths).
+    fn inside(&self, dir: &str, path: &str) -> bool {
+        let sep = get(&self.port, "sep").as_string().unwrap_or_else(|| "/".into());
+        let prefix = if dir.ends_with(&sep) { dir.to_owned() } else { format!("{dir}{sep}") };
+        path.starts_with(&prefix) && path.len() > prefix.len()
+    }
+
+    /// A name for this process's temporary folders: its pid, so that other
+    /// processes can tell a live save from a killed one, and a random part.
+    fn mark(&self) -> String {
+        format!("{}-{}", self.sync("pid", &[]).as_f64().unwrap_or(0.0), self.suffix())
+    }
+
+    /// Whether a temporary folder named with `mark` belongs to a save that
+    /// is no longer running (its process is gone). Names without a pid come
+    /// from older versions and count as abandoned.
+    fn abandoned(&self, mark: &str) -> bool {
+        match mark.split_once('-').and_then(|(pid, _)| pid.parse::<f64>().ok()) {
+            Some(pid) => !self.sync("alive", &[&pid.into()]).is_truthy(),
+            None => true,
+        }
+    }
+
     async fn remove_tree(&self, path: &str) -> Result<()> {
         self.call("removeTree", &[&path.into()], path, "removing").await.map(drop)
     }
 }
 
-/// A port (Node) error as ours: ENOENT is `E_NOT_FOUND`, the rest `E_FS`.
+/// What the port's `stat`/`lstat` say is at a path.
+struct Entry {
+    kind: String,
+    size: u64,
+}
+
+impl Entry {
+    fn of(s: JsValue) -> Result<Option<Entry>> {
+        if !present(&s) {
+            return Ok(None);
+        }
+        Ok(Some(Entry { kind: get(&s, "kind").as_string().unwrap_or_default(), size: get(&s, "size").as_f64().unwrap_or(0.0) as u64 }))
+    }
+    fn is_file(&self) -> bool {
+        self.kind == "file"
+    }
+    fn is_dir(&self) -> bool {
+        self.kind == "dir"
+    }
+}
+
+/// A port (Node) error as ours: ENOENT is `E_NOT_FOUND`, a file that is not
+/// regular `E_UNSAFE_PATH`, one over a size limit `E_TOO_LARGE`, the rest
+/// `E_FS`.
 fn fs_error(e: JsValue, path: &str, doing: &str) -> Error {
     let errno = get(&e, "code").as_string().unwrap_or_default();
     // Something missing is "not found" when reading; when writing it is a
     // file-system failure (e.g. a parent that cannot be created).
-    let code = if errno == "ENOENT" && matches!(doing, "reading" | "listing") { "E_NOT_FOUND" } else { "E_FS" };
+    let code = match errno.as_str() {
+        "ENOENT" if matches!(doing, "reading" | "listing") => "E_NOT_FOUND",
+        "ENOTREG" => "E_UNSAFE_PATH",
+        "ETOOBIG" => "E_TOO_LARGE",
+        _ => "E_FS",
+    };
     let detail = get(&e, "message").as_string().unwrap_or_else(|| type_name(&e));
     Error::new(code, format!("{doing} {path} failed: {detail}")).with_path(path).with_cause(e)
+}
+
+/// The Node error code (`ENOENT`, `ENOTEMPTY`...) behind a port error.
+fn errno(e: &Error) -> String {
+    get(&e.cause, "code").as_string().unwrap_or_default()
 }
 
 /// `file://x` or a plain path.
@@ -158,6 +224,7 @@ struct Options {
     hashes: bool,
     on_progress: Option<Function>,
     stream_weights: bool,
+    max_model_json_bytes: u64,
 }
 
 impl Options {
@@ -169,6 +236,7 @@ impl Options {
             hashes: get(options, "hashes").is_truthy(),
             on_progress: function_option(options, "onProgress")?,
             stream_weights: get(options, "streamWeights").is_truthy(),
+            max_model_json_bytes: integer_option(options, "maxModelJSONBytes", 1, MAX_SAFE_INTEGER)?.unwrap_or(DEFAULT_MAX_MODEL_JSON_BYTES),
         })
     }
 }
@@ -213,20 +281,53 @@ struct Located {
 }
 
 /// Finds the model.json that `path` names (the file, or a folder holding
-/// one), first repairing an interrupted save of that folder.
+/// one), first repairing an interrupted save of that folder. Both are real
+/// paths (symlinks resolved): the folder is where the model really is.
 async fn locate(fs: &Fs, path: &str) -> Result<Located> {
     let path = fs.resolve(path);
     let folder_like = !path.ends_with(".json");
     let folder = if folder_like { path.clone() } else { fs.dirname(&path) };
     recover(fs, &folder).await?;
-    let model_json = match fs.stat(&path).await? {
-        Some((true, _)) => path,
-        Some((false, _)) => fs.join(&path, MODEL_JSON),
+    let real = fs.realpath(&path).await?;
+    let (model_json, dir) = match fs.stat(&real).await? {
+        Some(e) if e.is_file() => (real.clone(), fs.dirname(&real)),
+        Some(e) if e.is_dir() => {
+            let model_json = fs.join(&real, MODEL_JSON);
+            if fs.stat(&model_json).await?.is_some() && !fs.inside(&real, &fs.realpath(&model_json).await?) {
+                return Err(Error::new("E_UNSAFE_PATH", format!("{model_json} is a symlink out of the model folder {real}; refusing to read it")).with_path(&model_json));
+            }
+            (model_json, real)
+        }
+        Some(e) => return Err(not_regular(&path, &e)),
         None => return Err(Error::new("E_NOT_FOUND", format!("there is no model at {path}")).with_path(&path)),
     };
     match fs.stat(&model_json).await? {
-        Some((true, _)) => Ok(Located { dir: fs.dirname(&model_json), model_json }),
-        _ => Err(Error::new("E_NOT_FOUND", format!("{model_json} does not exist")).with_path(&model_json)),
+        Some(e) if e.is_file() => Ok(Located { dir, model_json }),
+        Some(e) => Err(not_regular(&model_json, &e)),
+        None => Err(Error::new("E_NOT_FOUND", format!("{model_json} does not exist")).with_path(&model_json)),
+    }
+}
+
+/// A FIFO, device or socket where a file should be: never opened, since
+/// reading one can hang or never end. (A folder is a plain mistake.)
+fn not_regular(path: &str, entry: &Entry) -> Error {
+    if entry.is_dir() {
+        return Error::new("E_FS", format!("reading {path} failed: EISDIR: it is a folder, not a file")).with_path(path);
+    }
+    Error::new("E_UNSAFE_PATH", format!("{path} is a {}, not a regular file; refusing to open it", entry.kind)).with_path(path)
+}
+
+/// The model folder a `file://` location names, as a real path: the folder
+/// of the model.json a source names, or the folder a save would write.
+/// Two spellings of one folder (`m/`, `./m`, `x/../m`, a symlink) give one
+/// answer.
+pub async fn location(path: &str, is_source: bool) -> Result<String> {
+    let fs = Fs::new()?;
+    let real = fs.realpath(&fs.resolve(path)).await?;
+    match locate(&fs, path).await {
+        // A save target is a folder, unless it names a model.json itself.
+        Ok(found) if is_source || found.model_json == real => Ok(found.dir),
+        _ => Ok(real),
     }
 }
 
@@ -237,12 +338,12 @@ async fn recover(fs: &Fs, dir: &str) -> Result<()> {
     let parent = fs.dirname(dir);
     let old_prefix = format!("{}{OLD_MARK}", fs.basename(dir));
     let Ok(entries) = fs.list(&parent).await else { return Ok(()) };
-    let mut olds: Vec<String> = entries.into_iter().filter(|(n, d)| *d && n.starts_with(&old_prefix)).map(|(n, _)| n).collect();
-    if olds.is_empty() {
-        return Ok(());
-    }
-    olds.sort();
-    if fs.stat(dir).await?.is_none() {
+    // A swap still running in another process is left to finish.
+    let olds: Vec<String> =
+        entries.into_iter().filter(|(n, d)| *d && n.starts_with(&old_prefix) && fs.abandoned(&n[old_prefix.len()..])).map(|(n, _)| n).collect();
+    let Some(newest) = newest_by_mtime(fs, &parent, olds).await? else { return Ok(()) };
+    let mut olds = newest;
+    if fs.lstat(dir).await?.is_none() {
         let newest = olds.pop().expect("not empty");
         fs.rename(&fs.join(&parent, &newest), dir).await?;
     }
@@ -252,15 +353,35 @@ async fn recover(fs: &Fs, dir: &str) -> Result<()> {
     Ok(())
 }
 
+/// `names` (entries of `parent`) from oldest to newest by modification time.
+async fn newest_by_mtime(fs: &Fs, parent: &str, names: Vec<String>) -> Result<Option<Vec<String>>> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let mut dated = Vec::new();
+    for name in names {
+        let s = fs.call("stat", &[&fs.join(parent, &name).as_str().into()], parent, "reading").await?;
+        dated.push((get(&s, "mtimeMs").as_f64().unwrap_or(0.0), name));
+    }
+    dated.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(Some(dated.into_iter().map(|(_, n)| n).collect()))
+}
+
 /// One weight file of a model on disk.
 struct WeightFile {
+    /// As the manifest names it (made relative), and as a full path.
+    rel: String,
     path: String,
     group: usize,
     sha256: Option<[u8; 32]>,
+    /// Its size, `None` when it is missing.
+    size: Option<u64>,
 }
 
-/// The files of a manifest, each checked to stay inside `dir`.
-fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Vec<WeightFile>> {
+/// The files of a manifest, each checked to stay inside the real folder
+/// `dir`, by its text and through symlinks, and to be a regular file (a
+/// FIFO or a device is refused before it is opened).
+async fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Vec<WeightFile>> {
     let mut files = Vec::new();
     for (g, group) in groups.iter().enumerate() {
         let hashes = group_hashes(group, g)?;
@@ -269,10 +390,62 @@ fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Vec<Weig
                 Error::new("E_UNSAFE_PATH", format!("weight path '{p}' leaves the model folder {dir}; refusing to read it"))
                     .with_path(p)
             })?;
-            files.push(WeightFile { path: fs.join(dir, &rel), group: g, sha256: hashes.as_ref().map(|h| h[i]) });
+            let path = fs.join(dir, &rel);
+            let size = match fs.stat(&path).await? {
+                None => None,
+                Some(entry) => {
+                    let real = fs.realpath(&path).await?;
+                    if !fs.inside(dir, &real) {
+                        return Err(Error::new(
+                            "E_UNSAFE_PATH",
+                            format!("weight path '{p}' leads through a symlink to {real}, outside the model folder {dir}; refusing to read it"),
+                        )
+                        .with_path(&path));
+                    }
+                    if !entry.is_file() {
+                        return Err(not_regular(&path, &entry));
+                    }
+                    Some(entry.size)
+                }
+            };
+            files.push(WeightFile { rel, path, group: g, sha256: hashes.as_ref().map(|h| h[i]), size });
         }
     }
     Ok(files)
+}
+
+/// The weight files that are verifiably this model's: those of groups
+/// whose files are all there (inside the folder, regular) and hold exactly
+/// the bytes the group's weights need. So a hostile model.json that lists
+/// some other file of the folder (`thesis.docx`) does not make a save or a
+/// remove delete it.
+async fn own_files(fs: &Fs, found: &Located) -> Result<Vec<WeightFile>> {
+    let text = fs.read_text(&found.model_json, DEFAULT_MAX_MODEL_JSON_BYTES).await?;
+    let (_, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
+    let groups = model.manifest.as_deref().unwrap_or_default();
+    let files = weight_files(fs, &found.dir, groups).await?;
+    let mut verified = Vec::with_capacity(groups.len());
+    for (g, group) in groups.iter().enumerate() {
+        let mine = || files.iter().filter(|f| f.group == g);
+        let held: u64 = mine().filter_map(|f| f.size).sum();
+        let complete = mine().all(|f| f.size.is_some());
+        verified.push(complete && group.stored_bytes()?.is_none_or(|need| need == held));
+    }
+    Ok(files.into_iter().filter(|f| verified[f.group]).collect())
+}
+
+/// Checks, before anything is read, that every file is there and that
+/// each group's files hold the bytes its weights need.
+async fn check_sizes(fs: &Fs, files: &[WeightFile], needed: &[Option<u64>]) -> Result<()> {
+    if let Some(missing) = files.iter().find(|f| f.size.is_none()) {
+        // Opening it says why (ENOENT, ENOTDIR...).
+        fs.call("readRange", &[&missing.path.as_str().into(), &0.into(), &0.into()], &missing.path, "reading").await?;
+        return Err(Error::new("E_NOT_FOUND", format!("{} does not exist", missing.path)).with_path(&missing.path));
+    }
+    for g in 0..needed.len() {
+        check_group(files, needed, g, files.iter().filter(|f| f.group == g).filter_map(|f| f.size).sum())?;
+    }
+    Ok(())
 }
 
 /// Checks group `g`'s files held `got` bytes, as its specs need.
@@ -296,17 +469,17 @@ impl Inner {
             self.load_binary_form(&fs).await?
         } else {
             let found = locate(&fs, &self.paths[0]).await?;
-            let text = fs.read_text(&found.model_json).await?;
-            let model = ModelJson::parse(&text, &found.model_json).map_err(|e| Error::from(e).with_path(&found.model_json))?;
-            let js = js_sys::JSON::parse(&text).map_err(|e| Error::new("E_INVALID_JSON", "invalid model.json").with_cause(e))?;
+            let text = fs.read_text(&found.model_json, self.options.max_model_json_bytes).await?;
+            let (js, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
             (js, model, found.dir)
         };
         let Some(groups) = &model.manifest else {
             return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from).map_err(Error::thrown);
         };
         let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest")).map_err(Error::thrown)?.into();
-        let files = weight_files(&fs, &dir, groups)?;
+        let files = weight_files(&fs, &dir, groups).await?;
         let needed = groups.iter().map(ManifestGroup::stored_bytes).collect::<std::result::Result<Vec<_>, _>>()?;
+        check_sizes(&fs, &files, &needed).await?;
         let total = needed.iter().try_fold(0u64, |acc, n| n.map(|n| acc + n)).unwrap_or(0);
         let progress = Progress::new(self.options.on_progress.clone(), total, files.len());
         if self.options.stream_weights {
@@ -317,11 +490,14 @@ impl Inner {
             set(&artifacts, "getWeightStream", &get_stream.into_js_value());
             return Ok(artifacts.into());
         }
-        // A few files at a time, in manifest order.
-        let read: Vec<(Array, u64)> = stream::iter(files.iter().map(|file| {
+        // A few files at a time, always that many in flight (`buffered` would
+        // start no new read until the oldest one is done); then back in
+        // manifest order.
+        let mut read: Vec<(usize, Array, u64)> = stream::iter(files.iter().enumerate().map(|(i, file)| {
             let (fs, progress) = (&fs, &progress);
             async move {
-                let pieces = fs.call("readPieces", &[&file.path.as_str().into(), &MAX_PIECE.into()], &file.path, "reading").await?;
+                let expected = file.size.unwrap_or(0) as f64;
+                let pieces = fs.call("readPieces", &[&file.path.as_str().into(), &MAX_PIECE.into(), &expected.into()], &file.path, "reading").await?;
                 let pieces = Array::from(&pieces);
                 let size: u64 = pieces.iter().map(|p| p.unchecked_into::<ArrayBuffer>().byte_length() as u64).sum();
                 if let Some(expected) = file.sha256 {
@@ -332,15 +508,16 @@ impl Inner {
                 let mut p = progress.borrow_mut();
                 p.add_bytes(size);
                 p.file_done();
-                Ok((pieces, size))
+                Ok((i, pieces, size))
             }
         }))
-        .buffered(FILES_AT_ONCE)
+        .buffer_unordered(FILES_AT_ONCE)
         .try_collect()
         .await?;
+        read.sort_unstable_by_key(|&(i, ..)| i);
         let data = Array::new();
         let mut group_bytes = vec![0u64; needed.len()];
-        for (file, (pieces, size)) in files.iter().zip(read) {
+        for (file, (_, pieces, size)) in files.iter().zip(read) {
             group_bytes[file.group] += size;
             pieces.iter().for_each(|p| {
                 data.push(&p);
@@ -355,17 +532,21 @@ impl Inner {
     /// `[model.pb, weights_manifest.json]`: binary topology + bare manifest.
     async fn load_binary_form(&self, fs: &Fs) -> Result<(JsValue, ModelJson, String)> {
         let (pb, manifest_path) = (fs.resolve(&self.paths[0]), fs.resolve(&self.paths[1]));
-        let pieces = fs.call("readPieces", &[&pb.as_str().into(), &MAX_PIECE.into()], &pb, "reading").await?;
+        let pb_size = match fs.stat(&pb).await? {
+            Some(e) if e.is_file() => e.size,
+            Some(e) => return Err(not_regular(&pb, &e)),
+            None => return Err(Error::new("E_NOT_FOUND", format!("{pb} does not exist")).with_path(&pb)),
+        };
+        // The GraphDef is model.json's binary twin: the same cap holds.
+        if pb_size > self.options.max_model_json_bytes {
+            return Err(Error::new("E_TOO_LARGE", format!("{pb} is {pb_size} bytes, over the maxModelJSONBytes limit of {}", self.options.max_model_json_bytes)).with_path(&pb));
+        }
+        let pieces = fs.call("readPieces", &[&pb.as_str().into(), &MAX_PIECE.into(), &(pb_size as f64).into()], &pb, "reading").await?;
         let topology = crate::bindings::weights::concatenate_array_buffers(pieces).map_err(Error::thrown)?;
-        let text = fs.read_text(&manifest_path).await?;
-        let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::new("E_INVALID_JSON", format!("{manifest_path}: invalid JSON: {e}")).with_path(&manifest_path)
-        })?;
-        let model = ModelJson::from_value(serde_json::json!({ "weightsManifest": manifest }), &manifest_path)?;
-        let js = Object::new();
-        set(&js, "modelTopology", &topology);
-        set(&js, "weightsManifest", &js_sys::JSON::parse(&text).map_err(Error::thrown)?);
-        Ok((js.into(), model, fs.dirname(&manifest_path)))
+        let text = fs.read_text(&manifest_path, self.options.max_model_json_bytes).await?;
+        let (js, model) = model_json_from_text(&bare_manifest(&text), &manifest_path).map_err(|e| e.with_path(&manifest_path))?;
+        set(js.unchecked_ref(), "modelTopology", &topology);
+        Ok((js, model, fs.realpath(&fs.dirname(&manifest_path)).await?))
     }
 
     async fn save(&self, artifacts: JsValue) -> Result<JsValue> {
@@ -381,19 +562,13 @@ impl Inner {
         let fs = Fs::new()?;
         let dir = fs.resolve(&self.paths[0]);
         recover(&fs, &dir).await?;
-        let existed = match fs.stat(&dir).await? {
-            Some((true, _)) => {
-                return Err(Error::invalid_argument(format!(
-                    "{dir} exists as a file; the path must be a folder or not exist"
-                ))
-                .with_path(&dir))
+        match fs.stat(&dir).await? {
+            Some(e) if e.is_dir() => self.check_replaceable(&fs, &dir).await?,
+            Some(e) => {
+                return Err(Error::invalid_argument(format!("{dir} exists as a {}; the path must be a folder or not exist", e.kind)).with_path(&dir))
             }
-            Some((false, _)) => {
-                self.check_replaceable(&fs, &dir).await?;
-                true
-            }
-            None => false,
-        };
+            None => {}
+        }
         // What will be written: the weight files' byte ranges and model.json.
         let specs = get(&artifacts, "weightSpecs");
         let data = JsComposite::from_js(&get(&artifacts, "weightData"), "weightData")?;
@@ -415,12 +590,12 @@ impl Inner {
             set(&group, "sha256", &hashes);
         }
         let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
-        let text = js_sys::JSON::stringify(&model_json).map_err(Error::thrown)?.as_string().unwrap_or_default();
+        let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
 
         let parent = fs.dirname(&dir);
         fs.call("mkdirp", &[&parent.as_str().into()], &parent, "creating").await?;
         self.remove_stale_temps(&fs, &dir).await;
-        let tmp = format!("{dir}{TMP_MARK}{}", fs.suffix());
+        let tmp = format!("{dir}{TMP_MARK}{}", fs.mark());
         fs.call("mkdirp", &[&tmp.as_str().into()], &tmp, "creating").await?;
         let written = async {
             let progress = Progress::new(self.options.on_progress.clone(), total, plan.len());
@@ -446,7 +621,7 @@ impl Inner {
             // model.json last: a folder without it is never taken for a model.
             let target = fs.join(&tmp, MODEL_JSON);
             fs.call("writeFile", &[&target.as_str().into(), &Array::of1(&text.as_str().into())], &target, "writing").await?;
-            self.commit(&fs, &tmp, &dir, existed).await
+            commit(&fs, &tmp, &dir).await
         }
         .await;
         if let Err(e) = written {
@@ -459,35 +634,18 @@ impl Inner {
         Ok(result.into())
     }
 
-    /// Swaps the finished temporary folder in. The previous model, if any,
-    /// is moved aside first and restored if the swap fails.
-    async fn commit(&self, fs: &Fs, tmp: &str, dir: &str, existed: bool) -> Result<()> {
-        if !existed {
-            return fs.rename(tmp, dir).await;
-        }
-        let old = format!("{dir}{OLD_MARK}{}", fs.suffix());
-        fs.rename(dir, &old).await?;
-        if let Err(e) = fs.rename(tmp, dir).await {
-            fs.rename(&old, dir).await?;
-            return Err(e);
-        }
-        // The new model is in place; the old one is garbage now.
-        let _ = fs.remove_tree(&old).await;
-        Ok(())
-    }
-
     /// A save replaces a folder only if it holds a model (or nothing), so
-    /// no unrelated file is ever deleted.
+    /// no unrelated file is ever deleted: model.json and the weight files
+    /// that verifiably belong to it (see `own_files`).
     async fn check_replaceable(&self, fs: &Fs, dir: &str) -> Result<()> {
         let entries = fs.list(dir).await?;
         if entries.is_empty() {
             return Ok(());
         }
-        let mut known = vec![MODEL_JSON.to_owned(), "weights.bin".to_owned()];
-        if let Ok(text) = fs.read_text(&fs.join(dir, MODEL_JSON)).await {
-            if let Ok(model) = ModelJson::parse(&text, MODEL_JSON) {
-                known.extend(model.manifest.iter().flatten().flat_map(|g| g.paths.iter().filter_map(|p| contained_path(p))));
-            }
+        let mut known = vec![MODEL_JSON.to_owned()];
+        let found = Located { model_json: fs.join(dir, MODEL_JSON), dir: fs.realpath(dir).await? };
+        if let Ok(files) = own_files(fs, &found).await {
+            known.extend(files.into_iter().map(|f| f.rel));
         }
         let foreign: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).filter(|n| !known.iter().any(|k| k == n)).collect();
         if foreign.is_empty() {
@@ -500,16 +658,58 @@ impl Inner {
         .with_path(dir))
     }
 
-    /// Temporary folders of saves to `dir` that were killed half-way.
+    /// Temporary folders of saves to `dir` that were killed half-way (a
+    /// save still running in another process keeps its own).
     async fn remove_stale_temps(&self, fs: &Fs, dir: &str) {
         let parent = fs.dirname(dir);
         let prefix = format!("{}{TMP_MARK}", fs.basename(dir));
         if let Ok(entries) = fs.list(&parent).await {
-            for (name, _) in entries.into_iter().filter(|(n, d)| *d && n.starts_with(&prefix)) {
+            for (name, _) in entries.into_iter().filter(|(n, d)| *d && n.starts_with(&prefix) && fs.abandoned(&n[prefix.len()..])) {
                 let _ = fs.remove_tree(&fs.join(&parent, &name)).await;
             }
         }
     }
+}
+
+/// Swaps the finished temporary folder in: what is at `dir` is moved aside
+/// first and restored if the swap fails. Saves racing to one folder each
+/// swap in whole (the last one wins), never a mix.
+async fn commit(fs: &Fs, tmp: &str, dir: &str) -> Result<()> {
+    for _ in 0..16 {
+        let old = format!("{dir}{OLD_MARK}{}", fs.mark());
+        let moved = match fs.lstat(dir).await? {
+            None => false,
+            Some(_) => match fs.rename(dir, &old).await {
+                Ok(()) => true,
+                // Another save moved it aside in between: look again.
+                Err(e) if errno(&e) == "ENOENT" => continue,
+                Err(e) => return Err(e),
+            },
+        };
+        match fs.rename(tmp, dir).await {
+            Ok(()) => {
+                // The new model is in place; the old one is garbage now.
+                if moved {
+                    let _ = fs.remove_tree(&old).await;
+                }
+                return Ok(());
+            }
+            // Another save's model arrived in between: ours replaces it on
+            // the next round, and the one moved aside is superseded.
+            Err(e) if matches!(errno(&e).as_str(), "ENOTEMPTY" | "EEXIST") => {
+                if moved {
+                    let _ = fs.remove_tree(&old).await;
+                }
+            }
+            Err(e) => {
+                if moved {
+                    fs.rename(&old, dir).await?;
+                }
+                return Err(e);
+            }
+        }
+    }
+    Err(Error::new("E_FS", format!("saving {dir}: other saves kept replacing it; this one was not applied")).with_path(dir))
 }
 
 /// What a weight stream over files needs.
@@ -542,6 +742,12 @@ fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
             let chunk: Uint8Array = s.plan.fs.call("readRange", &args, &file.path, "reading").await.map_err(error)?.unchecked_into();
             if chunk.length() > 0 {
                 let n = u64::from(chunk.length());
+                // A file that grew since it was checked stops here.
+                if s.offset + n > file.size.unwrap_or(0) {
+                    let need = s.plan.needed[file.group].unwrap_or(0);
+                    let what = format!("{} (grown since it was checked)", file.path);
+                    return Err(error(Error::from(FormatError::SizeMismatch { what, got: s.offset + n, need }).with_path(&file.path)));
+                }
                 if let Some(h) = &mut s.hasher {
                     h.update(chunk.to_vec());
                 }
@@ -574,12 +780,10 @@ pub async fn remove(path: &str) -> Result<JsValue> {
     let fs = Fs::new()?;
     let found = locate(&fs, path).await?;
     let info = folder_info(&fs, &found).await?;
-    let text = fs.read_text(&found.model_json).await?;
-    let model = ModelJson::parse(&text, &found.model_json)?;
-    for file in weight_files(&fs, &found.dir, model.manifest.as_deref().unwrap_or_default())? {
-        if fs.stat(&file.path).await?.is_some() {
-            fs.call("removeFile", &[&file.path.as_str().into()], &file.path, "removing").await?;
-        }
+    // Only files that verifiably belong to the model; a symlink is removed,
+    // never what it points to.
+    for file in own_files(&fs, &found).await? {
+        fs.call("removeFile", &[&file.path.as_str().into()], &file.path, "removing").await?;
     }
     fs.call("removeFile", &[&found.model_json.as_str().into()], &found.model_json, "removing").await?;
     fs.call("removeDirIfEmpty", &[&found.dir.as_str().into()], &found.dir, "removing").await?;
@@ -589,13 +793,14 @@ pub async fn remove(path: &str) -> Result<JsValue> {
 /// `ModelArtifactsInfo` of a model folder, from its model.json and the
 /// sizes of its weight files.
 async fn folder_info(fs: &Fs, found: &Located) -> Result<JsValue> {
-    let text = fs.read_text(&found.model_json).await?;
-    let model = ModelJson::parse(&text, &found.model_json)?;
-    let mut data_bytes = 0;
-    for file in weight_files(fs, &found.dir, model.manifest.as_deref().unwrap_or_default())? {
-        data_bytes += fs.stat(&file.path).await?.map_or(0, |(_, size)| size);
-    }
-    let info = ArtifactsInfo::new(model.topology(), model.weight_specs().as_ref(), data_bytes);
+    let text = fs.read_text(&found.model_json, DEFAULT_MAX_MODEL_JSON_BYTES).await?;
+    let (js, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
+    let files = weight_files(fs, &found.dir, model.manifest.as_deref().unwrap_or_default()).await?;
+    let data_bytes: u64 = files.iter().filter_map(|f| f.size).sum();
+    // Byte counts as TensorFlow.js measures them: of JavaScript's own parse.
+    let bytes_of = |v: JsValue, what: &str| if present(&v) { stringified_byte_length(&v, what) } else { Ok(0) };
+    let specs = if present(&get(&js, "weightsManifest")) { get_weight_specs(get(&js, "weightsManifest")).map_err(Error::thrown)?.into() } else { JsValue::UNDEFINED };
+    let info = ArtifactsInfo { model_topology_bytes: bytes_of(get(&js, "modelTopology"), "modelTopology")?, weight_specs_bytes: bytes_of(specs, "weightSpecs")?, weight_data_bytes: data_bytes };
     // When the model was saved: its model.json is written last.
     let stat = fs.call("stat", &[&found.model_json.as_str().into()], &found.model_json, "reading").await?;
     let out = Object::new();
@@ -627,7 +832,7 @@ pub async fn list(root: &str) -> Result<JsValue> {
     }
     for dir in dirs {
         let model_json = fs.join(&dir, MODEL_JSON);
-        if let Some((true, _)) = fs.stat(&model_json).await? {
+        if fs.stat(&model_json).await?.is_some_and(|e| e.is_file()) {
             let found = Located { model_json, dir: dir.clone() };
             if let Ok(info) = folder_info(&fs, &found).await {
                 set(&out, &format!("file://{dir}"), &info);

@@ -87,7 +87,8 @@ pub fn get_save_handlers(url: JsValue) -> Result<Array, JsValue> {
 
 /// The single handler for `url` that has `method`.
 fn single(found: Array, url: &JsValue, method: &str) -> Result<JsValue, JsValue> {
-    let url_text = url.as_string().unwrap_or_else(|| js_sys::JSON::stringify(url).map(String::from).unwrap_or_default());
+    // JSON.stringify(undefined) is no string: then the type's name.
+    let url_text = url.as_string().or_else(|| js_sys::JSON::stringify(url).ok().and_then(|s| s.as_string())).unwrap_or_else(|| type_name(url));
     match found.length() {
         0 => Err(Error::new("E_NO_HANDLER", format!("no {method} handler is registered for URL '{url_text}'")).into()),
         1 => {

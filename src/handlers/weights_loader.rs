@@ -10,10 +10,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::fetch::{Progress, ShardReader, Transport};
+use super::limits::{Budget, DEFAULT_TIMEOUT_MS};
 use crate::bindings::error::Error;
 use crate::bindings::js::{get, present, set, to_json, type_name};
 use crate::bindings::weights::decode_weights;
-use crate::format::spec::parse_manifest;
+use crate::format::spec::{group_name, parse_manifest};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -27,7 +28,8 @@ enum Fetcher {
 }
 
 impl Fetcher {
-    async fn fetch(&self, urls: Vec<String>) -> JsResult<Array> {
+    /// One buffer per URL; ours stop a body once its group's budget is passed.
+    async fn fetch(&self, urls: Vec<String>, budgets: Vec<Option<Rc<Budget>>>) -> JsResult<Array> {
         match self {
             Fetcher::Js(f) => {
                 let list: Array = urls.iter().map(|u| JsValue::from_str(u)).collect();
@@ -39,8 +41,8 @@ impl Fetcher {
             }
             Fetcher::Transport(transport) => {
                 let progress = Progress::new(None, 0, urls.len());
-                let buffers: Vec<JsValue> = stream::iter(urls.into_iter().map(|url| {
-                    let reader = ShardReader::new(transport.clone(), url, progress.clone(), None);
+                let buffers: Vec<JsValue> = stream::iter(urls.into_iter().zip(budgets).map(|(url, budget)| {
+                    let reader = ShardReader::new(transport.clone(), url, progress.clone(), None).with_budget(budget);
                     async move {
                         let mut reader = reader;
                         Ok::<_, JsValue>(JsValue::from(reader.read_all().await?))
@@ -85,7 +87,15 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
     // tf.io: prefix + (prefix ends with "/" ? "" : "/") + path, so "" gives "/path".
     let join = if prefix.ends_with('/') { "" } else { "/" };
     let urls: Vec<String> = selected.iter().flat_map(|g| g.paths.iter().map(|p| format!("{prefix}{join}{p}"))).collect();
-    let buffers = fetcher.fetch(urls).await?;
+    let mut budgets = Vec::with_capacity(urls.len());
+    let mut at = 0;
+    for (g, group) in groups.iter().enumerate().filter(|(_, g)| selected.iter().any(|s| std::ptr::eq(*s, *g))) {
+        let group_urls: Vec<&str> = urls[at..at + group.paths.len()].iter().map(String::as_str).collect();
+        let budget = group.stored_bytes().map_err(Error::from)?.map(|need| Budget::group(&group_name(g, &group_urls), need));
+        budgets.extend(std::iter::repeat_n(budget, group.paths.len()));
+        at += group.paths.len();
+    }
+    let buffers = fetcher.fetch(urls, budgets).await?;
     let out = Object::new();
     let mut at = 0;
     let manifest_js = Array::from(&manifest);
@@ -130,6 +140,7 @@ pub fn load_weights(manifest: JsValue, prefix: JsValue, names: JsValue, request_
             request_init,
             signal: JsValue::UNDEFINED,
             retries: 3,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
         };
         load_groups(Fetcher::Transport(Rc::new(transport)), manifest, prefix, names).await
     })

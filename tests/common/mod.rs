@@ -216,6 +216,28 @@ fn simd_affine_matches_scalar() {
 }
 
 #[wasm_bindgen_test]
+fn simd_affine_matches_scalar_at_every_length_and_writes_nothing_past_the_output() {
+    // All 65,536 uint16 codes; every length up to 40 (the SIMD steps, their
+    // two values of room at the end, and the scalar tail); a sentinel after
+    // the output that no store may reach.
+    let codes16: Vec<u8> = (0..=u16::MAX).flat_map(|q| q.to_le_bytes()).collect();
+    let codes8: Vec<u8> = (0..=255u8).collect();
+    let (scale, min) = (1.5054489333505733e-05, -0.49855952325770936);
+    for (dtype, src, width) in [(QuantDType::Uint16, &codes16[..], 2), (QuantDType::Uint8, &codes8[..], 1)] {
+        let all = src.len() / width;
+        for n in (0..=40).chain([all]) {
+            let mut fast = vec![f32::from_bits(0x7fc0_dead); n + 4];
+            let mut slow = vec![0f32; n];
+            affine::decode_f32(&src[..n * width], dtype, scale, min, &mut fast[..n]);
+            affine::decode_f32_scalar(&src[..n * width], dtype, scale, min, &mut slow);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fast[..n]), bits(&slow), "{dtype:?} n = {n}");
+            assert!(fast[n..].iter().all(|x| x.to_bits() == 0x7fc0_dead), "{dtype:?} n = {n}: wrote past the output");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 async fn encode_then_decode_round_trips() {
     let tensors = Object::new();
     let t = Object::new();

@@ -128,6 +128,22 @@ describe('inspect', () => {
 });
 
 describe('verify', () => {
+  it('reports the package\'s own code for a string weight whose length prefix overruns (E_STRING_OVERRUN)', async () => {
+    const dir = tmpPath('string-overrun');
+    fs.mkdirSync(dir);
+    // One string element claiming 100 bytes, with 3 present.
+    const data = Buffer.concat([Buffer.from([100, 0, 0, 0]), Buffer.from('abc')]);
+    fs.writeFileSync(path.join(dir, 'w.bin'), data);
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({modelTopology: {}, weightsManifest: [
+      {paths: ['w.bin'], weights: [{name: 's', shape: [1], dtype: 'string'}]}]}));
+    let libraryCode;
+    try { ma.decodeWeights(new Uint8Array(data).buffer, [{name: 's', shape: [1], dtype: 'string'}]); } catch (e) { libraryCode = e.code; }
+    assert.equal(libraryCode, 'E_STRING_OVERRUN');
+    const r = await cli(['verify', dir, '--json']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.deepEqual(JSON.parse(r.stdout).problems.map(p => p.code), [libraryCode]);
+  });
+
   it('OK on intact fixtures (exit 0, summary line)', async () => {
     for (const name of ['synth-graph-multigroup', 'human-age-int32']) {
       const {stdout} = await ok(['verify', copyFixture(name)]);

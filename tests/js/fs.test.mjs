@@ -199,8 +199,8 @@ describe('failure paths', () => {
     fs.rmSync(path.join(dir, gone));
     const e = await rejectsMa(() => ma.fileSystem(path.join(dir, 'model.json')).load(), 'E_NOT_FOUND', [gone]);
     assert.equal(e.path, path.join(dir, gone));
-    const s = await ma.fileSystem(path.join(dir, 'model.json'), {streamWeights: true}).load();
-    await rejectsMa(() => ma.decodeWeightsStream(s.getWeightStream(), s.weightSpecs), 'E_NOT_FOUND', [gone]);
+    // Streamed too: every file is checked before the first byte is handed over.
+    await rejectsMa(() => ma.fileSystem(path.join(dir, 'model.json'), {streamWeights: true}).load(), 'E_NOT_FOUND', [gone]);
   });
 
   it('truncated or overlong shard: E_SIZE_MISMATCH (also when streamed)', async () => {
@@ -208,8 +208,8 @@ describe('failure paths', () => {
     const paths = readJSON(path.join(dir, 'model.json')).weightsManifest[0].paths;
     fs.truncateSync(path.join(dir, paths.at(-1)), 100);
     await rejectsMa(() => ma.fileSystem(path.join(dir, 'model.json')).load(), 'E_SIZE_MISMATCH');
-    const s = await ma.fileSystem(path.join(dir, 'model.json'), {streamWeights: true}).load();
-    await rejectsMa(() => ma.decodeWeightsStream(s.getWeightStream(), s.weightSpecs), 'E_SIZE_MISMATCH');
+    // Streamed too, from the files' sizes before anything is read.
+    await rejectsMa(() => ma.fileSystem(path.join(dir, 'model.json'), {streamWeights: true}).load(), 'E_SIZE_MISMATCH');
     fs.appendFileSync(path.join(dir, paths[0]), Buffer.alloc(8));
     fs.truncateSync(path.join(dir, paths.at(-1)), fs.statSync(path.join(FIXTURES_DIR, SMALL, paths.at(-1))).size);
     await rejectsMa(() => ma.fileSystem(path.join(dir, 'model.json')).load(), 'E_SIZE_MISMATCH');
@@ -484,11 +484,11 @@ describe('listModels / removeModel / copyModel / moveModel with file://', () => 
     assert.deepEqual(Object.keys(tree(dest)).sort(), ['group1-shard1of1.bin', 'model.json']);
   });
 
-  it('bad URLs: same URL / no scheme -> E_INVALID_ARGUMENT; moveModel from http:// -> E_NOT_SUPPORTED', async () => {
+  it('bad URLs: same URL -> E_SAME_MODEL, no scheme -> E_INVALID_ARGUMENT; moveModel from http:// -> E_NOT_SUPPORTED', async () => {
     const a = await copyFixtureModel(SMALL, fresh('urls'));
     const before = snapshot(a);
-    await rejectsMa(() => ma.copyModel(fileUrl(a), fileUrl(a)), 'E_INVALID_ARGUMENT');
-    await rejectsMa(() => ma.moveModel(fileUrl(a), fileUrl(a)), 'E_INVALID_ARGUMENT');
+    await rejectsMa(() => ma.copyModel(fileUrl(a), fileUrl(a)), 'E_SAME_MODEL');
+    await rejectsMa(() => ma.moveModel(fileUrl(a), fileUrl(a)), 'E_SAME_MODEL');
     await rejectsMa(() => ma.copyModel(a, fileUrl(`${a}-2`)), 'E_INVALID_ARGUMENT');
     await rejectsMa(() => ma.copyModel(fileUrl(a), `${a}-3`), 'E_INVALID_ARGUMENT');
     const dest = `${a}-4`;

@@ -245,8 +245,8 @@ describe('copyModel / moveModel / listModels across localstorage, indexeddb and 
     assert.ok(lastPut >= 0 && firstRemove > lastPut, JSON.stringify(r.log));
 
     assert.deepEqual(bytesOf(r.lsToLs), bytesOf(state.b.saveInfo));
-    isMaError(r.samePath, 'E_INVALID_ARGUMENT', 'copy onto itself');
-    isMaError(r.samePathMove, 'E_INVALID_ARGUMENT', 'move onto itself');
+    isMaError(r.samePath, 'E_SAME_MODEL', 'copy onto itself');
+    isMaError(r.samePathMove, 'E_SAME_MODEL', 'move onto itself');
 
     // indexeddb -> localstorage of 12 MiB: quota, the source kept whole,
     // to a new path and over an existing model (q) alike.

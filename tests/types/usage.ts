@@ -1,6 +1,7 @@
 // Compiled by tests/js/types.test.mjs with `tsc --strict --noEmit`: the
 // declarations must describe real use, and reject wrong use.
 import * as ma from 'model-artifacts';
+import * as manual from 'model-artifacts/init';
 import type {
   ModelArtifacts, ModelJSON, WeightsManifestConfig, WeightsManifestEntry, IOHandler, SaveResult,
   NamedTensorMap, ErrorCode, LoadOptions,
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
   const handler: IOHandler = ma.fromMemory(artifacts);
   const loaded: ModelArtifacts = await handler.load!();
   const saver = ma.withSaveHandler(async (a): Promise<SaveResult> => ({modelArtifactsInfo: ma.getModelArtifactsInfoForJSON(a)}));
-  const options: LoadOptions = {onProgress: (f, d) => d?.loadedBytes, concurrency: 4, retries: 2, signal: new AbortController().signal};
+  const options: LoadOptions = {onProgress: (f, d) => d?.loadedBytes, concurrency: 4, retries: 2, signal: new AbortController().signal,
+    timeout: 10_000, maxModelJSONBytes: 1 << 20};
   ma.registerLoadRouter((url) => (typeof url === 'string' && url.startsWith('mem://') ? handler : null));
   const viaRouter: ModelArtifacts = await ma.load('mem://x', options);
   const saved: SaveResult = await ma.save(viaRouter, 'mem://x');
@@ -46,15 +48,30 @@ async function main(): Promise<void> {
   const stored: SaveResult = await ma.browserLocalStorage('tiny').save!(artifacts);
   await ma.browserDownloads().save!(artifacts);
   const picked: ModelArtifacts = await ma.browserFiles([] as File[]).load!();
+  const input = {} as HTMLInputElement;
+  await ma.browserFiles(input.files!).load!();
   const estimate = await ma.storageEstimate();
   const room: number | undefined = estimate?.quota;
   const persisted: boolean = await ma.requestPersistentStorage();
   try { await big.save!(artifacts); } catch (e) {
     if (e instanceof ma.ModelArtifactsError && e.code === 'E_QUOTA_EXCEEDED') { const need: number | undefined = e.needed; need; e.available; }
   }
+  // Explicit start-up, from either entry.
+  await ma.init();
+  await ma.init('/static/model_artifacts_bg.wasm');
+  await manual.init(fetch(new URL('https://cdn.example/model_artifacts_bg.wasm')));
+  await manual.init(new Uint8Array(8));
+  try { await manual.init(new WebAssembly.Module(new Uint8Array(8))); } catch (e) {
+    if (e instanceof manual.ModelArtifactsError && e.code === 'E_WASM_INIT') { e.url?.length; e.status; }
+  }
+  // @ts-expect-error init takes a URL, a response, bytes or a module (or nothing)
+  ma.init(null);
+  // @ts-expect-error timeout is a number of ms
+  ma.http('https://x/model.json', {timeout: '30s'});
+  const timedOut: ErrorCode = 'E_TIMEOUT';
   // @ts-expect-error chunkSize is a number of bytes
   ma.browserIndexedDB('x', {chunkSize: '64MiB'});
-  [stored, picked, room, persisted].length;
+  [stored, picked, room, persisted, timedOut].length;
   // @ts-expect-error dtype must be one of the quantization dtypes
   ma.quantizeArtifacts(artifacts, {dtype: 'int8'});
   // @ts-expect-error getWeightSpecs takes a manifest, not a string

@@ -16,6 +16,18 @@
 //   contentLength     declare this Content-Length (too large), write the whole
 //                     body, then destroy the socket (after cutDelayMs, 50)
 //   stallAfter+stallMs  write stallAfter bytes, wait stallMs, write the rest
+//   generate          a hostile body written piece by piece under backpressure,
+//                     {bytes (Infinity: endless), prefix (Buffer, sent first;
+//                     default the file), pieceBytes (65536), everyMs (0: as fast
+//                     as the client reads), contentLength (declare `bytes`;
+//                     default none: chunked)}; the request's `sent` counts
+//                     what was written. Stops by itself after GENERATE_CAP bytes
+//                     or GENERATE_MS.
+//   gzip              send the body gzip-encoded (Content-Encoding: gzip,
+//                     Content-Length of the encoded bytes, no Range)
+//   gzipZeros         answer with Content-Encoding: gzip, the body being one
+//                     gzip member of this many zero bytes (a gzip bomb;
+//                     compressed once per size, about 1000:1)
 // and these apply to every request of the path:
 //   noRange           ignore Range headers (always answer 200 with everything)
 //   corrupt           flip one byte of the body (`true`: the middle one, or an index)
@@ -35,7 +47,36 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import {typeOf} from './static-server.mjs';
+
+/** Where a `generate` body stops on its own (hostile tests stay bounded). */
+export const GENERATE_CAP = 8 * 2 ** 30;
+export const GENERATE_MS = 120_000;
+
+const bombs = new Map();
+/** One gzip member of `bytes` zero bytes, compressed 1 MiB at a time. */
+export function gzipZeros(bytes) {
+  if (!bombs.has(bytes)) {
+    const zeros = Buffer.alloc(2 ** 20);
+    const z = zlib.createGzip({level: 9});
+    const out = [];
+    z.on('data', c => out.push(c));
+    bombs.set(bytes, new Promise((resolve, reject) => {
+      z.on('end', () => resolve(Buffer.concat(out)));
+      z.on('error', reject);
+      (async () => {
+        for (let left = bytes; left > 0; left -= zeros.length) {
+          if (!z.write(left >= zeros.length ? zeros : zeros.subarray(0, left))) {
+            await new Promise(r => z.once('drain', r));
+          }
+        }
+        z.end();
+      })();
+    }));
+  }
+  return bombs.get(bytes);
+}
 
 /**
  * Starts the server. `mounts`: {'/prefix/': '/abs/dir'}; `files`:
@@ -112,12 +153,46 @@ export function startFaultServer({mounts = {}, files = {}, cors = false} = {}) {
     res.on('close', () => { clearTimeout(t); timers.delete(t); });
   }
 
+  /** Writes a `generate` body: the prefix, then fill bytes, piece by piece,
+   * waiting for the socket to drain, until `bytes`, the cap or the client
+   * leaves. */
+  function generate(req, res, rec, {bytes, prefix, pieceBytes = 65536, everyMs = 0, contentLength = false},
+    file, base) {
+    const head = prefix ?? file ?? Buffer.alloc(0);
+    const total = Math.min(bytes, GENERATE_CAP);
+    const headers = {...base, 'content-type': 'application/octet-stream'};
+    if (contentLength) headers['content-length'] = total;
+    rec.status = 200;
+    res.writeHead(200, headers);
+    const fill = Buffer.alloc(pieceBytes, 7);
+    const started = Date.now();
+    let closed = false;
+    res.on('close', () => { closed = true; });
+    const step = () => {
+      while (!closed && rec.sent < total && Date.now() - started < GENERATE_MS) {
+        const at = rec.sent;
+        const piece = at < head.length ? head.subarray(at, at + pieceBytes) : fill;
+        const part = piece.subarray(0, Math.min(piece.length, total - at));
+        rec.sent += part.length;
+        const ok = res.write(part);
+        if (everyMs > 0) {
+          const t = setTimeout(() => { timers.delete(t); step(); }, everyMs);
+          t.unref?.();
+          return timers.add(t);
+        }
+        if (!ok) return res.once('drain', step);
+      }
+      if (!closed) res.end();
+    };
+    step();
+  }
+
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://127.0.0.1');
     const pathname = decodeURIComponent(u.pathname);
     const rec = {
       method: req.method, path: pathname, url: req.url, query: Object.fromEntries(u.searchParams),
-      headers: {...req.headers}, range: req.headers.range ?? null, status: 0, aborted: false,
+      headers: {...req.headers}, range: req.headers.range ?? null, status: 0, aborted: false, sent: 0,
     };
     srv.requests.push(rec);
     const counted = srv.countMatch.test(pathname) && req.method !== 'OPTIONS';
@@ -183,6 +258,16 @@ export function startFaultServer({mounts = {}, files = {}, cors = false} = {}) {
         }
       }
       if (transient && fault.status) return send(fault.status, 'fault', fault.headers);
+      if (fault.generate) return generate(req, res, rec, fault.generate, readFile(pathname), base);
+      if (fault.gzipZeros != null) {
+        return gzipZeros(fault.gzipZeros).then(bomb => {
+          rec.status = 200;
+          res.writeHead(200, {...base, 'content-type': typeOf(pathname), 'content-encoding': 'gzip',
+            'content-length': bomb.length});
+          rec.sent = bomb.length;
+          res.end(bomb);
+        });
+      }
 
       let body = fault.body != null ? Buffer.from(fault.body) : readFile(pathname);
       if (!body) return send(404, 'not found');
@@ -194,8 +279,13 @@ export function startFaultServer({mounts = {}, files = {}, cors = false} = {}) {
       const total = body.length;
       let status = 200;
       const headers = {...base, 'content-type': typeOf(pathname), 'accept-ranges': fault.noRange ? 'none' : 'bytes'};
+      if (fault.gzip) {
+        body = zlib.gzipSync(body);
+        headers['content-encoding'] = 'gzip';
+        headers['accept-ranges'] = 'none';
+      }
       const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-      if (m && !fault.noRange) {
+      if (m && !fault.noRange && !fault.gzip) {
         const start = Number(m[1]);
         const end = m[2] === '' ? total - 1 : Math.min(Number(m[2]), total - 1);
         if (start >= total || end < start) {

@@ -139,3 +139,29 @@ export function startChild(args, {cwd} = {}) {
   const exited = new Promise(resolve => child.on('exit', (code, signal) => resolve({code, signal, stdout, stderr})));
   return {child, exited, output: () => ({stdout, stderr})};
 }
+
+export const HOSTILE_CHILD = fileURLToPath(new URL('./hostile-child.mjs', import.meta.url));
+
+/**
+ * Runs tests/js/support/hostile-child.mjs `args` in a child Node process
+ * with a `heapMiB` heap, killed after `timeoutMs`. Resolves to the child's
+ * JSON report ({ok, value | code, message, rssMiB, ms}), or {timedOut} /
+ * {crashed, stderr} when it hung or died (out of memory, for one).
+ */
+export function runHostile(args, {timeoutMs = 20_000, heapMiB = 256, cwd} = {}) {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [`--max-old-space-size=${heapMiB}`, HOSTILE_CHILD, ...args],
+      {cwd, stdio: ['ignore', 'pipe', 'pipe']});
+    let stdout = '', stderr = '', timedOut = false;
+    child.stdout.on('data', d => { stdout += d; });
+    child.stderr.on('data', d => { stderr += d; });
+    const t = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(t);
+      if (timedOut) return resolve({timedOut: true, stderr});
+      try { resolve(JSON.parse(stdout.trim().split('\n').pop())); } catch {
+        resolve({crashed: true, code, signal, stdout, stderr: stderr.slice(-2000)});
+      }
+    });
+  });
+}
