@@ -1,5 +1,6 @@
-// The key hostile-server cases of hostile-http.test.mjs in headless
-// Chromium, whose fetch decodes gzip and buffers bodies its own way: a gzip
+// The key hostile-server cases of hostile-http.test.mjs in each real
+// browser engine (support/engines.mjs), whose fetch decodes gzip and
+// buffers bodies its own way: a gzip
 // bomb, a shard 10x its manifest size (plain and streamed), an endless
 // model.json, a dripping shard; and browserFiles refusing wrong sizes
 // before reading. The page is on one origin, the hostile server (CORS) on
@@ -10,29 +11,23 @@ import crypto from 'node:crypto';
 import {REPO_ROOT} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
 import {startFaultServer} from './support/fault-server.mjs';
-import {openTestPage, callInPage} from './support/chromium.mjs';
+import {DIFFERS, forEachEngine, openTestPage, callInPage} from './support/engines.mjs';
 
 const MiB = 2 ** 20;
 const IN_FLIGHT = 12 * MiB;
-let browser;
-let page;
 let pageServer;
 let srv;
-const seen = {pageErrors: [], consoleErrors: [], failedRequests: []};
 
 before(async () => {
   srv = await startFaultServer({cors: true});
   pageServer = await startStaticServer({'/': REPO_ROOT});
-  ({browser, page} = await openTestPage(pageServer.url, seen));
 });
 after(async () => {
-  await browser?.close();
   await pageServer?.close();
   await srv?.close();
 });
 beforeEach(() => srv.reset());
 
-const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-hostile.mjs', fn, ...args);
 const sentFor = p => srv.requestsFor(p).reduce((n, r) => n + r.sent, 0);
 
 /** One float32 weight of `values` values in /<dir>/w.bin. */
@@ -46,7 +41,28 @@ function serveModel(dir, values) {
   return {url: `${srv.url}/${dir}/model.json`, shardPath: `/${dir}/w.bin`, bytes: 4 * values};
 }
 
-describe('Chromium: hostile servers', () => {
+// One block per engine (its body is not indented, to keep the diff small).
+forEachEngine(engine => describe(engine, () => {
+let browser;
+let page;
+const seen = {pageErrors: [], consoleErrors: [], failedRequests: []};
+
+before(async () => {
+  ({browser, page} = await openTestPage(engine, pageServer.url, seen));
+});
+after(() => browser?.close());
+
+const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-hostile.mjs', fn, ...args);
+/** The server sent `path` little more than `bytes` (the page's cancel
+ * reached it). Differs: WebKitGTK reads on after a cancel
+ * (DIFFERS.cancelStopsTransfer), so there the count is only reported. */
+function sentLittleMore(t, path, bytes) {
+  const sent = sentFor(path);
+  if (DIFFERS.cancelStopsTransfer(engine)) assert.ok(sent < bytes + IN_FLIGHT, `server sent ${sent} bytes`);
+  else t.diagnostic(`${engine}: the server sent ${sent} bytes of ${path} (not bounded by the page's cancel)`);
+}
+
+describe('hostile servers', () => {
   it('a gzip bomb shard (256 MiB of zeros): E_SIZE_MISMATCH, no more than the manifest size taken in',
     {timeout: 60_000}, async () => {
       const m = serveModel('bomb', 64 * 1024);
@@ -58,21 +74,21 @@ describe('Chromium: hostile servers', () => {
 
   for (const stream of [false, true]) {
     it(`a shard 10x its manifest size${stream ? ', streamWeights' : ''}: E_SIZE_MISMATCH, the server sent little more`,
-      {timeout: 60_000}, async () => {
+      {timeout: 60_000}, async t => {
         const m = serveModel(stream ? 'x10s' : 'x10', MiB);
         srv.faults.set(m.shardPath, {generate: {bytes: 10 * m.bytes}});
         const e = await inPage('loadErrorTakingIn', m.url, {}, {stream});
         assert.equal(e.code, 'E_SIZE_MISMATCH', e.message);
         assert.ok(e.loadedBytes <= m.bytes, `took in ${e.loadedBytes} bytes`);
-        assert.ok(sentFor(m.shardPath) < m.bytes + IN_FLIGHT, `server sent ${sentFor(m.shardPath)} bytes`);
+        sentLittleMore(t, m.shardPath, m.bytes);
       });
   }
 
-  it('an endless model.json under maxModelJSONBytes 1 MiB: E_TOO_LARGE', {timeout: 60_000}, async () => {
+  it('an endless model.json under maxModelJSONBytes 1 MiB: E_TOO_LARGE', {timeout: 60_000}, async t => {
     srv.faults.set('/endless/model.json', {generate: {bytes: Infinity, prefix: Buffer.from('{"modelTopology": "')}});
     const e = await inPage('loadError', `${srv.url}/endless/model.json`, {maxModelJSONBytes: MiB});
     assert.equal(e?.code, 'E_TOO_LARGE', e?.message);
-    assert.ok(sentFor('/endless/model.json') < MiB + IN_FLIGHT, `server sent ${sentFor('/endless/model.json')} bytes`);
+    sentLittleMore(t, '/endless/model.json', MiB);
   });
 
   it('a gzip-encoded shard of incompressible bytes loads (cross-origin, Content-Encoding not exposed)', async () => {
@@ -94,7 +110,7 @@ describe('Chromium: hostile servers', () => {
   });
 });
 
-describe('Chromium: browserFiles checks sizes before reading', () => {
+describe('browserFiles checks sizes before reading', () => {
   it('a weight file 10 MiB too large: E_SIZE_MISMATCH, only model.json read', async () => {
     const r = await inPage('filesWithSizes', 10 * MiB);
     assert.equal(r.code, 'E_SIZE_MISMATCH', r.message);
@@ -113,3 +129,4 @@ describe('Chromium: browserFiles checks sizes before reading', () => {
     assert.equal(r.bytes, 16);
   });
 });
+}));
