@@ -29,7 +29,7 @@ use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::store::{aborted, record_without_weights, savable, storage_error, store_path};
+use super::store::{aborted, available_bytes, quota_exceeded, record_without_weights, savable, storage_error, store_path};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
 use super::fetch::Progress;
@@ -322,6 +322,14 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
         .collect();
     let lengths: Vec<u64> = pieces.iter().map(|p| u64::from(p.length())).collect();
     let total: u64 = lengths.iter().sum();
+    // A save the origin's estimate says cannot fit is refused before any
+    // chunk is written: at a full quota Firefox also refuses the deletes
+    // that would drop a failed save's chunks, which then fill the quota.
+    // (Chromium pads its estimate, so there the quota error decides.)
+    let available = available_bytes().await;
+    if available.is_some_and(|room| total as f64 > room) {
+        return Err(quota_exceeded(&format!("saving '{path}' in {STORE} would pass the origin's storage quota (navigator.storage.estimate())"), path, total, available));
+    }
     let batches = batches(&lengths, options.chunk_size);
     let progress = options.progress(total, batches.len());
     for batch in batches {

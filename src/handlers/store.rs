@@ -75,25 +75,31 @@ pub async fn storage_error(e: JsValue, store: &str, path: &str, doing: &str, nee
     let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
     let message = format!("{doing} '{path}' in {store} failed: {name}{detail}");
     let error = match name.as_str() {
-        quota if is_quota_error(quota) => {
-            let estimate = JsFuture::from(storage_estimate_js()).await.unwrap_or(JsValue::UNDEFINED);
-            let number = |k: &str| get(&estimate, k).as_f64();
-            let available = number("quota").zip(number("usage")).map(|(q, u)| (q - u).max(0.0));
-            let room = available.map_or(String::new(), |a| format!(", {} available", a as u64));
-            Error {
-                needed: Some(needed as f64),
-                available,
-                ..Error::new(
-                    "E_QUOTA_EXCEEDED",
-                    format!("{message} (the save needed {needed} bytes{room}); what was stored at '{path}' before is kept"),
-                )
-            }
-        }
+        quota if is_quota_error(quota) => quota_exceeded(&message, path, needed, available_bytes().await),
         "NotSupportedError" => Error::new("E_NOT_SUPPORTED", message),
         "DataCloneError" => Error::invalid_argument(format!("{message} (the artifacts hold a value {store} cannot store, such as a function or a symbol inside an object)")),
         _ => Error::new("E_STORAGE", message),
     };
     error.with_path(path).with_cause(e)
+}
+
+/// Bytes this origin may still store, as `navigator.storage.estimate()`
+/// says (quota - usage), where it says.
+pub async fn available_bytes() -> Option<f64> {
+    let estimate = JsFuture::from(storage_estimate_js()).await.unwrap_or(JsValue::UNDEFINED);
+    let number = |k: &str| get(&estimate, k).as_f64();
+    number("quota").zip(number("usage")).map(|(q, u)| (q - u).max(0.0))
+}
+
+/// `E_QUOTA_EXCEEDED` with the bytes a save `needed` and those `available`.
+pub fn quota_exceeded(message: &str, path: &str, needed: u64, available: Option<f64>) -> Error {
+    let room = available.map_or(String::new(), |a| format!(", {} available", a as u64));
+    Error {
+        needed: Some(needed as f64),
+        available,
+        ..Error::new("E_QUOTA_EXCEEDED", format!("{message} (the save needed {needed} bytes{room}); what was stored at '{path}' before is kept"))
+    }
+    .with_path(path)
 }
 
 /// A synchronous result as the promise an IOHandler method returns.
