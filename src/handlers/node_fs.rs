@@ -638,7 +638,26 @@ impl Inner {
     /// no unrelated file is ever deleted: model.json and the weight files
     /// that verifiably belong to it (see `own_files`).
     async fn check_replaceable(&self, fs: &Fs, dir: &str) -> Result<()> {
-        let entries = fs.list(dir).await?;
+        // Another process's save may swap the folder while it is looked at,
+        // which shows files of one model beside the model.json of another:
+        // a look that finds foreign files is taken again.
+        let mut look = Ok(());
+        for _ in 0..3 {
+            look = self.replaceable_now(fs, dir).await;
+            if look.is_ok() {
+                break;
+            }
+        }
+        look
+    }
+
+    async fn replaceable_now(&self, fs: &Fs, dir: &str) -> Result<()> {
+        let entries = match fs.list(dir).await {
+            Ok(entries) => entries,
+            // Swapped away this moment: nothing of it will be replaced.
+            Err(e) if e.code == "E_NOT_FOUND" => return Ok(()),
+            Err(e) => return Err(e),
+        };
         if entries.is_empty() {
             return Ok(());
         }

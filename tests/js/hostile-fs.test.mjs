@@ -300,9 +300,12 @@ describe('concurrent and killed saves and moves', () => {
   /** Starts `args` in the hostile child and kills it with SIGKILL after `ms`. */
   function killedAfter(args, ms) {
     return new Promise(resolve => {
-      const child = spawn(process.execPath, [HOSTILE_CHILD, ...args], {stdio: 'ignore'});
+      const child = spawn(process.execPath, [HOSTILE_CHILD, ...args], {stdio: ['ignore', 'pipe', 'pipe']});
+      let output = '';
+      child.stdout.on('data', d => { output += d; });
+      child.stderr.on('data', d => { output += d; });
       const t = setTimeout(() => child.kill('SIGKILL'), ms);
-      child.on('exit', (code, signal) => { clearTimeout(t); resolve(signal); });
+      child.on('exit', (code, signal) => { clearTimeout(t); resolve({signal, output}); });
     });
   }
 
@@ -311,16 +314,19 @@ describe('concurrent and killed saves and moves', () => {
     const first = await runHostile(['save-loop', dir, '1', '7']);
     assert.equal(first.ok, true, JSON.stringify(first));
     let killed = 0;
+    const notKilled = [];
     for (let i = 0; i < 12; i++) {
-      // 40 saves in a row: wherever the kill lands, it is mid-save or between two.
-      const signal = await killedAfter(['save-loop', dir, '40', String(10 + i)], 150 + i * 45);
+      // Saves in a row until killed: the kill lands in one of them (a save
+      // takes about 11 ms here), at a different point each round.
+      const {signal, output} = await killedAfter(['save-loop', dir, '1000000', String(10 + i)], 200 + i * 37);
       if (signal === 'SIGKILL') killed++;
+      else notKilled.push(output.slice(0, 300));
       const loaded = await ma.load(fileUrl(dir));
       const values = new Float32Array(joinBytes(loaded.weightData).buffer);
       assert.equal(values.length, 6 << 18, `round ${i}: whole`);
       assert.ok(values.every(v => v === loaded.modelTopology.tag), `round ${i}: one save's weights and topology`);
     }
-    assert.ok(killed >= 10, `the rounds were really killed mid-way (${killed} of 12)`);
+    assert.ok(killed === 12, `the rounds were really killed mid-way (${killed} of 12; the others said ${JSON.stringify(notKilled)})`);
   });
 
   it('a move killed at 10 moments: the model is always whole at the source or the destination', {timeout: 180_000}, async () => {
@@ -328,7 +334,7 @@ describe('concurrent and killed saves and moves', () => {
     for (let i = 0; i < 10; i++) {
       const src = await model('kill-move-src');
       const dest = fresh('kill-move-dst');
-      const signal = await killedAfter(['move', fileUrl(src), fileUrl(dest)], 40 + i * 25);
+      const {signal} = await killedAfter(['move', fileUrl(src), fileUrl(dest)], 40 + i * 25);
       if (signal === 'SIGKILL') killed++;
       const whole = async d => { try { await loadsWhole(d, 'x'); return true; } catch { return false; } };
       const [atSrc, atDest] = [await whole(src), await whole(dest)];
