@@ -34,7 +34,7 @@ type JsResult<T> = std::result::Result<T, JsValue>;
 /// Largest ArrayBuffer a file is read into; bigger files become several.
 const MAX_PIECE: f64 = (1u64 << 30) as f64;
 /// Weight files read or written at once.
-const FILES_AT_ONCE: usize = 8;
+const FILES_AT_ONCE: usize = 16;
 /// Bytes per read when streaming a file.
 const STREAM_CHUNK: u64 = 4 << 20;
 const MODEL_JSON: &str = "model.json";
@@ -391,27 +391,43 @@ async fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Ve
                     .with_path(p)
             })?;
             let path = fs.join(dir, &rel);
-            let size = match fs.stat(&path).await? {
-                None => None,
-                Some(entry) => {
-                    let real = fs.realpath(&path).await?;
-                    if !fs.inside(dir, &real) {
-                        return Err(Error::new(
-                            "E_UNSAFE_PATH",
-                            format!("weight path '{p}' leads through a symlink to {real}, outside the model folder {dir}; refusing to read it"),
-                        )
-                        .with_path(&path));
-                    }
-                    if !entry.is_file() {
-                        return Err(not_regular(&path, &entry));
-                    }
-                    Some(entry.size)
-                }
-            };
-            files.push(WeightFile { rel, path, group: g, sha256: hashes.as_ref().map(|h| h[i]), size });
+            files.push(WeightFile { rel, path, group: g, sha256: hashes.as_ref().map(|h| h[i]), size: None });
         }
     }
-    Ok(files)
+    // A few files at a time, each with as few calls as it needs.
+    stream::iter(files.into_iter().map(|mut file| async move {
+        file.size = checked_size(fs, dir, &file).await?;
+        Ok::<_, Error>(file)
+    }))
+    .buffered(FILES_AT_ONCE)
+    .try_collect()
+    .await
+}
+
+/// The size of a weight file once it is known to be a regular file inside
+/// `dir`, or `None` when it is missing. A plain file right in the folder
+/// needs one `lstat`; a symlink, or a path through sub-folders (any of which
+/// may be a symlink), is resolved to its real path first.
+async fn checked_size(fs: &Fs, dir: &str, file: &WeightFile) -> Result<Option<u64>> {
+    let path = &file.path;
+    match fs.lstat(path).await? {
+        None => return Ok(None),
+        Some(e) if e.is_file() && !file.rel.contains('/') => return Ok(Some(e.size)),
+        Some(_) => {}
+    }
+    let Some(entry) = fs.stat(path).await? else { return Ok(None) };
+    let real = fs.realpath(path).await?;
+    if !fs.inside(dir, &real) {
+        return Err(Error::new(
+            "E_UNSAFE_PATH",
+            format!("weight path '{}' leads through a symlink to {real}, outside the model folder {dir}; refusing to read it", file.rel),
+        )
+        .with_path(path));
+    }
+    if !entry.is_file() {
+        return Err(not_regular(path, &entry));
+    }
+    Ok(Some(entry.size))
 }
 
 /// The weight files that are verifiably this model's: those of groups
