@@ -7,8 +7,7 @@
 // and predicts identically (a real graph fixture too), both listModels see
 // each other's models, removeModel / copyModel / moveModel work across
 // them, and a module worker does a round trip of its own. Page side:
-// support/browser-indexeddb.mjs (+ -worker.mjs). One test (equal shards and
-// a larger last one) fails against the package as of writing: see there.
+// support/browser-indexeddb.mjs (+ -worker.mjs).
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {FIXTURES_DIR, REPO_ROOT, readExpected} from './support/common.mjs';
@@ -89,11 +88,10 @@ describe('IndexedDB shared with TensorFlow.js 4.22', () => {
     assert.ok(['[object ArrayBuffer]', '[object Array]'].includes(r.rawSingle.weightDataKind), r.rawSingle.weightDataKind);
   });
 
-  // Fails with model-artifacts as of this test: the package stores the
-  // caller's shards as they are, and tfjs 4.22 reads equal shards followed
-  // by a larger last one wrongly (its CompositeArrayBuffer divides by the
-  // first shard's size), silently loading wrong weights; tfjs's own save
-  // of the same artifacts joins them and loads exactly.
+  // tfjs 4.22 reads equal shards followed by a larger last one wrongly (its
+  // CompositeArrayBuffer divides by the first shard's size), silently
+  // loading wrong weights; so the package stores such a last shard cut
+  // (tfjs's own save joins them and loads exactly).
   it('hand splits with equal shards and a larger last one (64+108, 50+50+72): tfjs loads our save exactly', async () => {
     const r = await inPage('lastShardLarger');
     const field = k => Object.fromEntries(Object.entries(r).map(([label, v]) => [label, v[k]]));

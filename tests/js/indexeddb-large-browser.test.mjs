@@ -13,8 +13,7 @@
 // them (IndexedDB runs overlapping readwrite transactions in creation
 // order). One browser; separate contexts (each its own in-memory storage)
 // for the quota test, the crash test and the races. Page side:
-// support/browser-indexeddb-large.mjs (+ -worker.mjs). Two tests (the
-// "forced:" races) fail against the package as of writing: see there.
+// support/browser-indexeddb-large.mjs (+ -worker.mjs).
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {REPO_ROOT} from './support/common.mjs';
@@ -355,12 +354,10 @@ describe('chunked layout: saves racing', () => {
     });
   }
 
-  // Fails as of writing: when the commit finds its chunks gone (another
-  // save committed meanwhile), save_chunked (src/handlers/indexed_db.rs,
-  // the `!committed` branch) returns E_STORAGE without dropping the chunks
-  // it wrote after that commit, unlike its other failure paths; they stay
-  // until the next save or removeModel at the path. The unforced races
-  // above leave such chunks too (their diagnostics count them).
+  // When the commit finds its chunks gone (another save committed
+  // meanwhile), save_chunked (src/handlers/indexed_db.rs, the `!committed`
+  // branch) rejects E_STORAGE and drops the chunks it wrote after that
+  // commit, as its other failure paths do.
   it('forced: a chunked save that loses to one committed between its chunk transactions rejects E_STORAGE and leaves no chunks', async () => {
     const r = await inPage(p, 'chunkedLoser', 'loser');
     assert.equal(r.xResult.ok, true, JSON.stringify(r.xResult));
