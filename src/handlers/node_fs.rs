@@ -274,35 +274,42 @@ pub fn file_system(path: JsValue, options: JsValue) -> JsResult<FileSystemHandle
     Ok(FileSystemHandler { inner: Rc::new(Inner { paths: paths.iter().map(|p| strip_scheme(p).to_owned()).collect(), options }) })
 }
 
-/// A model found on disk: its model.json path and folder.
+/// A model found on disk: its model.json and folder as the caller spelled
+/// them (what is read and named in errors, so a runtime that grants access
+/// by path, like Deno, sees those paths), and the folder's real path (what
+/// containment is checked against).
 struct Located {
     pub model_json: String,
     pub dir: String,
+    pub real_dir: String,
 }
 
 /// Finds the model.json that `path` names (the file, or a folder holding
-/// one), first repairing an interrupted save of that folder. Both are real
-/// paths (symlinks resolved): the folder is where the model really is.
+/// one), first repairing an interrupted save of that folder.
 async fn locate(fs: &Fs, path: &str) -> Result<Located> {
     let path = fs.resolve(path);
     let folder_like = !path.ends_with(".json");
     let folder = if folder_like { path.clone() } else { fs.dirname(&path) };
     recover(fs, &folder).await?;
-    let real = fs.realpath(&path).await?;
-    let (model_json, dir) = match fs.stat(&real).await? {
-        Some(e) if e.is_file() => (real.clone(), fs.dirname(&real)),
+    let (model_json, dir, real_dir) = match fs.stat(&path).await? {
+        Some(e) if e.is_file() => {
+            let dir = fs.dirname(&path);
+            let real_dir = fs.realpath(&dir).await?;
+            (path.clone(), dir, real_dir)
+        }
         Some(e) if e.is_dir() => {
-            let model_json = fs.join(&real, MODEL_JSON);
+            let real = fs.realpath(&path).await?;
+            let model_json = fs.join(&path, MODEL_JSON);
             if fs.stat(&model_json).await?.is_some() && !fs.inside(&real, &fs.realpath(&model_json).await?) {
                 return Err(Error::new("E_UNSAFE_PATH", format!("{model_json} is a symlink out of the model folder {real}; refusing to read it")).with_path(&model_json));
             }
-            (model_json, real)
+            (model_json, path.clone(), real)
         }
         Some(e) => return Err(not_regular(&path, &e)),
         None => return Err(Error::new("E_NOT_FOUND", format!("there is no model at {path}")).with_path(&path)),
     };
     match fs.stat(&model_json).await? {
-        Some(e) if e.is_file() => Ok(Located { dir, model_json }),
+        Some(e) if e.is_file() => Ok(Located { dir, model_json, real_dir }),
         Some(e) => Err(not_regular(&model_json, &e)),
         None => Err(Error::new("E_NOT_FOUND", format!("{model_json} does not exist")).with_path(&model_json)),
     }
@@ -326,7 +333,7 @@ pub async fn location(path: &str, is_source: bool) -> Result<String> {
     let real = fs.realpath(&fs.resolve(path)).await?;
     match locate(&fs, path).await {
         // A save target is a folder, unless it names a model.json itself.
-        Ok(found) if is_source || found.model_json == real => Ok(found.dir),
+        Ok(found) if is_source || fs.realpath(&found.model_json).await? == real => Ok(found.real_dir),
         _ => Ok(real),
     }
 }
@@ -381,7 +388,7 @@ struct WeightFile {
 /// The files of a manifest, each checked to stay inside the real folder
 /// `dir`, by its text and through symlinks, and to be a regular file (a
 /// FIFO or a device is refused before it is opened).
-async fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Vec<WeightFile>> {
+async fn weight_files(fs: &Fs, dir: &str, real_dir: &str, groups: &[ManifestGroup]) -> Result<Vec<WeightFile>> {
     let mut files = Vec::new();
     for (g, group) in groups.iter().enumerate() {
         let hashes = group_hashes(group, g)?;
@@ -396,7 +403,7 @@ async fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Ve
     }
     // A few files at a time, each with as few calls as it needs.
     stream::iter(files.into_iter().map(|mut file| async move {
-        file.size = checked_size(fs, dir, &file).await?;
+        file.size = checked_size(fs, real_dir, &file).await?;
         Ok::<_, Error>(file)
     }))
     .buffered(FILES_AT_ONCE)
@@ -405,10 +412,10 @@ async fn weight_files(fs: &Fs, dir: &str, groups: &[ManifestGroup]) -> Result<Ve
 }
 
 /// The size of a weight file once it is known to be a regular file inside
-/// `dir`, or `None` when it is missing. A plain file right in the folder
+/// the real folder `real_dir`, or `None` when it is missing. A plain file right in the folder
 /// needs one `lstat`; a symlink, or a path through sub-folders (any of which
 /// may be a symlink), is resolved to its real path first.
-async fn checked_size(fs: &Fs, dir: &str, file: &WeightFile) -> Result<Option<u64>> {
+async fn checked_size(fs: &Fs, real_dir: &str, file: &WeightFile) -> Result<Option<u64>> {
     let path = &file.path;
     match fs.lstat(path).await? {
         None => return Ok(None),
@@ -417,10 +424,10 @@ async fn checked_size(fs: &Fs, dir: &str, file: &WeightFile) -> Result<Option<u6
     }
     let Some(entry) = fs.stat(path).await? else { return Ok(None) };
     let real = fs.realpath(path).await?;
-    if !fs.inside(dir, &real) {
+    if !fs.inside(real_dir, &real) {
         return Err(Error::new(
             "E_UNSAFE_PATH",
-            format!("weight path '{}' leads through a symlink to {real}, outside the model folder {dir}; refusing to read it", file.rel),
+            format!("weight path '{}' leads through a symlink to {real}, outside the model folder {real_dir}; refusing to read it", file.rel),
         )
         .with_path(path));
     }
@@ -439,7 +446,7 @@ async fn own_files(fs: &Fs, found: &Located) -> Result<Vec<WeightFile>> {
     let text = fs.read_text(&found.model_json, DEFAULT_MAX_MODEL_JSON_BYTES).await?;
     let (_, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
     let groups = model.manifest.as_deref().unwrap_or_default();
-    let files = weight_files(fs, &found.dir, groups).await?;
+    let files = weight_files(fs, &found.dir, &found.real_dir, groups).await?;
     let mut verified = Vec::with_capacity(groups.len());
     for (g, group) in groups.iter().enumerate() {
         let mine = || files.iter().filter(|f| f.group == g);
@@ -481,19 +488,19 @@ fn integrity_error(path: &str) -> Error {
 impl Inner {
     async fn load(&self) -> Result<JsValue> {
         let fs = Fs::new()?;
-        let (model_json, model, dir) = if self.paths.len() == 2 {
+        let (model_json, model, dir, real_dir) = if self.paths.len() == 2 {
             self.load_binary_form(&fs).await?
         } else {
             let found = locate(&fs, &self.paths[0]).await?;
             let text = fs.read_text(&found.model_json, self.options.max_model_json_bytes).await?;
             let (js, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
-            (js, model, found.dir)
+            (js, model, found.dir, found.real_dir)
         };
         let Some(groups) = &model.manifest else {
             return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from).map_err(Error::thrown);
         };
         let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest")).map_err(Error::thrown)?.into();
-        let files = weight_files(&fs, &dir, groups).await?;
+        let files = weight_files(&fs, &dir, &real_dir, groups).await?;
         let needed = groups.iter().map(ManifestGroup::stored_bytes).collect::<std::result::Result<Vec<_>, _>>()?;
         check_sizes(&fs, &files, &needed).await?;
         let total = needed.iter().try_fold(0u64, |acc, n| n.map(|n| acc + n)).unwrap_or(0);
@@ -546,7 +553,7 @@ impl Inner {
     }
 
     /// `[model.pb, weights_manifest.json]`: binary topology + bare manifest.
-    async fn load_binary_form(&self, fs: &Fs) -> Result<(JsValue, ModelJson, String)> {
+    async fn load_binary_form(&self, fs: &Fs) -> Result<(JsValue, ModelJson, String, String)> {
         let (pb, manifest_path) = (fs.resolve(&self.paths[0]), fs.resolve(&self.paths[1]));
         let pb_size = match fs.stat(&pb).await? {
             Some(e) if e.is_file() => e.size,
@@ -562,7 +569,9 @@ impl Inner {
         let text = fs.read_text(&manifest_path, self.options.max_model_json_bytes).await?;
         let (js, model) = model_json_from_text(&bare_manifest(&text), &manifest_path).map_err(|e| e.with_path(&manifest_path))?;
         set(js.unchecked_ref(), "modelTopology", &topology);
-        Ok((js, model, fs.realpath(&fs.dirname(&manifest_path)).await?))
+        let dir = fs.dirname(&manifest_path);
+        let real_dir = fs.realpath(&dir).await?;
+        Ok((js, model, dir, real_dir))
     }
 
     async fn save(&self, artifacts: JsValue) -> Result<JsValue> {
@@ -678,7 +687,7 @@ impl Inner {
             return Ok(());
         }
         let mut known = vec![MODEL_JSON.to_owned()];
-        let found = Located { model_json: fs.join(dir, MODEL_JSON), dir: fs.realpath(dir).await? };
+        let found = Located { model_json: fs.join(dir, MODEL_JSON), dir: dir.to_owned(), real_dir: fs.realpath(dir).await? };
         if let Ok(files) = own_files(fs, &found).await {
             known.extend(files.into_iter().map(|f| f.rel));
         }
@@ -821,7 +830,7 @@ pub async fn remove(path: &str) -> Result<JsValue> {
         fs.call("removeFile", &[&file.path.as_str().into()], &file.path, "removing").await?;
     }
     fs.call("removeFile", &[&found.model_json.as_str().into()], &found.model_json, "removing").await?;
-    fs.call("removeDirIfEmpty", &[&found.dir.as_str().into()], &found.dir, "removing").await?;
+    fs.call("removeDirIfEmpty", &[&found.real_dir.as_str().into()], &found.real_dir, "removing").await?;
     Ok(info)
 }
 
@@ -830,7 +839,7 @@ pub async fn remove(path: &str) -> Result<JsValue> {
 async fn folder_info(fs: &Fs, found: &Located) -> Result<JsValue> {
     let text = fs.read_text(&found.model_json, DEFAULT_MAX_MODEL_JSON_BYTES).await?;
     let (js, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
-    let files = weight_files(fs, &found.dir, model.manifest.as_deref().unwrap_or_default()).await?;
+    let files = weight_files(fs, &found.dir, &found.real_dir, model.manifest.as_deref().unwrap_or_default()).await?;
     let data_bytes: u64 = files.iter().filter_map(|f| f.size).sum();
     // Byte counts as TensorFlow.js measures them: of JavaScript's own parse.
     let bytes_of = |v: JsValue, what: &str| if present(&v) { stringified_byte_length(&v, what) } else { Ok(0) };
@@ -868,7 +877,7 @@ pub async fn list(root: &str) -> Result<JsValue> {
     for dir in dirs {
         let model_json = fs.join(&dir, MODEL_JSON);
         if fs.stat(&model_json).await?.is_some_and(|e| e.is_file()) {
-            let found = Located { model_json, dir: dir.clone() };
+            let found = Located { model_json, real_dir: fs.realpath(&dir).await?, dir: dir.clone() };
             if let Ok(info) = folder_info(&fs, &found).await {
                 set(&out, &format!("file://{dir}"), &info);
             }
