@@ -133,8 +133,8 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
     if file_size(json_file).is_some_and(|n| n > DEFAULT_MAX_MODEL_JSON_BYTES) {
         return Err(too_large(&format!("the file '{name}'"), DEFAULT_MAX_MODEL_JSON_BYTES).with_path(&name));
     }
-    let text = read(json_file, "text").await?.as_string().unwrap_or_default();
-    let (json, model) = model_json_from_text(&text.as_str().into(), &name).map_err(|e| e.with_path(&name))?;
+    let text = read(json_file, "text").await?;
+    let (json, model) = model_json_from_text(&text, &name).map_err(|e| e.with_path(&name))?;
     if !present(&get(&json, "modelTopology")) {
         return Err(invalid(&name, format!("modelTopology field is missing from file {name}")));
     }

@@ -22,7 +22,7 @@ use crate::bindings::js::{function_option, get, handler_paths, integer_option, j
 use crate::format::integrity::{group_hashes, to_hex};
 use crate::bindings::weights::specs_from_js;
 use crate::format::codec::layout_all;
-use crate::format::model_json::{ArtifactsInfo, ModelJson};
+use crate::format::model_json::ModelJson;
 use crate::format::paths::contained_path;
 use crate::format::shards::{self, ShardFile, DEFAULT_SHARD_SIZE};
 use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
@@ -116,9 +116,10 @@ impl Fs {
         Ok(self.call("realpath", &[&path.into()], path, "reading").await?.as_string().unwrap_or_default())
     }
 
-    /// A regular file's text, refused past `max_bytes`.
-    async fn read_text(&self, path: &str, max_bytes: u64) -> Result<String> {
-        Ok(self.call("readText", &[&path.into(), &(max_bytes as f64).into()], path, "reading").await?.as_string().unwrap_or_default())
+    /// A regular file's text as a JS string (it goes to `JSON.parse`, not
+    /// through wasm memory), refused past `max_bytes`.
+    async fn read_text(&self, path: &str, max_bytes: u64) -> Result<JsValue> {
+        self.call("readText", &[&path.into(), &(max_bytes as f64).into()], path, "reading").await
     }
 
     async fn list(&self, dir: &str) -> Result<Vec<(String, bool)>> {
@@ -348,8 +349,10 @@ async fn recover(fs: &Fs, dir: &str) -> Result<()> {
     // A swap still running in another process is left to finish.
     let olds: Vec<String> =
         entries.into_iter().filter(|(n, d)| *d && n.starts_with(&old_prefix) && fs.abandoned(&n[old_prefix.len()..])).map(|(n, _)| n).collect();
-    let Some(newest) = newest_by_mtime(fs, &parent, olds).await? else { return Ok(()) };
-    let mut olds = newest;
+    let mut olds = oldest_first(fs, &parent, olds).await?;
+    if olds.is_empty() {
+        return Ok(());
+    }
     if fs.lstat(dir).await?.is_none() {
         let newest = olds.pop().expect("not empty");
         fs.rename(&fs.join(&parent, &newest), dir).await?;
@@ -361,17 +364,14 @@ async fn recover(fs: &Fs, dir: &str) -> Result<()> {
 }
 
 /// `names` (entries of `parent`) from oldest to newest by modification time.
-async fn newest_by_mtime(fs: &Fs, parent: &str, names: Vec<String>) -> Result<Option<Vec<String>>> {
-    if names.is_empty() {
-        return Ok(None);
-    }
+async fn oldest_first(fs: &Fs, parent: &str, names: Vec<String>) -> Result<Vec<String>> {
     let mut dated = Vec::new();
     for name in names {
         let s = fs.call("stat", &[&fs.join(parent, &name).as_str().into()], parent, "reading").await?;
         dated.push((get(&s, "mtimeMs").as_f64().unwrap_or(0.0), name));
     }
     dated.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    Ok(Some(dated.into_iter().map(|(_, n)| n).collect()))
+    Ok(dated.into_iter().map(|(_, n)| n).collect())
 }
 
 /// One weight file of a model on disk.
@@ -437,24 +437,37 @@ async fn checked_size(fs: &Fs, real_dir: &str, file: &WeightFile) -> Result<Opti
     Ok(Some(entry.size))
 }
 
-/// The weight files that are verifiably this model's: those of groups
-/// whose files are all there (inside the folder, regular) and hold exactly
-/// the bytes the group's weights need. So a hostile model.json that lists
-/// some other file of the folder (`thesis.docx`) does not make a save or a
-/// remove delete it.
-async fn own_files(fs: &Fs, found: &Located) -> Result<Vec<WeightFile>> {
+/// A located model as read for listing, removing or replacing it: its
+/// model.json as JavaScript reads it, the validated manifest, and its
+/// weight files (checked and sized).
+struct OnDisk {
+    js: JsValue,
+    model: ModelJson,
+    files: Vec<WeightFile>,
+}
+
+async fn read_model(fs: &Fs, found: &Located) -> Result<OnDisk> {
     let text = fs.read_text(&found.model_json, DEFAULT_MAX_MODEL_JSON_BYTES).await?;
-    let (_, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
-    let groups = model.manifest.as_deref().unwrap_or_default();
-    let files = weight_files(fs, &found.dir, &found.real_dir, groups).await?;
+    let (js, model) = model_json_from_text(&text, &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
+    let files = weight_files(fs, &found.dir, &found.real_dir, model.manifest.as_deref().unwrap_or_default()).await?;
+    Ok(OnDisk { js, model, files })
+}
+
+/// The weight files that are verifiably the model's: those of groups whose
+/// files are all there (inside the folder, regular) and hold exactly the
+/// bytes the group's weights need. So a hostile model.json that lists some
+/// other file of the folder (`thesis.docx`) does not make a save or a
+/// remove delete it.
+fn own_files(on_disk: &OnDisk) -> Result<Vec<&WeightFile>> {
+    let groups = on_disk.model.manifest.as_deref().unwrap_or_default();
     let mut verified = Vec::with_capacity(groups.len());
     for (g, group) in groups.iter().enumerate() {
-        let mine = || files.iter().filter(|f| f.group == g);
+        let mine = || on_disk.files.iter().filter(|f| f.group == g);
         let held: u64 = mine().filter_map(|f| f.size).sum();
         let complete = mine().all(|f| f.size.is_some());
         verified.push(complete && group.stored_bytes()?.is_none_or(|need| need == held));
     }
-    Ok(files.into_iter().filter(|f| verified[f.group]).collect())
+    Ok(on_disk.files.iter().filter(|f| verified[f.group]).collect())
 }
 
 /// Checks, before anything is read, that every file is there and that
@@ -493,7 +506,7 @@ impl Inner {
         } else {
             let found = locate(&fs, &self.paths[0]).await?;
             let text = fs.read_text(&found.model_json, self.options.max_model_json_bytes).await?;
-            let (js, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
+            let (js, model) = model_json_from_text(&text, &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
             (js, model, found.dir, found.real_dir)
         };
         let Some(groups) = &model.manifest else {
@@ -567,7 +580,7 @@ impl Inner {
         let pieces = fs.call("readPieces", &[&pb.as_str().into(), &MAX_PIECE.into(), &(pb_size as f64).into()], &pb, "reading").await?;
         let topology = crate::bindings::weights::concatenate_array_buffers(pieces).map_err(Error::thrown)?;
         let text = fs.read_text(&manifest_path, self.options.max_model_json_bytes).await?;
-        let (js, model) = model_json_from_text(&bare_manifest(&text), &manifest_path).map_err(|e| e.with_path(&manifest_path))?;
+        let (js, model) = model_json_from_text(&bare_manifest(&text.as_string().unwrap_or_default()), &manifest_path).map_err(|e| e.with_path(&manifest_path))?;
         set(js.unchecked_ref(), "modelTopology", &topology);
         let dir = fs.dirname(&manifest_path);
         let real_dir = fs.realpath(&dir).await?;
@@ -688,8 +701,8 @@ impl Inner {
         }
         let mut known = vec![MODEL_JSON.to_owned()];
         let found = Located { model_json: fs.join(dir, MODEL_JSON), dir: dir.to_owned(), real_dir: fs.realpath(dir).await? };
-        if let Ok(files) = own_files(fs, &found).await {
-            known.extend(files.into_iter().map(|f| f.rel));
+        if let Ok(on_disk) = read_model(fs, &found).await {
+            known.extend(own_files(&on_disk).into_iter().flatten().map(|f| f.rel.clone()));
         }
         let foreign: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).filter(|n| !known.iter().any(|k| k == n)).collect();
         if foreign.is_empty() {
@@ -823,10 +836,11 @@ fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
 pub async fn remove(path: &str) -> Result<JsValue> {
     let fs = Fs::new()?;
     let found = locate(&fs, path).await?;
-    let info = folder_info(&fs, &found).await?;
+    let on_disk = read_model(&fs, &found).await?;
+    let info = folder_info(&fs, &found, &on_disk).await?;
     // Only files that verifiably belong to the model; a symlink is removed,
     // never what it points to.
-    for file in own_files(&fs, &found).await? {
+    for file in own_files(&on_disk)? {
         fs.call("removeFile", &[&file.path.as_str().into()], &file.path, "removing").await?;
     }
     fs.call("removeFile", &[&found.model_json.as_str().into()], &found.model_json, "removing").await?;
@@ -834,25 +848,23 @@ pub async fn remove(path: &str) -> Result<JsValue> {
     Ok(info)
 }
 
-/// `ModelArtifactsInfo` of a model folder, from its model.json and the
-/// sizes of its weight files.
-async fn folder_info(fs: &Fs, found: &Located) -> Result<JsValue> {
-    let text = fs.read_text(&found.model_json, DEFAULT_MAX_MODEL_JSON_BYTES).await?;
-    let (js, model) = model_json_from_text(&text.as_str().into(), &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
-    let files = weight_files(fs, &found.dir, &found.real_dir, model.manifest.as_deref().unwrap_or_default()).await?;
-    let data_bytes: u64 = files.iter().filter_map(|f| f.size).sum();
-    // Byte counts as TensorFlow.js measures them: of JavaScript's own parse.
+/// `ModelArtifactsInfo` of a model folder, from its model.json (byte
+/// counts as TensorFlow.js measures them: of JavaScript's own parse) and
+/// the sizes of its weight files.
+async fn folder_info(fs: &Fs, found: &Located, on_disk: &OnDisk) -> Result<JsValue> {
+    let js = &on_disk.js;
     let bytes_of = |v: JsValue, what: &str| if present(&v) { stringified_byte_length(&v, what) } else { Ok(0) };
-    let specs = if present(&get(&js, "weightsManifest")) { get_weight_specs(get(&js, "weightsManifest")).map_err(Error::thrown)?.into() } else { JsValue::UNDEFINED };
-    let info = ArtifactsInfo { model_topology_bytes: bytes_of(get(&js, "modelTopology"), "modelTopology")?, weight_specs_bytes: bytes_of(specs, "weightSpecs")?, weight_data_bytes: data_bytes };
+    let manifest = get(js, "weightsManifest");
+    let specs = if present(&manifest) { get_weight_specs(manifest).map_err(Error::thrown)?.into() } else { JsValue::UNDEFINED };
+    let data_bytes: u64 = on_disk.files.iter().filter_map(|f| f.size).sum();
     // When the model was saved: its model.json is written last.
     let stat = fs.call("stat", &[&found.model_json.as_str().into()], &found.model_json, "reading").await?;
     let out = Object::new();
     set(&out, "dateSaved", &js_sys::Date::new(&get(&stat, "mtimeMs")));
     set(&out, "modelTopologyType", &"JSON".into());
-    set(&out, "modelTopologyBytes", &(info.model_topology_bytes as f64).into());
-    set(&out, "weightSpecsBytes", &(info.weight_specs_bytes as f64).into());
-    set(&out, "weightDataBytes", &(info.weight_data_bytes as f64).into());
+    set(&out, "modelTopologyBytes", &(bytes_of(get(js, "modelTopology"), "modelTopology")? as f64).into());
+    set(&out, "weightSpecsBytes", &(bytes_of(specs, "weightSpecs")? as f64).into());
+    set(&out, "weightDataBytes", &(data_bytes as f64).into());
     Ok(out.into())
 }
 
@@ -878,7 +890,7 @@ pub async fn list(root: &str) -> Result<JsValue> {
         let model_json = fs.join(&dir, MODEL_JSON);
         if fs.stat(&model_json).await?.is_some_and(|e| e.is_file()) {
             let found = Located { model_json, real_dir: fs.realpath(&dir).await?, dir: dir.clone() };
-            if let Ok(info) = folder_info(&fs, &found).await {
+            if let Ok(info) = async { folder_info(&fs, &found, &read_model(&fs, &found).await?).await }.await {
                 set(&out, &format!("file://{dir}"), &info);
             }
         }
