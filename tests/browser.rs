@@ -14,7 +14,8 @@ fn model(weights: &[u8]) -> Object {
     let arts = Object::new();
     js::set(&arts, "modelTopology", &js_sys::JSON::parse(r#"{"node":[]}"#).unwrap());
     js::set(&arts, "format", &"graph-model".into());
-    let specs = js_sys::JSON::parse(&format!(r#"[{{"name":"w","dtype":"int32","shape":[{}]}}]"#, weights.len() / 4)).unwrap();
+    let specs =
+        js_sys::JSON::parse(&format!(r#"[{{"name":"w","dtype":"int32","shape":[{}]}}]"#, weights.len() / 4)).unwrap();
     js::set(&arts, "weightSpecs", &specs);
     // Two shards, the second a view with an offset.
     let (a, b) = weights.split_at(weights.len() / 2);
@@ -28,7 +29,13 @@ fn stored_keys(path: &str) -> Vec<Option<String>> {
     let storage = web_storage();
     ["info", "model_topology", "weight_specs", "weight_data", "model_metadata"]
         .iter()
-        .map(|k| js::get(&storage, "getItem").unchecked_ref::<js_sys::Function>().call1(&storage, &format!("tensorflowjs_models/{path}/{k}").into()).unwrap().as_string())
+        .map(|k| {
+            js::get(&storage, "getItem")
+                .unchecked_ref::<js_sys::Function>()
+                .call1(&storage, &format!("tensorflowjs_models/{path}/{k}").into())
+                .unwrap()
+                .as_string()
+        })
         .collect()
 }
 

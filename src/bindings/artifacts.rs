@@ -6,10 +6,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::{Error, Result};
-use super::js::{from_json, get, integer_option, present, set, stringified_byte_length, to_json, type_name, JsComposite};
-use crate::format::integrity::to_hex;
+use super::js::{
+    from_json, get, integer_option, present, set, stringified_byte_length, to_json, type_name, JsComposite,
+};
 use super::weights::specs_from_js;
 use crate::format::codec::layout_all;
+use crate::format::integrity::to_hex;
 use crate::format::model_json::ModelJson;
 use crate::format::pattern;
 use crate::format::quantize::{quantize, Segment};
@@ -29,7 +31,10 @@ extern "C" {
 const OPTIONAL_FIELDS: [&str; 4] = ["signature", "userDefinedMetadata", "modelInitializer", "initializerSignature"];
 
 fn binary_topology(what: &str) -> Error {
-    Error::new("E_BINARY_TOPOLOGY", format!("{what}: expected a JSON model topology, received an ArrayBuffer (binary GraphDef)"))
+    Error::new(
+        "E_BINARY_TOPOLOGY",
+        format!("{what}: expected a JSON model topology, received an ArrayBuffer (binary GraphDef)"),
+    )
 }
 
 fn object_arg(value: &JsValue, what: &str) -> Result<()> {
@@ -68,12 +73,20 @@ pub fn get_model_artifacts_info_for_json(artifacts: JsValue) -> JsResult<Object>
 
 /// `getModelArtifactsForJSONSync(modelJSON, weightSpecs?, weightData?)`.
 #[wasm_bindgen(js_name = getModelArtifactsForJSONSync, skip_typescript)]
-pub fn get_model_artifacts_for_json_sync(model_json: JsValue, weight_specs: JsValue, weight_data: JsValue) -> JsResult<Object> {
+pub fn get_model_artifacts_for_json_sync(
+    model_json: JsValue,
+    weight_specs: JsValue,
+    weight_data: JsValue,
+) -> JsResult<Object> {
     object_arg(&model_json, "modelJSON")?;
     let field = |k: &str| get(&model_json, k);
     let manifest = field("weightsManifest");
     if !present(&field("modelTopology")) && !present(&manifest) {
-        return Err(Error::new("E_INVALID_MODEL_JSON", "modelJSON contains neither 'modelTopology' nor 'weightsManifest'").into());
+        return Err(Error::new(
+            "E_INVALID_MODEL_JSON",
+            "modelJSON contains neither 'modelTopology' nor 'weightsManifest'",
+        )
+        .into());
     }
     let out = Object::new();
     for key in ["modelTopology", "format", "generatedBy", "convertedBy"] {
@@ -144,13 +157,17 @@ pub fn get_model_json_for_model_artifacts(artifacts: JsValue, manifest: JsValue)
 #[wasm_bindgen(js_name = getWeightSpecs, skip_typescript)]
 pub fn get_weight_specs(manifest: JsValue) -> JsResult<Array> {
     if !Array::is_array(&manifest) {
-        return Err(Error::invalid_argument(format!("weightsManifest must be an array, got {}", type_name(&manifest))).into());
+        return Err(
+            Error::invalid_argument(format!("weightsManifest must be an array, got {}", type_name(&manifest))).into()
+        );
     }
     let out = Array::new();
     for (i, group) in Array::from(&manifest).iter().enumerate() {
         let weights = get(&group, "weights");
         if !Array::is_array(&weights) {
-            return Err(Error::new("E_INVALID_MODEL_JSON", format!("weightsManifest[{i}] has no 'weights' array")).into());
+            return Err(
+                Error::new("E_INVALID_MODEL_JSON", format!("weightsManifest[{i}] has no 'weights' array")).into()
+            );
         }
         for w in Array::from(&weights).iter() {
             out.push(&w);
@@ -176,7 +193,10 @@ pub fn model_json_from_text(text: &JsValue, source: &str) -> Result<(JsValue, Mo
         Error::new("E_INVALID_JSON", format!("invalid JSON in {source}: {detail}")).with_cause(e)
     })?;
     if !js.is_object() || Array::is_array(&js) {
-        return Err(Error::new("E_INVALID_MODEL_JSON", format!("{source}: model JSON must be an object, got {}", type_name(&js))));
+        return Err(Error::new(
+            "E_INVALID_MODEL_JSON",
+            format!("{source}: model JSON must be an object, got {}", type_name(&js)),
+        ));
     }
     let manifest = get(&js, "weightsManifest");
     let manifest = if present(&manifest) { Some(to_json(&manifest, "weightsManifest")?) } else { None };
@@ -198,7 +218,9 @@ pub fn is_http_scheme(url: JsValue) -> JsResult<bool> {
 }
 
 fn string_arg(value: &JsValue, what: &str) -> Result<String> {
-    value.as_string().ok_or_else(|| Error::invalid_argument(format!("{what} expects a string, got {}", type_name(value))))
+    value
+        .as_string()
+        .ok_or_else(|| Error::invalid_argument(format!("{what} expects a string, got {}", type_name(value))))
 }
 
 fn weights_of(artifacts: &JsValue, what: &str) -> Result<(JsValue, JsComposite)> {
@@ -220,7 +242,12 @@ pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Obje
         Some("float16") => QuantDType::Float16,
         Some("uint8") => QuantDType::Uint8,
         Some("uint16") => QuantDType::Uint16,
-        _ => return Err(Error::invalid_argument("quantizeArtifacts: options.dtype must be 'float16', 'uint8' or 'uint16'").into()),
+        _ => {
+            return Err(Error::invalid_argument(
+                "quantizeArtifacts: options.dtype must be 'float16', 'uint8' or 'uint16'",
+            )
+            .into())
+        }
     };
     let patterns = weight_patterns(&get(&options, "weights"))?;
     let (specs_js, src) = weights_of(&artifacts, "quantizeArtifacts")?;
@@ -243,9 +270,10 @@ pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Obje
             Segment::Bytes(b) => b.len() as u64,
         })
         .sum();
-    let data = Uint8Array::new_with_length(
-        u32::try_from(total).map_err(|_| Error::new("E_NOT_SUPPORTED", format!("{total} bytes of weights do not fit one ArrayBuffer")))?,
-    );
+    let data =
+        Uint8Array::new_with_length(u32::try_from(total).map_err(|_| {
+            Error::new("E_NOT_SUPPORTED", format!("{total} bytes of weights do not fit one ArrayBuffer"))
+        })?);
     let mut at = 0u32;
     for segment in &result.segments {
         match segment {
@@ -287,9 +315,14 @@ fn weight_patterns(value: &JsValue) -> Result<Option<Vec<String>>> {
     if !present(value) {
         return Ok(None);
     }
-    let list: Vec<JsValue> = if Array::is_array(value) { Array::from(value).iter().collect() } else { vec![value.clone()] };
+    let list: Vec<JsValue> =
+        if Array::is_array(value) { Array::from(value).iter().collect() } else { vec![value.clone()] };
     list.iter()
-        .map(|v| v.as_string().ok_or_else(|| Error::invalid_argument("quantizeArtifacts: options.weights must be a string or an array of strings")))
+        .map(|v| {
+            v.as_string().ok_or_else(|| {
+                Error::invalid_argument("quantizeArtifacts: options.weights must be a string or an array of strings")
+            })
+        })
         .collect::<Result<Vec<_>>>()
         .map(Some)
 }

@@ -107,6 +107,17 @@ impl From<Error> for JsValue {
         if let Some(thrown) = e.thrown {
             return thrown;
         }
-        JsModelArtifactsError::new(e.code, &e.message, e.weight, e.url, e.status, e.path, e.cause, e.needed, e.available).into()
+        JsModelArtifactsError::new(
+            e.code,
+            &e.message,
+            e.weight,
+            e.url,
+            e.status,
+            e.path,
+            e.cause,
+            e.needed,
+            e.available,
+        )
+        .into()
     }
 }

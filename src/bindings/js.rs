@@ -1,10 +1,10 @@
 //! Small conversions between JS values and the format core.
 
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array, JSON};
-use sha2::{Digest, Sha256};
-use wasm_bindgen_futures::JsFuture;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use super::error::{Error, Result};
 use crate::format::codec::ByteSource;
@@ -38,10 +38,14 @@ pub fn integer_option(options: &JsValue, key: &str, min: u64, max: u64) -> Resul
     if !present(&v) {
         return Ok(None);
     }
-    v.as_f64()
-        .filter(|n| n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64)
-        .map(|n| Some(n as u64))
-        .ok_or_else(|| Error::invalid_argument(format!("option {key} must be an integer from {min} to {max}, got {}", describe_value(&v))))
+    v.as_f64().filter(|n| n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64).map(|n| Some(n as u64)).ok_or_else(
+        || {
+            Error::invalid_argument(format!(
+                "option {key} must be an integer from {min} to {max}, got {}",
+                describe_value(&v)
+            ))
+        },
+    )
 }
 
 /// An optional function option `options[key]`.
@@ -50,7 +54,9 @@ pub fn function_option(options: &JsValue, key: &str) -> Result<Option<Function>>
     if !present(&v) {
         return Ok(None);
     }
-    v.dyn_into::<Function>().map(Some).map_err(|v| Error::invalid_argument(format!("option {key} must be a function, got {}", type_name(&v))))
+    v.dyn_into::<Function>()
+        .map(Some)
+        .map_err(|v| Error::invalid_argument(format!("option {key} must be a function, got {}", type_name(&v))))
 }
 
 /// A value as error messages show it: numbers and strings themselves,
@@ -145,10 +151,16 @@ pub fn byte_view(value: &JsValue, what: &str) -> Result<Uint8Array> {
         // SharedArrayBuffer or an ArrayBuffer from another realm.
         (value.clone(), 0)
     } else {
-        return Err(Error::invalid_argument(format!("{what} must be an ArrayBuffer or a typed array, got {}", type_name(value))));
+        return Err(Error::invalid_argument(format!(
+            "{what} must be an ArrayBuffer or a typed array, got {}",
+            type_name(value)
+        )));
     };
     CheckedUint8Array::new(&buffer, offset, length(value)).map(JsCast::unchecked_into).map_err(|e| {
-        Error::invalid_argument(format!("{what} cannot be read (a detached ArrayBuffer, e.g. transferred to a worker?)")).with_cause(e)
+        Error::invalid_argument(format!(
+            "{what} cannot be read (a detached ArrayBuffer, e.g. transferred to a worker?)"
+        ))
+        .with_cause(e)
     })
 }
 

@@ -148,7 +148,8 @@ impl Decoder<'_> {
             if at.stored_bytes > u64::from(u32::MAX) {
                 return Err(too_large(spec));
             }
-            let bounds: Vec<u32> = ranges.iter().flat_map(|&(s, e)| [(s - at.offset) as u32, (e - at.offset) as u32]).collect();
+            let bounds: Vec<u32> =
+                ranges.iter().flat_map(|&(s, e)| [(s - at.offset) as u32, (e - at.offset) as u32]).collect();
             put_strings(out, specs, i, &Uint8Array::new(&src.slice(at.offset, at.end())), &bounds);
             return Ok(());
         }
@@ -199,8 +200,11 @@ impl Decoder<'_> {
             }
             return Ok(());
         }
-        let target: JsValue =
-            if int_output { Int32Array::new_with_length(n as u32).into() } else { Float32Array::new_with_length(n as u32).into() };
+        let target: JsValue = if int_output {
+            Int32Array::new_with_length(n as u32).into()
+        } else {
+            Float32Array::new_with_length(n as u32).into()
+        };
         let mut done = 0;
         while done < n {
             let count = CHUNK_VALUES.min(n - done);
@@ -210,7 +214,9 @@ impl Decoder<'_> {
                 if int_output {
                     target.unchecked_ref::<Int32Array>().set(&Int32Array::view(&scratch.ints[..count]), done as u32);
                 } else {
-                    target.unchecked_ref::<Float32Array>().set(&Float32Array::view(&scratch.floats[..count]), done as u32);
+                    target
+                        .unchecked_ref::<Float32Array>()
+                        .set(&Float32Array::view(&scratch.floats[..count]), done as u32);
                 }
             }
             done += count;
@@ -233,7 +239,13 @@ pub fn decode_weights(weight_data: JsValue, specs: JsValue) -> std::result::Resu
     let mut run_end = 0;
     for (i, (spec, at)) in parsed.iter().zip(&layouts).enumerate().rev() {
         let quantized = !matches!(Conversion::of(spec), Conversion::Copy | Conversion::Strings);
-        run_end = if !quantized { 0 } else if run_end == 0 { at.end() } else { run_end };
+        run_end = if !quantized {
+            0
+        } else if run_end == 0 {
+            at.end()
+        } else {
+            run_end
+        };
         limits[i] = run_end.max(at.end());
     }
     let out = Object::new();
@@ -337,11 +349,17 @@ impl StreamReader {
 /// only as far as the next weight needs. Linear in the input: chunks are
 /// kept as they arrive and each weight is copied out of them once.
 #[wasm_bindgen(js_name = decodeWeightsStream, skip_typescript)]
-pub async fn decode_weights_stream(stream: JsValue, specs: JsValue, options: JsValue) -> std::result::Result<Object, JsValue> {
+pub async fn decode_weights_stream(
+    stream: JsValue,
+    specs: JsValue,
+    options: JsValue,
+) -> std::result::Result<Object, JsValue> {
     let parsed = specs_from_js(&specs)?;
     let on_tensor = get(&options, "onTensor");
     let on_tensor: Option<Function> = if present(&on_tensor) {
-        Some(on_tensor.dyn_into().map_err(|v| Error::invalid_argument(format!("options.onTensor must be a function, got {}", type_name(&v))))?)
+        Some(on_tensor.dyn_into().map_err(|v| {
+            Error::invalid_argument(format!("options.onTensor must be a function, got {}", type_name(&v)))
+        })?)
     } else {
         None
     };
@@ -455,7 +473,9 @@ async fn resolve_tensor(name: &str, tensor: &JsValue) -> Result<Encodable> {
     };
     let bytes = if spec.dtype == DType::String {
         if !Array::is_array(&data) {
-            return Err(Error::invalid_argument(format!("string tensor '{name}' needs an array of strings or Uint8Arrays")));
+            return Err(Error::invalid_argument(format!(
+                "string tensor '{name}' needs an array of strings or Uint8Arrays"
+            )));
         }
         let items: Array = data.unchecked_into();
         let elements = items
@@ -531,7 +551,11 @@ pub async fn encode_weights(tensors: JsValue, group: JsValue) -> std::result::Re
             })
             .collect()
     } else {
-        return Err(Error::invalid_argument(format!("tensors must be an object or an array, got {}", type_name(&tensors))).into());
+        return Err(Error::invalid_argument(format!(
+            "tensors must be an object or an array, got {}",
+            type_name(&tensors)
+        ))
+        .into());
     };
     if present(&group) && !matches!(group.as_string().as_deref(), Some("model" | "optimizer")) {
         return Err(Error::invalid_argument("group must be 'model' or 'optimizer'").into());
@@ -596,9 +620,10 @@ impl CompositeArrayBuffer {
     pub fn join(buffers: JsValue) -> std::result::Result<ArrayBuffer, JsValue> {
         let inner = JsComposite::from_js(&buffers, "buffers")?;
         let len = inner.byte_length();
-        let out = Uint8Array::new_with_length(u32::try_from(len).map_err(|_| {
-            Error::new("E_NOT_SUPPORTED", format!("{len} bytes do not fit one ArrayBuffer"))
-        })?);
+        let out = Uint8Array::new_with_length(
+            u32::try_from(len)
+                .map_err(|_| Error::new("E_NOT_SUPPORTED", format!("{len} bytes do not fit one ArrayBuffer")))?,
+        );
         inner.copy_to_js(0, len, &out, 0);
         Ok(out.buffer())
     }

@@ -73,14 +73,13 @@ pub fn layout(spec: &WeightSpec, offset: u64, src: &impl ByteSource) -> Result<W
         return Ok(WeightLayout { offset, stored_bytes: end - offset, strings: Some(strings) });
     }
     let stored = spec.stored_bytes().expect("validated in WeightSpec::from_json");
-    let end = offset.checked_add(stored).filter(|&e| e <= available).ok_or_else(|| {
-        FormatError::WeightDataTooShort {
+    let end =
+        offset.checked_add(stored).filter(|&e| e <= available).ok_or_else(|| FormatError::WeightDataTooShort {
             name: spec.name.clone(),
             start: offset,
             end: offset.saturating_add(stored),
             available,
-        }
-    })?;
+        })?;
     Ok(WeightLayout { offset, stored_bytes: end - offset, strings: None })
 }
 

@@ -197,7 +197,11 @@ mod tests {
         let pieces: Vec<Piece> = index.pieces(3, 9).collect();
         assert_eq!(
             pieces,
-            vec![Piece { part: 0, start: 3, end: 4 }, Piece { part: 1, start: 0, end: 4 }, Piece { part: 2, start: 0, end: 1 }]
+            vec![
+                Piece { part: 0, start: 3, end: 4 },
+                Piece { part: 1, start: 0, end: 4 },
+                Piece { part: 2, start: 0, end: 1 }
+            ]
         );
     }
 }

@@ -25,7 +25,9 @@ pub fn parse_sha256(text: &str) -> Option<[u8; 32]> {
 pub fn group_hashes(group: &ManifestGroup, index: usize) -> Result<Option<Vec<[u8; 32]>>> {
     let Some(list) = &group.sha256 else { return Ok(None) };
     let bad = || {
-        FormatError::InvalidModelJson(format!("weightsManifest[{index}].sha256 must hold one 64-digit hex string per path"))
+        FormatError::InvalidModelJson(format!(
+            "weightsManifest[{index}].sha256 must hold one 64-digit hex string per path"
+        ))
     };
     if list.len() != group.paths.len() {
         return Err(bad());

@@ -85,7 +85,8 @@ pub fn replace_lone_surrogates(text: &str) -> std::borrow::Cow<'_, str> {
         bytes.get(i..i + 4)?.iter().try_fold(0, |n, &d| Some(n << 4 | (d as char).to_digit(16)?))
     };
     // `\uXXXX` at i (the backslash), if it is one.
-    let escape_at = |i: usize| if bytes.get(i) == Some(&b'\\') && bytes.get(i + 1) == Some(&b'u') { hex_at(i + 2) } else { None };
+    let escape_at =
+        |i: usize| if bytes.get(i) == Some(&b'\\') && bytes.get(i + 1) == Some(&b'u') { hex_at(i + 2) } else { None };
     let mut lone = Vec::new();
     let (mut i, mut in_string) = (0, false);
     while i < bytes.len() {
@@ -124,7 +125,10 @@ mod tests {
     #[test]
     fn lone_surrogates_become_replacement_characters() {
         assert_eq!(replace_lone_surrogates(r#"{"a":"x\ud800y"}"#), r#"{"a":"x\ufffdy"}"#);
-        assert_eq!(replace_lone_surrogates(r#"["\udc00","\uD83D\uDE00","\ud83d"]"#), r#"["\ufffd","\uD83D\uDE00","\ufffd"]"#);
+        assert_eq!(
+            replace_lone_surrogates(r#"["\udc00","\uD83D\uDE00","\ud83d"]"#),
+            r#"["\ufffd","\uD83D\uDE00","\ufffd"]"#
+        );
         // An escaped backslash before "u" is not an escape; outside strings nothing changes.
         assert!(matches!(replace_lone_surrogates(r#"["\\ud800", 1]"#), std::borrow::Cow::Borrowed(_)));
         let fixed = replace_lone_surrogates(r#"{"name":"\ud800\ud800\udfff"}"#);

@@ -29,11 +29,14 @@ pub struct ModelJson {
 impl ModelJson {
     /// Parses model.json text. `source` names the file or URL in errors.
     pub fn parse(text: &str, source: &str) -> Result<Self> {
-        let invalid = |e: serde_json::Error| FormatError::InvalidJson { what: source.to_owned(), detail: e.to_string() };
+        let invalid =
+            |e: serde_json::Error| FormatError::InvalidJson { what: source.to_owned(), detail: e.to_string() };
         // Names with lone surrogates are valid JavaScript; the Rust copy
         // gets U+FFFD for them (the JS objects keep them).
         let top: TopLevel = serde_json::from_str(&replace_lone_surrogates(text)).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => FormatError::InvalidModelJson(format!("{source}: model JSON must be an object")),
+            serde_json::error::Category::Data => {
+                FormatError::InvalidModelJson(format!("{source}: model JSON must be an object"))
+            }
             _ => invalid(e),
         })?;
         Self::from_parts(top.has_topology, top.manifest.as_ref(), source)
@@ -166,8 +169,10 @@ mod tests {
     fn any_depth_and_any_string_json_parse_accepts_is_accepted() {
         // 10,000 levels: far past serde_json's 128, as JSON.parse allows.
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        let text = format!(r#"{{"\ud800": 1, "modelTopology": {{"a": {deep}, "s": "\udfff"}}, "weightsManifest": [{{"paths": ["w.bin"],
-            "weights": [{{"name": "x\ud800y", "shape": [2], "dtype": "float32"}}]}}]}}"#);
+        let text = format!(
+            r#"{{"\ud800": 1, "modelTopology": {{"a": {deep}, "s": "\udfff"}}, "weightsManifest": [{{"paths": ["w.bin"],
+            "weights": [{{"name": "x\ud800y", "shape": [2], "dtype": "float32"}}]}}]}}"#
+        );
         let model = ModelJson::parse(&text, "model.json").unwrap();
         assert!(model.has_topology);
         let groups = model.manifest.unwrap();
@@ -182,7 +187,8 @@ mod tests {
         assert_eq!(ModelJson::parse("{\"modelTopology\": [", "m").unwrap_err().code(), "E_INVALID_JSON");
         assert_eq!(ModelJson::parse("<html>", "m").unwrap_err().code(), "E_INVALID_JSON");
         // The last of duplicate keys wins, as in JSON.parse.
-        let m = ModelJson::parse(r#"{"weightsManifest": 5, "weightsManifest": null, "modelTopology": {}}"#, "m").unwrap();
+        let m =
+            ModelJson::parse(r#"{"weightsManifest": 5, "weightsManifest": null, "modelTopology": {}}"#, "m").unwrap();
         assert!(m.manifest.is_none());
     }
 }

@@ -88,7 +88,10 @@ mod tests {
 
     #[test]
     fn parse_url_as_tfjs() {
-        assert_eq!(split_model_url("http://g.com/a?x=1/file?param=1"), ("http://g.com/a?x=1/".into(), "?param=1".into()));
+        assert_eq!(
+            split_model_url("http://g.com/a?x=1/file?param=1"),
+            ("http://g.com/a?x=1/".into(), "?param=1".into())
+        );
         assert_eq!(split_model_url("http://g.com/path/model.json"), ("http://g.com/path/".into(), String::new()));
         assert_eq!(split_model_url("model.json"), ("/".into(), String::new()));
         assert_eq!(
@@ -104,7 +107,10 @@ mod tests {
             weight_urls("http://h/m/model.json?sig=1", None, &paths),
             ["http://h/m/group1-shard1of2.bin?sig=1", "http://h/m/group1-shard2of2.bin?sig=1"]
         );
-        assert_eq!(weight_urls("http://h/m/model.json", Some("http://cdn/w"), &paths[..1]), ["http://cdn/wgroup1-shard1of2.bin"]);
+        assert_eq!(
+            weight_urls("http://h/m/model.json", Some("http://cdn/w"), &paths[..1]),
+            ["http://cdn/wgroup1-shard1of2.bin"]
+        );
     }
 
     #[test]

@@ -83,7 +83,13 @@ pub fn quantize(
                     for &x in &buf {
                         if !x.is_finite() {
                             // Named by hand: float formatting would add ~10 KiB of wasm.
-                            let what = if x.is_nan() { "NaN" } else if x > 0.0 { "Infinity" } else { "-Infinity" };
+                            let what = if x.is_nan() {
+                                "NaN"
+                            } else if x > 0.0 {
+                                "Infinity"
+                            } else {
+                                "-Infinity"
+                            };
                             return Err(FormatError::InvalidArgument(format!(
                                 "weight '{}' holds {what}; {} quantization needs finite values",
                                 spec.name,

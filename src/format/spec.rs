@@ -29,9 +29,7 @@ impl DType {
             "bool" => DType::Bool,
             "complex64" => DType::Complex64,
             "string" => DType::String,
-            other => {
-                return Err(FormatError::UnsupportedDtype { name: name.into(), dtype: other.into() })
-            }
+            other => return Err(FormatError::UnsupportedDtype { name: name.into(), dtype: other.into() }),
         })
     }
 
@@ -71,12 +69,7 @@ impl QuantDType {
             "uint8" => QuantDType::Uint8,
             "uint16" => QuantDType::Uint16,
             "float16" => QuantDType::Float16,
-            other => {
-                return Err(FormatError::UnsupportedQuantization {
-                    name: name.into(),
-                    dtype: other.into(),
-                })
-            }
+            other => return Err(FormatError::UnsupportedQuantization { name: name.into(), dtype: other.into() }),
         })
     }
 
@@ -130,26 +123,16 @@ impl WeightSpec {
     /// with checked arithmetic, so later size computations cannot overflow.
     pub fn from_json(value: &Value) -> Result<Self> {
         let obj = value.as_object().ok_or_else(|| {
-            FormatError::InvalidModelJson(format!(
-                "a weight spec must be an object, got {}",
-                kind_of(value)
-            ))
+            FormatError::InvalidModelJson(format!("a weight spec must be an object, got {}", kind_of(value)))
         })?;
         let name = match obj.get("name") {
             Some(Value::String(s)) => s.clone(),
-            Some(other) => {
-                return Err(FormatError::spec(
-                    &stringify(other),
-                    "the weight name must be a string",
-                ))
-            }
+            Some(other) => return Err(FormatError::spec(&stringify(other), "the weight name must be a string")),
             None => return Err(FormatError::spec("<unnamed>", "the spec has no 'name'")),
         };
         let dtype = match obj.get("dtype") {
             Some(Value::String(s)) => DType::parse(&name, s)?,
-            Some(other) => {
-                return Err(FormatError::UnsupportedDtype { name, dtype: stringify(other) })
-            }
+            Some(other) => return Err(FormatError::UnsupportedDtype { name, dtype: stringify(other) }),
             None => return Err(FormatError::spec(&name, "the spec has no 'dtype'")),
         };
         let shape = parse_shape(&name, obj.get("shape"))?;
@@ -225,14 +208,12 @@ fn parse_shape(name: &str, shape: Option<&Value>) -> Result<Vec<u64>> {
 }
 
 fn parse_quantization(name: &str, dtype: DType, q: &Value) -> Result<Quantization> {
-    let obj = q.as_object().ok_or_else(|| {
-        FormatError::quant(name, format!("'quantization' must be an object, got {}", kind_of(q)))
-    })?;
+    let obj = q
+        .as_object()
+        .ok_or_else(|| FormatError::quant(name, format!("'quantization' must be an object, got {}", kind_of(q))))?;
     let qdtype = match obj.get("dtype") {
         Some(Value::String(s)) => QuantDType::parse(name, s)?,
-        Some(other) => {
-            return Err(FormatError::UnsupportedQuantization { name: name.into(), dtype: stringify(other) })
-        }
+        Some(other) => return Err(FormatError::UnsupportedQuantization { name: name.into(), dtype: stringify(other) }),
         None => return Err(FormatError::quant(name, "'quantization' has no 'dtype'")),
     };
     match qdtype {
@@ -249,7 +230,11 @@ fn parse_quantization(name: &str, dtype: DType, q: &Value) -> Result<Quantizatio
             if !matches!(dtype, DType::Float32 | DType::Int32) {
                 return Err(FormatError::quant(
                     name,
-                    format!("{} quantization only supports float32 and int32 weights, not {}", qdtype.as_str(), dtype.as_str()),
+                    format!(
+                        "{} quantization only supports float32 and int32 weights, not {}",
+                        qdtype.as_str(),
+                        dtype.as_str()
+                    ),
                 ));
             }
             let field = |key: &str| -> Result<f64> {
@@ -276,10 +261,7 @@ fn parse_quantization(name: &str, dtype: DType, q: &Value) -> Result<Quantizatio
 pub fn parse_specs(value: &Value) -> Result<Vec<WeightSpec>> {
     match value {
         Value::Array(items) => items.iter().map(WeightSpec::from_json).collect(),
-        other => Err(FormatError::InvalidModelJson(format!(
-            "weight specs must be an array, got {}",
-            kind_of(other)
-        ))),
+        other => Err(FormatError::InvalidModelJson(format!("weight specs must be an array, got {}", kind_of(other)))),
     }
 }
 
@@ -301,9 +283,11 @@ impl ManifestGroup {
         let mut total = 0u64;
         for w in &self.weights {
             match WeightSpec::from_json(w)?.stored_bytes() {
-                Some(n) => total = total.checked_add(n).filter(|&t| t <= MAX_SAFE_INTEGER).ok_or_else(|| {
-                    FormatError::InvalidModelJson("a weights manifest group needs more bytes than can exist".into())
-                })?,
+                Some(n) => {
+                    total = total.checked_add(n).filter(|&t| t <= MAX_SAFE_INTEGER).ok_or_else(|| {
+                        FormatError::InvalidModelJson("a weights manifest group needs more bytes than can exist".into())
+                    })?
+                }
                 None => return Ok(None),
             }
         }
@@ -347,19 +331,11 @@ pub fn parse_manifest(value: &Value) -> Result<Vec<ManifestGroup>> {
                         })
                     })
                     .collect::<Result<Vec<_>>>()?,
-                _ => {
-                    return Err(FormatError::InvalidModelJson(format!(
-                        "weightsManifest[{i}] has no 'paths' array"
-                    )))
-                }
+                _ => return Err(FormatError::InvalidModelJson(format!("weightsManifest[{i}] has no 'paths' array"))),
             };
             let weights = match obj.get("weights") {
                 Some(Value::Array(w)) => w.clone(),
-                _ => {
-                    return Err(FormatError::InvalidModelJson(format!(
-                        "weightsManifest[{i}] has no 'weights' array"
-                    )))
-                }
+                _ => return Err(FormatError::InvalidModelJson(format!("weightsManifest[{i}] has no 'weights' array"))),
             };
             let sha256 = match obj.get("sha256") {
                 None | Some(Value::Null) => None,

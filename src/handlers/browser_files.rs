@@ -7,7 +7,10 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::limits::{too_large, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::store::savable;
-use crate::bindings::artifacts::{get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text};
+use crate::bindings::artifacts::{
+    get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
+    get_weight_specs, model_json_from_text,
+};
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, byte_views, call_method, exact_buffer, get, json_text, present, set, type_name};
 use crate::format::spec::{check_group_bytes, group_name};
@@ -41,14 +44,18 @@ impl DownloadsHandler {
 /// the shards going into the Blob as they are, without a joined copy).
 async fn save_downloads(prefix: &str, artifacts: &JsValue) -> Result<JsValue> {
     if !can_download() {
-        return Err(Error::new("E_NOT_SUPPORTED", "browserDownloads needs a page with a document (not a worker or Node)"));
+        return Err(Error::new(
+            "E_NOT_SUPPORTED",
+            "browserDownloads needs a page with a document (not a worker or Node)",
+        ));
     }
     let data = savable(artifacts, "browserDownloads")?;
     let weights_file = format!("{prefix}.weights.bin");
     let group = Object::new();
     set(&group, "paths", &Array::of1(&format!("./{weights_file}").into()));
     set(&group, "weights", &get(artifacts, "weightSpecs"));
-    let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
+    let model_json =
+        get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
     let text = json_text(&model_json, "browserDownloads: the model's JSON (modelTopology, signature, metadata...)")?;
     let info = get_model_artifacts_info_for_json(artifacts.clone()).map_err(Error::thrown)?;
     let downloaded = |name: String, parts: Array, mime: &'static str| async move {
@@ -70,7 +77,11 @@ async fn save_downloads(prefix: &str, artifacts: &JsValue) -> Result<JsValue> {
 #[wasm_bindgen(js_name = browserDownloads, skip_typescript)]
 pub fn browser_downloads(prefix: JsValue) -> JsResult<DownloadsHandler> {
     if present(&prefix) && prefix.as_string().is_none() {
-        return Err(Error::invalid_argument(format!("browserDownloads expects a file name prefix string, got {}", type_name(&prefix))).into());
+        return Err(Error::invalid_argument(format!(
+            "browserDownloads expects a file name prefix string, got {}",
+            type_name(&prefix)
+        ))
+        .into());
     }
     let prefix = prefix.as_string().unwrap_or_default();
     let prefix = prefix.strip_prefix(SCHEME).unwrap_or(&prefix);
@@ -140,8 +151,11 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
     }
     if files.len() == 1 {
         // model.json alone: the topology and metadata, no weights (as tf.io).
-        js_sys::Reflect::delete_property(json.unchecked_ref::<Object>(), &"weightsManifest".into()).map_err(Error::thrown)?;
-        return get_model_artifacts_for_json_sync(json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from).map_err(Error::thrown);
+        js_sys::Reflect::delete_property(json.unchecked_ref::<Object>(), &"weightsManifest".into())
+            .map_err(Error::thrown)?;
+        return get_model_artifacts_for_json_sync(json, JsValue::UNDEFINED, JsValue::UNDEFINED)
+            .map(JsValue::from)
+            .map_err(Error::thrown);
     }
     let Some(groups) = &model.manifest else {
         return Err(invalid(&name, format!("weightsManifest field is missing from file {name}")));
@@ -159,7 +173,8 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
             }
             used.push(base);
             let file = weight_files.iter().find(|f| basename(&file_name(f)) == base).ok_or_else(|| {
-                Error::new("E_WEIGHT_NOT_FOUND", format!("Weight file with basename '{base}' is not provided.")).with_path(base)
+                Error::new("E_WEIGHT_NOT_FOUND", format!("Weight file with basename '{base}' is not provided."))
+                    .with_path(base)
             })?;
             group_files.push(file);
         }
@@ -195,7 +210,8 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
             buffers.push(&buffer);
         }
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        check_group_bytes(&group_name(g, &names), group.stored_bytes().map_err(Error::from)?, got).map_err(Error::from)?;
+        check_group_bytes(&group_name(g, &names), group.stored_bytes().map_err(Error::from)?, got)
+            .map_err(Error::from)?;
     }
     let specs = get_weight_specs(get(&json, "weightsManifest")).map_err(Error::thrown)?;
     get_model_artifacts_for_json_sync(json, specs.into(), buffers.into()).map(JsValue::from).map_err(Error::thrown)
@@ -204,13 +220,18 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
 /// `browserFiles(files)`: `files[0]` is model.json, the rest its weight files.
 #[wasm_bindgen(js_name = browserFiles, skip_typescript)]
 pub fn browser_files(files: JsValue) -> JsResult<FilesHandler> {
-    let list: Vec<JsValue> = if Array::is_array(&files) || get(&files, "length").as_f64().is_some() && files.is_object() {
+    let list: Vec<JsValue> = if Array::is_array(&files) || get(&files, "length").as_f64().is_some() && files.is_object()
+    {
         Array::from(&files).iter().collect()
     } else {
         Vec::new()
     };
     if list.is_empty() {
-        return Err(Error::invalid_argument(format!("When calling browserFiles, at least 1 file is required, but received {}", type_name(&files))).into());
+        return Err(Error::invalid_argument(format!(
+            "When calling browserFiles, at least 1 file is required, but received {}",
+            type_name(&files)
+        ))
+        .into());
     }
     Ok(FilesHandler { files: list })
 }

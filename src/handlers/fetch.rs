@@ -12,11 +12,11 @@ use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::limits::Budget;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, call_method, get, present};
 use crate::format::integrity::to_hex;
 use crate::format::paths::{content_range_start, is_retryable_status, retry_after_ms, retry_delay_ms};
-use super::limits::Budget;
 
 /// First retry waits about this long; later ones double, up to the cap.
 const RETRY_BASE_MS: f64 = 200.0;
@@ -70,7 +70,14 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(callback: Option<Function>, total_bytes: u64, files: usize) -> Rc<RefCell<Self>> {
-        Rc::new(RefCell::new(Progress { callback, total_bytes, loaded_bytes: 0, files, files_done: 0, last_fraction: 0.0 }))
+        Rc::new(RefCell::new(Progress {
+            callback,
+            total_bytes,
+            loaded_bytes: 0,
+            files,
+            files_done: 0,
+            last_fraction: 0.0,
+        }))
     }
 
     fn report(&mut self, phase: &str, fraction: f64) {
@@ -159,7 +166,9 @@ impl Transport {
 
     /// The error for a cancelled operation, keeping the signal's reason.
     pub fn abort_error(&self, url: &str) -> Error {
-        Error::new("E_ABORTED", format!("loading {url} was aborted")).with_url(url).with_cause(get(&self.signal, "reason"))
+        Error::new("E_ABORTED", format!("loading {url} was aborted"))
+            .with_url(url)
+            .with_cause(get(&self.signal, "reason"))
     }
 
     /// Sends a request now (the network starts before anything awaits it).
@@ -204,14 +213,15 @@ impl Transport {
         if get(&response, "ok").is_truthy() {
             return Ok(response);
         }
-        let retry_after = header(&response, "retry-after")
-            .and_then(|v| retry_after_ms(&v, parse_http_date, js_sys::Date::now()));
+        let retry_after =
+            header(&response, "retry-after").and_then(|v| retry_after_ms(&v, parse_http_date, js_sys::Date::now()));
         let total_length = header(&response, "content-range")
             .and_then(|v| v.rsplit_once('/').and_then(|(_, total)| total.trim().parse().ok()));
         Err(Failure {
             error: Error {
                 status: Some(status),
-                ..Error::new("E_HTTP_STATUS", format!("request to {url} failed with HTTP status {status}")).with_url(url)
+                ..Error::new("E_HTTP_STATUS", format!("request to {url} failed with HTTP status {status}"))
+                    .with_url(url)
             },
             retryable: is_retryable_status(status),
             retry_after_ms: retry_after,
@@ -221,10 +231,17 @@ impl Transport {
 
     fn network_failure(&self, url: &str, cause: JsValue) -> Failure {
         if self.aborted() {
-            return Failure { error: self.abort_error(url), retryable: false, retry_after_ms: None, total_length: None };
+            return Failure {
+                error: self.abort_error(url),
+                retryable: false,
+                retry_after_ms: None,
+                total_length: None,
+            };
         }
         Failure {
-            error: Error::new("E_NETWORK", format!("request to {url} failed: {}", describe(&cause))).with_url(url).with_cause(cause),
+            error: Error::new("E_NETWORK", format!("request to {url} failed: {}", describe(&cause)))
+                .with_url(url)
+                .with_cause(cause),
             retryable: true,
             retry_after_ms: None,
             total_length: None,
@@ -235,8 +252,11 @@ impl Transport {
     fn stall_failure(&self, url: &str) -> Failure {
         let ms = self.timeout_ms;
         Failure {
-            error: Error::new("E_TIMEOUT", format!("{url} stalled: less than 1 KiB arrived in {ms} ms (loadOptions.timeout)"))
-                .with_url(url),
+            error: Error::new(
+                "E_TIMEOUT",
+                format!("{url} stalled: less than 1 KiB arrived in {ms} ms (loadOptions.timeout)"),
+            )
+            .with_url(url),
             retryable: true,
             retry_after_ms: None,
             total_length: None,
@@ -248,7 +268,8 @@ impl Transport {
         if !failure.retryable || attempt > self.retries {
             return Err(failure.error);
         }
-        let delay = retry_delay_ms(attempt, RETRY_BASE_MS, RETRY_MAX_MS, js_sys::Math::random(), failure.retry_after_ms);
+        let delay =
+            retry_delay_ms(attempt, RETRY_BASE_MS, RETRY_MAX_MS, js_sys::Math::random(), failure.retry_after_ms);
         JsFuture::from(sleep_js(delay, &self.signal)).await.map_err(|_| self.abort_error(url))?;
         Ok(())
     }
@@ -292,7 +313,12 @@ pub struct ShardReader {
 }
 
 impl ShardReader {
-    pub fn new(transport: Rc<Transport>, url: String, progress: Rc<RefCell<Progress>>, expected_sha256: Option<[u8; 32]>) -> Self {
+    pub fn new(
+        transport: Rc<Transport>,
+        url: String,
+        progress: Rc<RefCell<Progress>>,
+        expected_sha256: Option<[u8; 32]>,
+    ) -> Self {
         let watch = transport.watch();
         ShardReader {
             transport,
@@ -356,7 +382,11 @@ impl ShardReader {
 
     fn over_budget(&self) -> Error {
         let e = self.budget.as_ref().expect("a budget was passed").error();
-        if e.url.is_none() { e.with_url(&self.url) } else { e }
+        if e.url.is_none() {
+            e.with_url(&self.url)
+        } else {
+            e
+        }
     }
 
     /// Counts a failed attempt and waits, or gives up.
@@ -368,7 +398,8 @@ impl ShardReader {
 
     fn cut(&self, detail: String) -> Failure {
         Failure {
-            error: Error::new("E_NETWORK", format!("the body of {} was cut short: {detail}", self.url)).with_url(&self.url),
+            error: Error::new("E_NETWORK", format!("the body of {} was cut short: {detail}", self.url))
+                .with_url(&self.url),
             retryable: true,
             retry_after_ms: None,
             total_length: None,
@@ -408,7 +439,8 @@ impl ShardReader {
                 if status == 206 {
                     let start = header(&response, "content-range").and_then(|v| content_range_start(&v));
                     if start != Some(self.delivered) {
-                        let failure = self.cut(format!("the server resumed at {start:?}, not at byte {}", self.delivered));
+                        let failure =
+                            self.cut(format!("the server resumed at {start:?}, not at byte {}", self.delivered));
                         self.retry(failure).await?;
                         continue;
                     }
@@ -437,7 +469,9 @@ impl ShardReader {
             let body = get(&response, "body");
             let reader = if present(&body) {
                 let get_reader: Function = get(&body, "getReader").unchecked_into();
-                get_reader.call0(&body).map_err(|e| Error::new("E_NETWORK", format!("cannot read {}", self.url)).with_cause(e))?
+                get_reader
+                    .call0(&body)
+                    .map_err(|e| Error::new("E_NETWORK", format!("cannot read {}", self.url)).with_cause(e))?
             } else {
                 // A Response-like object without a stream: read it whole.
                 let buffer = match call_method(&response, "arrayBuffer").await {
@@ -546,7 +580,12 @@ impl ShardReader {
             if got != expected {
                 return Err(Error::new(
                     "E_INTEGRITY",
-                    format!("{} does not match its sha256: expected {}, got {}", self.url, to_hex(&expected), to_hex(&got)),
+                    format!(
+                        "{} does not match its sha256: expected {}, got {}",
+                        self.url,
+                        to_hex(&expected),
+                        to_hex(&got)
+                    ),
                 )
                 .with_url(&self.url));
             }
@@ -586,7 +625,9 @@ impl ShardReader {
                     self.open().await?;
                 }
                 let reader = self.reader.clone().expect("opened above");
-                let batch = JsFuture::from(drain(&reader, self.skip as f64, &on_bytes, &self.watch)).await.unwrap_or(JsValue::UNDEFINED);
+                let batch = JsFuture::from(drain(&reader, self.skip as f64, &on_bytes, &self.watch))
+                    .await
+                    .unwrap_or(JsValue::UNDEFINED);
                 if get(&batch, "stopped").is_truthy() {
                     self.drop_body();
                     return Err(self.over_budget());

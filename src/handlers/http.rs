@@ -12,8 +12,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::fetch::{describe, Progress, ShardReader, Transport};
 use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES, DEFAULT_TIMEOUT_MS};
 use crate::bindings::artifacts::{
-    get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
-    get_weight_specs, model_json_from_text, bare_manifest,
+    bare_manifest, get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json,
+    get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text,
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, function_option, get, handler_paths, integer_option, json_text, present, set};
@@ -50,7 +50,6 @@ struct Options {
     max_model_json_bytes: u64,
 }
 
-
 impl Options {
     fn parse(options: &JsValue) -> Result<Self> {
         let request_init = get(options, "requestInit");
@@ -59,7 +58,9 @@ impl Options {
         }
         let fetch_func = get(options, "fetchFunc");
         if present(&fetch_func) && !fetch_func.is_function() {
-            return Err(Error::invalid_argument("loadOptions.fetchFunc must be a function with the signature of fetch"));
+            return Err(Error::invalid_argument(
+                "loadOptions.fetchFunc must be a function with the signature of fetch",
+            ));
         }
         let signal = get(options, "signal");
         if present(&signal) && get(&signal, "aborted").as_bool().is_none() {
@@ -77,7 +78,8 @@ impl Options {
             concurrency: integer_option(options, "concurrency", 1, 1024)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
             // setTimeout's largest delay.
             timeout_ms: integer_option(options, "timeout", 0, i32::MAX as u64)?.unwrap_or(DEFAULT_TIMEOUT_MS),
-            max_model_json_bytes: integer_option(options, "maxModelJSONBytes", 1, 1 << 40)?.unwrap_or(DEFAULT_MAX_MODEL_JSON_BYTES),
+            max_model_json_bytes: integer_option(options, "maxModelJSONBytes", 1, 1 << 40)?
+                .unwrap_or(DEFAULT_MAX_MODEL_JSON_BYTES),
         })
     }
 
@@ -161,16 +163,22 @@ impl Inner {
             self.load_binary_form(&transport).await?
         } else {
             let url = &self.path[0];
-            model_json_from_text(&utf8(&self.fetch_capped(&transport, url, false).await?), url).map_err(|e| e.with_url(url))?
+            model_json_from_text(&utf8(&self.fetch_capped(&transport, url, false).await?), url)
+                .map_err(|e| e.with_url(url))?
         };
         let Some(groups) = &model.manifest else {
-            return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
+            return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED)
+                .map(JsValue::from);
         };
         let manifest = get(&model_json, "weightsManifest");
         let specs: JsValue = get_weight_specs(manifest)?.into();
         let weights_url = self.path.last().expect("one or two paths");
         let shards = self.shards(weights_url, groups).await?;
-        let needed = groups.iter().map(ManifestGroup::stored_bytes).collect::<std::result::Result<Vec<_>, _>>().map_err(Error::from)?;
+        let needed = groups
+            .iter()
+            .map(ManifestGroup::stored_bytes)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(Error::from)?;
         let total = needed.iter().try_fold(0u64, |acc, n| n.map(|n| acc + n)).unwrap_or(0);
         progress.borrow_mut().set_totals(total, shards.len());
         let plan = Rc::new(Plan { transport, progress, shards, needed });
@@ -190,7 +198,8 @@ impl Inner {
     /// of a shard.
     async fn fetch_capped(&self, transport: &Rc<Transport>, url: &str, binary: bool) -> Result<ArrayBuffer> {
         let budget = Budget::model_file(url, self.options.max_model_json_bytes);
-        let reader = ShardReader::new(transport.clone(), url.to_owned(), Progress::new(None, 0, 0), None).with_budget(Some(budget));
+        let reader = ShardReader::new(transport.clone(), url.to_owned(), Progress::new(None, 0, 0), None)
+            .with_budget(Some(budget));
         let mut reader = if binary { reader } else { reader.for_text() };
         reader.read_all().await
     }
@@ -200,7 +209,8 @@ impl Inner {
         let (pb_url, manifest_url) = (&self.path[0], &self.path[1]);
         let topology = self.fetch_capped(transport, pb_url, true).await?;
         let text = utf8(&self.fetch_capped(transport, manifest_url, false).await?).as_string().unwrap_or_default();
-        let (js, model) = model_json_from_text(&bare_manifest(&text), manifest_url).map_err(|e| e.with_url(manifest_url))?;
+        let (js, model) =
+            model_json_from_text(&bare_manifest(&text), manifest_url).map_err(|e| e.with_url(manifest_url))?;
         set(js.unchecked_ref(), "modelTopology", &topology);
         Ok((js, model))
     }
@@ -236,7 +246,9 @@ impl Inner {
         let url = &self.path[0];
         let transport = self.options.transport(&self.fetch_func)?;
         if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
-            return Err(Error::new("E_BINARY_TOPOLOGY", "http save does not support saving a binary model topology").into());
+            return Err(
+                Error::new("E_BINARY_TOPOLOGY", "http save does not support saving a binary model topology").into()
+            );
         }
         let group = Object::new();
         set(&group, "paths", &Array::of1(&"./model.weights.bin".into()));
@@ -245,7 +257,11 @@ impl Inner {
         let text = json_text(&model_json, "http save: the model's JSON (modelTopology, signature, metadata...)")?;
         let data = get(&artifacts, "weightData");
         // Shards go into the Blob as they are: no joined copy, no 2 GiB cap.
-        let parts: JsValue = if present(&data) { byte_views(&data, "weightData")?.into_iter().collect::<Array>().into() } else { JsValue::NULL };
+        let parts: JsValue = if present(&data) {
+            byte_views(&data, "weightData")?.into_iter().collect::<Array>().into()
+        } else {
+            JsValue::NULL
+        };
         let init = save_init(&transport.request_init, &multipart(&text, &parts), &transport.signal);
         let sent = transport.fetch.call2(&JsValue::UNDEFINED, &url.into(), &init)?;
         let response = JsFuture::from(Promise::resolve(&sent)).await.map_err(|e| {
@@ -285,7 +301,11 @@ impl Plan {
     /// they deliver more than the manifest needs.
     fn budgets(&self) -> Vec<Option<Rc<Budget>>> {
         let urls = |group| self.shards.iter().filter(|s| s.group == group).map(|s| s.url.as_str()).collect::<Vec<_>>();
-        self.needed.iter().enumerate().map(|(g, need)| need.map(|need| Budget::group(&group_name(g, &urls(g)), need))).collect()
+        self.needed
+            .iter()
+            .enumerate()
+            .map(|(g, need)| need.map(|need| Budget::group(&group_name(g, &urls(g)), need)))
+            .collect()
     }
 
     fn reader(&self, shard: &Shard, budgets: &[Option<Rc<Budget>>]) -> ShardReader {
@@ -299,7 +319,11 @@ impl Plan {
         check_group_bytes(&group_name(group, &urls), self.needed[group], got).map_err(|e| {
             let e = Error::from(e);
             // Only a one-file group says which file is wrong.
-            if let [url] = urls.as_slice() { e.with_url(url) } else { e }
+            if let [url] = urls.as_slice() {
+                e.with_url(url)
+            } else {
+                e
+            }
         })
     }
 

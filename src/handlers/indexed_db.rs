@@ -29,10 +29,12 @@ use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::store::{aborted, available_bytes, quota_exceeded, record_without_weights, savable, storage_error, store_path};
+use super::fetch::Progress;
+use super::store::{
+    aborted, available_bytes, quota_exceeded, record_without_weights, savable, storage_error, store_path,
+};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
-use super::fetch::Progress;
 use crate::bindings::js::{byte_views, exact_buffer, function_option, get, integer_option, present, set};
 use crate::format::composite::tfjs_last_shard_cut;
 
@@ -181,9 +183,14 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
     if info_only {
         // tf.io writes its two records in two transactions; an interrupted
         // tf.io save leaves the info alone.
-        return Err(Error::new("E_NOT_FOUND", format!("IndexedDB has only the info record of model '{path}', not the model (an interrupted tf.io save?)")).with_path(path));
+        return Err(Error::new(
+            "E_NOT_FOUND",
+            format!("IndexedDB has only the info record of model '{path}', not the model (an interrupted tf.io save?)"),
+        )
+        .with_path(path));
     }
-    Err(Error::new("E_STORAGE", format!("the model at '{path}' in IndexedDB kept changing while it was loaded")).with_path(path))
+    Err(Error::new("E_STORAGE", format!("the model at '{path}' in IndexedDB kept changing while it was loaded"))
+        .with_path(path))
 }
 
 /// A chunked model's artifacts, or `None` when a newer save removed its
@@ -224,7 +231,12 @@ struct Chunks {
 impl Chunks {
     fn of(path: &str, record: &JsValue, batch_bytes: u64) -> Self {
         let lengths = Array::from(&get(record, "chunks")).iter().map(|n| n.as_f64().unwrap_or(-1.0) as u64).collect();
-        Chunks { path: path.to_owned(), save_id: get(record, "saveId").as_string().unwrap_or_default(), lengths, batch_bytes }
+        Chunks {
+            path: path.to_owned(),
+            save_id: get(record, "saveId").as_string().unwrap_or_default(),
+            lengths,
+            batch_bytes,
+        }
     }
 
     /// The chunks read together, one transaction each: about
@@ -237,16 +249,21 @@ impl Chunks {
     /// a newer save removed them.
     async fn read(&self, range: std::ops::Range<usize>) -> Result<Option<Vec<ArrayBuffer>>> {
         let count = range.len() as u32;
-        let values = settle(chunks_get(&self.path, &self.save_id, range.start as u32, count), &self.path, "loading").await?;
+        let values =
+            settle(chunks_get(&self.path, &self.save_id, range.start as u32, count), &self.path, "loading").await?;
         let values = Array::from(&values);
         if values.length() != count {
             return Ok(None);
         }
         let mut out = Vec::with_capacity(range.len());
         for (index, value) in range.zip(values.iter()) {
-            let buffer: ArrayBuffer = value.dyn_into().map_err(|_| self.corrupt(index, "is not an ArrayBuffer".into()))?;
+            let buffer: ArrayBuffer =
+                value.dyn_into().map_err(|_| self.corrupt(index, "is not an ArrayBuffer".into()))?;
             if u64::from(buffer.byte_length()) != self.lengths[index] {
-                return Err(self.corrupt(index, format!("holds {} bytes, its record says {}", buffer.byte_length(), self.lengths[index])));
+                return Err(self.corrupt(
+                    index,
+                    format!("holds {} bytes, its record says {}", buffer.byte_length(), self.lengths[index]),
+                ));
             }
             out.push(buffer);
         }
@@ -254,7 +271,8 @@ impl Chunks {
     }
 
     fn corrupt(&self, index: usize, what: String) -> Error {
-        Error::new("E_SIZE_MISMATCH", format!("chunk {index} of '{}' in IndexedDB {what}", self.path)).with_path(&self.path)
+        Error::new("E_SIZE_MISMATCH", format!("chunk {index} of '{}' in IndexedDB {what}", self.path))
+            .with_path(&self.path)
     }
 }
 
@@ -268,8 +286,11 @@ fn chunk_stream(chunks: Chunks) -> JsValue {
             let Some(batch) = batches.next() else { return Ok(None) };
             let Some(buffers) = chunks.read(batch).await? else {
                 return Err(JsValue::from(
-                    Error::new("E_STORAGE", format!("the model at '{}' in IndexedDB was replaced while its weights streamed", chunks.path))
-                        .with_path(&chunks.path),
+                    Error::new(
+                        "E_STORAGE",
+                        format!("the model at '{}' in IndexedDB was replaced while its weights streamed", chunks.path),
+                    )
+                    .with_path(&chunks.path),
                 ));
             };
             ready.extend(buffers);
@@ -299,7 +320,11 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         set(&record, "weightData", &stored_shards(views));
         let progress = options.progress(total, 1);
         if let Err(e) = JsFuture::from(idb_put(path, &record.into(), &info, saved_at_ms, &options.signal)).await {
-            return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
+            return Err(if options.aborted() {
+                aborted(&options.signal, STORE, path)
+            } else {
+                storage_error(e, STORE, path, "saving", total).await
+            });
         }
         progress.borrow_mut().add_bytes(total);
         progress.borrow_mut().file_done();
@@ -313,12 +338,22 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
 
 /// The commit-last save of a large model (see the module comment); when it
 /// committed.
-async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uint8Array>, options: &Options) -> Result<f64> {
+async fn save_chunked(
+    path: &str,
+    record: Object,
+    info: &JsValue,
+    views: Vec<Uint8Array>,
+    options: &Options,
+) -> Result<f64> {
     let save_id = new_save_id();
     let size = options.chunk_size as u32;
     let pieces: Vec<Uint8Array> = views
         .iter()
-        .flat_map(|v| (0..v.length()).step_by(size as usize).map(move |at| v.subarray(at, at.saturating_add(size).min(v.length()))))
+        .flat_map(|v| {
+            (0..v.length())
+                .step_by(size as usize)
+                .map(move |at| v.subarray(at, at.saturating_add(size).min(v.length())))
+        })
         .collect();
     let lengths: Vec<u64> = pieces.iter().map(|p| u64::from(p.length())).collect();
     let total: u64 = lengths.iter().sum();
@@ -328,7 +363,12 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
     // (Chromium pads its estimate, so there the quota error decides.)
     let available = available_bytes().await;
     if available.is_some_and(|room| total as f64 > room) {
-        return Err(quota_exceeded(&format!("saving '{path}' in {STORE} would pass the origin's storage quota (navigator.storage.estimate())"), path, total, available));
+        return Err(quota_exceeded(
+            &format!("saving '{path}' in {STORE} would pass the origin's storage quota (navigator.storage.estimate())"),
+            path,
+            total,
+            available,
+        ));
     }
     let batches = batches(&lengths, options.chunk_size);
     let progress = options.progress(total, batches.len());
@@ -336,11 +376,19 @@ async fn save_chunked(path: &str, record: Object, info: &JsValue, views: Vec<Uin
         let first = batch.start;
         let bytes: u64 = lengths[batch.clone()].iter().sum();
         let buffers: Array = pieces[batch].iter().map(|p| JsValue::from(exact_buffer(p))).collect();
-        let written = if options.aborted() { Err(JsValue::UNDEFINED) } else { JsFuture::from(chunks_put(path, &save_id, first as u32, &buffers, &options.signal)).await };
+        let written = if options.aborted() {
+            Err(JsValue::UNDEFINED)
+        } else {
+            JsFuture::from(chunks_put(path, &save_id, first as u32, &buffers, &options.signal)).await
+        };
         if let Err(e) = written {
             // Nothing of this save is visible; drop what it wrote.
             let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
-            return Err(if options.aborted() { aborted(&options.signal, STORE, path) } else { storage_error(e, STORE, path, "saving", total).await });
+            return Err(if options.aborted() {
+                aborted(&options.signal, STORE, path)
+            } else {
+                storage_error(e, STORE, path, "saving", total).await
+            });
         }
         progress.borrow_mut().add_bytes(bytes);
         // The last step completes at the commit below.
@@ -401,7 +449,9 @@ fn stored_shards(mut views: Vec<Uint8Array>) -> JsValue {
     if let Some(cut) = tfjs_last_shard_cut(&lengths) {
         let last = views.pop().expect("a cut implies shards");
         let cut = cut as u32;
-        views.extend((0..last.length()).step_by(cut as usize).map(|at| last.subarray(at, (at + cut).min(last.length()))));
+        views.extend(
+            (0..last.length()).step_by(cut as usize).map(|at| last.subarray(at, (at + cut).min(last.length()))),
+        );
     }
     if views.is_empty() {
         return ArrayBuffer::new(0).into();
@@ -420,7 +470,9 @@ pub fn browser_indexed_db(path: JsValue, options: JsValue) -> JsResult<IndexedDb
 /// such as `streamWeights` and `signal` pass through).
 pub fn indexed_db_router(url: &JsValue, options: &JsValue) -> Option<JsValue> {
     let url = url.as_string()?;
-    (url.starts_with(SCHEME) && idb_available()).then(|| browser_indexed_db(url.into(), options.clone()).ok().map(JsValue::from)).flatten()
+    (url.starts_with(SCHEME) && idb_available())
+        .then(|| browser_indexed_db(url.into(), options.clone()).ok().map(JsValue::from))
+        .flatten()
 }
 
 /// `listModels` part: `{'indexeddb://path': info}` over both layouts (the

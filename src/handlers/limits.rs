@@ -16,7 +16,10 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 
 /// `E_TOO_LARGE` for `what` (a URL or file name) over `limit` bytes.
 pub fn too_large(what: &str, limit: u64) -> Error {
-    Error::new("E_TOO_LARGE", format!("{what} has more than {limit} bytes, the cap on a model.json (maxModelJSONBytes)"))
+    Error::new(
+        "E_TOO_LARGE",
+        format!("{what} has more than {limit} bytes, the cap on a model.json (maxModelJSONBytes)"),
+    )
 }
 
 /// Bytes that some bodies may deliver together (a weight group's shards, or

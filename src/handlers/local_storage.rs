@@ -64,7 +64,8 @@ fn key(path: &str, part: &str) -> String {
 }
 
 fn store() -> Result<Storage> {
-    local_store().ok_or_else(|| Error::new("E_NOT_SUPPORTED", "The current environment does not support local storage."))
+    local_store()
+        .ok_or_else(|| Error::new("E_NOT_SUPPORTED", "The current environment does not support local storage."))
 }
 
 fn not_found(path: &str) -> Error {
@@ -77,7 +78,10 @@ fn stringify(value: &JsValue, field: &str) -> Result<JsValue> {
     match JSON::stringify(value) {
         Ok(text) if text.is_string() => Ok(text.into()),
         Ok(_) => Err(Error::invalid_argument(format!("browserLocalStorage: {field} is missing"))),
-        Err(e) => Err(Error::invalid_argument(format!("browserLocalStorage: {field} cannot be written as JSON")).with_cause(e)),
+        Err(e) => {
+            Err(Error::invalid_argument(format!("browserLocalStorage: {field} cannot be written as JSON"))
+                .with_cause(e))
+        }
     }
 }
 
@@ -98,7 +102,9 @@ fn parse(store: &Storage, path: &str, part: &str) -> Result<JsValue> {
         Error::new("E_STORAGE", format!("In local storage, the {what} of model '{path}' is missing.")).with_path(path)
     })?;
     JSON::parse(&text).map_err(|e| {
-        Error::new("E_INVALID_JSON", format!("In local storage, the {what} of model '{path}' is not valid JSON")).with_path(path).with_cause(e)
+        Error::new("E_INVALID_JSON", format!("In local storage, the {what} of model '{path}' is not valid JSON"))
+            .with_path(path)
+            .with_cause(e)
     })
 }
 
@@ -126,7 +132,11 @@ fn load(path: &str) -> Result<JsValue> {
     }
     let info = parse(&store, path, INFO)?;
     if get(&info, "modelTopologyType").as_string().as_deref() != Some("JSON") {
-        return Err(Error::new("E_BINARY_TOPOLOGY", format!("the model '{path}' in local storage has a non-JSON topology")).with_path(path));
+        return Err(Error::new(
+            "E_BINARY_TOPOLOGY",
+            format!("the model '{path}' in local storage has a non-JSON topology"),
+        )
+        .with_path(path));
     }
     let artifacts = Object::new();
     set(&artifacts, "modelTopology", &parse(&store, path, TOPOLOGY)?);
@@ -142,16 +152,23 @@ fn load(path: &str) -> Result<JsValue> {
         }
     }
     let base64 = item(&store, &key(path, DATA)).ok_or_else(|| {
-        Error::new("E_STORAGE", format!("In local storage, the binary weight values of model '{path}' are missing.")).with_path(path)
+        Error::new("E_STORAGE", format!("In local storage, the binary weight values of model '{path}' are missing."))
+            .with_path(path)
     })?;
     let data = from_base64(&base64).map_err(|e| {
-        Error::new("E_STORAGE", format!("In local storage, the weight data of model '{path}' is not valid base64")).with_path(path).with_cause(e)
+        Error::new("E_STORAGE", format!("In local storage, the weight data of model '{path}' is not valid base64"))
+            .with_path(path)
+            .with_cause(e)
     })?;
     let expected = get(&info, "weightDataBytes").as_f64().map(|n| n as u64);
     if expected.is_some_and(|n| n != u64::from(data.byte_length())) {
         return Err(Error::new(
             "E_SIZE_MISMATCH",
-            format!("the model '{path}' in local storage has {} bytes of weights, its info says {}", data.byte_length(), expected.unwrap_or(0)),
+            format!(
+                "the model '{path}' in local storage has {} bytes of weights, its info says {}",
+                data.byte_length(),
+                expected.unwrap_or(0)
+            ),
         )
         .with_path(path));
     }
@@ -212,8 +229,18 @@ fn restore(store: &Storage, path: &str, before: &[Option<JsValue>]) {
 fn save_error(e: JsValue, path: &str, values: &[JsValue]) -> Error {
     let name = get(&e, "name").as_string().unwrap_or_else(|| type_name(&e));
     // localStorage counts UTF-16 code units of keys and values.
-    let needed: usize = KEYS.iter().zip(values).map(|(part, v)| 2 * (key(path, part).encode_utf16().count() + v.unchecked_ref::<js_sys::JsString>().length() as usize)).sum();
-    let (code, what) = if is_quota_error(&name) { ("E_QUOTA_EXCEEDED", "the storage quota was exceeded") } else { ("E_STORAGE", name.as_str()) };
+    let needed: usize = KEYS
+        .iter()
+        .zip(values)
+        .map(|(part, v)| {
+            2 * (key(path, part).encode_utf16().count() + v.unchecked_ref::<js_sys::JsString>().length() as usize)
+        })
+        .sum();
+    let (code, what) = if is_quota_error(&name) {
+        ("E_QUOTA_EXCEEDED", "the storage quota was exceeded")
+    } else {
+        ("E_STORAGE", name.as_str())
+    };
     Error {
         needed: (code == "E_QUOTA_EXCEEDED").then_some(needed as f64),
         ..Error::new(
@@ -237,7 +264,9 @@ pub fn browser_local_storage(path: JsValue) -> JsResult<LocalStorageHandler> {
 /// The router for `localstorage://` URLs, where localStorage exists.
 pub fn local_storage_router(url: &JsValue, _options: &JsValue) -> Option<JsValue> {
     let url = url.as_string()?;
-    (url.starts_with(SCHEME) && local_store().is_some()).then(|| browser_local_storage(url.into()).ok().map(JsValue::from)).flatten()
+    (url.starts_with(SCHEME) && local_store().is_some())
+        .then(|| browser_local_storage(url.into()).ok().map(JsValue::from))
+        .flatten()
 }
 
 /// `listModels` part: `{'localstorage://path': info}` (`dateSaved` as the
@@ -247,7 +276,9 @@ pub fn list() -> Object {
     let Some(store) = local_store() else { return out };
     for i in 0..store.length() {
         let Some(k) = store.key(i) else { continue };
-        let Some(path) = k.strip_prefix(PREFIX).and_then(|rest| rest.strip_suffix(&format!("/{INFO}"))) else { continue };
+        let Some(path) = k.strip_prefix(PREFIX).and_then(|rest| rest.strip_suffix(&format!("/{INFO}"))) else {
+            continue;
+        };
         if let Ok(info) = parse(&store, path, INFO) {
             set(&out, &format!("{SCHEME}{path}"), &info);
         }

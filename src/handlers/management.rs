@@ -25,7 +25,9 @@ extern "C" {
 
 /// `scheme` and the rest of `scheme://rest`.
 fn split_url(url: &JsValue, what: &str) -> Result<(String, String)> {
-    let text = url.as_string().ok_or_else(|| Error::invalid_argument(format!("{what} must be a URL string, got {}", type_name(url))))?;
+    let text = url
+        .as_string()
+        .ok_or_else(|| Error::invalid_argument(format!("{what} must be a URL string, got {}", type_name(url))))?;
     match text.split_once("://") {
         Some((scheme, rest)) if !scheme.is_empty() => Ok((scheme.to_owned(), rest.to_owned())),
         _ => Err(Error::invalid_argument(format!(
@@ -80,7 +82,9 @@ pub async fn list_models(root: JsValue) -> JsResult<JsValue> {
     }
     match split_url(&root, "listModels root")? {
         (scheme, path) if scheme == "file" => Ok(list_files(&path).await?),
-        (scheme, _) => Err(Error::new("E_NOT_SUPPORTED", format!("models cannot be listed under {scheme}:// URLs")).into()),
+        (scheme, _) => {
+            Err(Error::new("E_NOT_SUPPORTED", format!("models cannot be listed under {scheme}:// URLs")).into())
+        }
     }
 }
 
@@ -117,7 +121,10 @@ async fn check_distinct(source: &JsValue, dest: &JsValue, op: &str) -> Result<()
     let to = location(dest, "destination URL", false).await?;
     if from == to {
         let (s, d) = (source.as_string().unwrap_or_default(), dest.as_string().unwrap_or_default());
-        return Err(Error::new("E_SAME_MODEL", format!("{op}: '{s}' and '{d}' are the same model ({}://{}); nothing was changed", from.0, from.1)));
+        return Err(Error::new(
+            "E_SAME_MODEL",
+            format!("{op}: '{s}' and '{d}' are the same model ({}://{}); nothing was changed", from.0, from.1),
+        ));
     }
     Ok(())
 }
@@ -127,7 +134,11 @@ async fn copy(source: &JsValue, dest: &JsValue, op: &str) -> JsResult<(JsValue, 
     check_distinct(source, dest, op).await?;
     let artifacts = router::load(source.clone(), JsValue::UNDEFINED).await?;
     if !present(&get(&artifacts, "weightData")) && present(&get(&artifacts, "getWeightStream")) {
-        return Err(Error::new("E_NOT_SUPPORTED", "copying streamed weights is not supported; load without streamWeights").into());
+        return Err(Error::new(
+            "E_NOT_SUPPORTED",
+            "copying streamed weights is not supported; load without streamWeights",
+        )
+        .into());
     }
     let saved = router::save(artifacts.clone(), dest.clone()).await?;
     Ok((artifacts, get(&saved, "modelArtifactsInfo")))
@@ -142,12 +153,22 @@ pub async fn copy_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
 pub async fn move_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
     let (scheme, path) = split_url(&source, "source URL")?;
     if !removable(&scheme) {
-        return Err(Error::new("E_NOT_SUPPORTED", format!("moveModel cannot remove a {scheme}:// source; use copyModel")).into());
+        return Err(Error::new(
+            "E_NOT_SUPPORTED",
+            format!("moveModel cannot remove a {scheme}:// source; use copyModel"),
+        )
+        .into());
     }
     let (original, info) = copy(&source, &dest, "moveModel").await?;
     let copied = router::load(dest.clone(), JsValue::UNDEFINED).await?;
     same_artifacts(&original, &copied).map_err(|detail| {
-        Error::new("E_INTEGRITY", format!("the copy at {} differs from the source ({detail}); the source was kept", dest.as_string().unwrap_or_default()))
+        Error::new(
+            "E_INTEGRITY",
+            format!(
+                "the copy at {} differs from the source ({detail}); the source was kept",
+                dest.as_string().unwrap_or_default()
+            ),
+        )
     })?;
     remove_from(&scheme, &path).await?;
     Ok(info)

@@ -55,12 +55,22 @@ fn memory_artifacts(artifacts: JsValue, specs: JsValue, data: JsValue, training:
 }
 
 #[wasm_bindgen(js_name = fromMemory, skip_typescript)]
-pub fn from_memory(artifacts: JsValue, weight_specs: JsValue, weight_data: JsValue, training_config: JsValue) -> MemoryLoader {
+pub fn from_memory(
+    artifacts: JsValue,
+    weight_specs: JsValue,
+    weight_data: JsValue,
+    training_config: JsValue,
+) -> MemoryLoader {
     MemoryLoader { artifacts: memory_artifacts(artifacts, weight_specs, weight_data, training_config) }
 }
 
 #[wasm_bindgen(js_name = fromMemorySync, skip_typescript)]
-pub fn from_memory_sync(artifacts: JsValue, weight_specs: JsValue, weight_data: JsValue, training_config: JsValue) -> MemoryLoaderSync {
+pub fn from_memory_sync(
+    artifacts: JsValue,
+    weight_specs: JsValue,
+    weight_data: JsValue,
+    training_config: JsValue,
+) -> MemoryLoaderSync {
     MemoryLoaderSync { artifacts: memory_artifacts(artifacts, weight_specs, weight_data, training_config) }
 }
 

@@ -16,16 +16,22 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::fetch::Progress;
-use crate::bindings::artifacts::{bare_manifest, get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text};
+use crate::bindings::artifacts::{
+    bare_manifest, get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs,
+    model_json_from_text,
+};
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{function_option, get, handler_paths, integer_option, json_text, present, set, stringified_byte_length, type_name, JsComposite};
-use crate::format::integrity::{group_hashes, to_hex};
+use crate::bindings::js::{
+    function_option, get, handler_paths, integer_option, json_text, present, set, stringified_byte_length, type_name,
+    JsComposite,
+};
 use crate::bindings::weights::specs_from_js;
 use crate::format::codec::layout_all;
+use crate::format::integrity::{group_hashes, to_hex};
 use crate::format::model_json::ModelJson;
+use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
 use crate::format::paths::contained_path;
 use crate::format::shards::{self, ShardFile, DEFAULT_SHARD_SIZE};
-use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
 use crate::format::spec::{check_group_bytes, group_name, ManifestGroup, MAX_SAFE_INTEGER};
 use crate::format::FormatError;
 
@@ -173,7 +179,10 @@ impl Entry {
         if !present(&s) {
             return Ok(None);
         }
-        Ok(Some(Entry { kind: get(&s, "kind").as_string().unwrap_or_default(), size: get(&s, "size").as_f64().unwrap_or(0.0) as u64 }))
+        Ok(Some(Entry {
+            kind: get(&s, "kind").as_string().unwrap_or_default(),
+            size: get(&s, "size").as_f64().unwrap_or(0.0) as u64,
+        }))
     }
     fn is_file(&self) -> bool {
         self.kind == "file"
@@ -237,7 +246,8 @@ impl Options {
             hashes: get(options, "hashes").is_truthy(),
             on_progress: function_option(options, "onProgress")?,
             stream_weights: get(options, "streamWeights").is_truthy(),
-            max_model_json_bytes: integer_option(options, "maxModelJSONBytes", 1, MAX_SAFE_INTEGER)?.unwrap_or(DEFAULT_MAX_MODEL_JSON_BYTES),
+            max_model_json_bytes: integer_option(options, "maxModelJSONBytes", 1, MAX_SAFE_INTEGER)?
+                .unwrap_or(DEFAULT_MAX_MODEL_JSON_BYTES),
         })
     }
 }
@@ -272,7 +282,9 @@ pub fn file_system(path: JsValue, options: JsValue) -> JsResult<FileSystemHandle
     port()?;
     let paths = handler_paths(&path, "file paths")?;
     let options = Options::parse(&options)?;
-    Ok(FileSystemHandler { inner: Rc::new(Inner { paths: paths.iter().map(|p| strip_scheme(p).to_owned()).collect(), options }) })
+    Ok(FileSystemHandler {
+        inner: Rc::new(Inner { paths: paths.iter().map(|p| strip_scheme(p).to_owned()).collect(), options }),
+    })
 }
 
 /// A model found on disk: its model.json and folder as the caller spelled
@@ -302,7 +314,11 @@ async fn locate(fs: &Fs, path: &str) -> Result<Located> {
             let real = fs.realpath(&path).await?;
             let model_json = fs.join(&path, MODEL_JSON);
             if fs.stat(&model_json).await?.is_some() && !fs.inside(&real, &fs.realpath(&model_json).await?) {
-                return Err(Error::new("E_UNSAFE_PATH", format!("{model_json} is a symlink out of the model folder {real}; refusing to read it")).with_path(&model_json));
+                return Err(Error::new(
+                    "E_UNSAFE_PATH",
+                    format!("{model_json} is a symlink out of the model folder {real}; refusing to read it"),
+                )
+                .with_path(&model_json));
             }
             (model_json, path.clone(), real)
         }
@@ -320,9 +336,11 @@ async fn locate(fs: &Fs, path: &str) -> Result<Located> {
 /// reading one can hang or never end. (A folder is a plain mistake.)
 fn not_regular(path: &str, entry: &Entry) -> Error {
     if entry.is_dir() {
-        return Error::new("E_FS", format!("reading {path} failed: EISDIR: it is a folder, not a file")).with_path(path);
+        return Error::new("E_FS", format!("reading {path} failed: EISDIR: it is a folder, not a file"))
+            .with_path(path);
     }
-    Error::new("E_UNSAFE_PATH", format!("{path} is a {}, not a regular file; refusing to open it", entry.kind)).with_path(path)
+    Error::new("E_UNSAFE_PATH", format!("{path} is a {}, not a regular file; refusing to open it", entry.kind))
+        .with_path(path)
 }
 
 /// The model folder a `file://` location names, as a real path: the folder
@@ -347,8 +365,11 @@ async fn recover(fs: &Fs, dir: &str) -> Result<()> {
     let old_prefix = format!("{}{OLD_MARK}", fs.basename(dir));
     let Ok(entries) = fs.list(&parent).await else { return Ok(()) };
     // A swap still running in another process is left to finish.
-    let olds: Vec<String> =
-        entries.into_iter().filter(|(n, d)| *d && n.starts_with(&old_prefix) && fs.abandoned(&n[old_prefix.len()..])).map(|(n, _)| n).collect();
+    let olds: Vec<String> = entries
+        .into_iter()
+        .filter(|(n, d)| *d && n.starts_with(&old_prefix) && fs.abandoned(&n[old_prefix.len()..]))
+        .map(|(n, _)| n)
+        .collect();
     let mut olds = oldest_first(fs, &parent, olds).await?;
     if olds.is_empty() {
         return Ok(());
@@ -394,8 +415,11 @@ async fn weight_files(fs: &Fs, dir: &str, real_dir: &str, groups: &[ManifestGrou
         let hashes = group_hashes(group, g)?;
         for (i, p) in group.paths.iter().enumerate() {
             let rel = contained_path(p).ok_or_else(|| {
-                Error::new("E_UNSAFE_PATH", format!("weight path '{p}' leaves the model folder {dir}; refusing to read it"))
-                    .with_path(p)
+                Error::new(
+                    "E_UNSAFE_PATH",
+                    format!("weight path '{p}' leaves the model folder {dir}; refusing to read it"),
+                )
+                .with_path(p)
             })?;
             let path = fs.join(dir, &rel);
             files.push(WeightFile { rel, path, group: g, sha256: hashes.as_ref().map(|h| h[i]), size: None });
@@ -490,7 +514,11 @@ fn check_group(files: &[WeightFile], needed: &[Option<u64>], g: usize, got: u64)
     check_group_bytes(&group_name(g, &paths), needed[g], got).map_err(|e| {
         let e = Error::from(e);
         // Only a one-file group says which file is wrong.
-        if let [path] = paths.as_slice() { e.with_path(path) } else { e }
+        if let [path] = paths.as_slice() {
+            e.with_path(path)
+        } else {
+            e
+        }
     })
 }
 
@@ -506,11 +534,14 @@ impl Inner {
         } else {
             let found = locate(&fs, &self.paths[0]).await?;
             let text = fs.read_text(&found.model_json, self.options.max_model_json_bytes).await?;
-            let (js, model) = model_json_from_text(&text, &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
+            let (js, model) =
+                model_json_from_text(&text, &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
             (js, model, found.dir, found.real_dir)
         };
         let Some(groups) = &model.manifest else {
-            return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from).map_err(Error::thrown);
+            return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED)
+                .map(JsValue::from)
+                .map_err(Error::thrown);
         };
         let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest")).map_err(Error::thrown)?.into();
         let files = weight_files(&fs, &dir, &real_dir, groups).await?;
@@ -533,7 +564,14 @@ impl Inner {
             let (fs, progress) = (&fs, &progress);
             async move {
                 let expected = file.size.unwrap_or(0) as f64;
-                let pieces = fs.call("readPieces", &[&file.path.as_str().into(), &MAX_PIECE.into(), &expected.into()], &file.path, "reading").await?;
+                let pieces = fs
+                    .call(
+                        "readPieces",
+                        &[&file.path.as_str().into(), &MAX_PIECE.into(), &expected.into()],
+                        &file.path,
+                        "reading",
+                    )
+                    .await?;
                 let pieces = Array::from(&pieces);
                 let size: u64 = pieces.iter().map(|p| p.unchecked_into::<ArrayBuffer>().byte_length() as u64).sum();
                 if let Some(expected) = file.sha256 {
@@ -575,12 +613,22 @@ impl Inner {
         };
         // The GraphDef is model.json's binary twin: the same cap holds.
         if pb_size > self.options.max_model_json_bytes {
-            return Err(Error::new("E_TOO_LARGE", format!("{pb} is {pb_size} bytes, over the maxModelJSONBytes limit of {}", self.options.max_model_json_bytes)).with_path(&pb));
+            return Err(Error::new(
+                "E_TOO_LARGE",
+                format!(
+                    "{pb} is {pb_size} bytes, over the maxModelJSONBytes limit of {}",
+                    self.options.max_model_json_bytes
+                ),
+            )
+            .with_path(&pb));
         }
-        let pieces = fs.call("readPieces", &[&pb.as_str().into(), &MAX_PIECE.into(), &(pb_size as f64).into()], &pb, "reading").await?;
+        let pieces = fs
+            .call("readPieces", &[&pb.as_str().into(), &MAX_PIECE.into(), &(pb_size as f64).into()], &pb, "reading")
+            .await?;
         let topology = crate::bindings::weights::concatenate_array_buffers(pieces).map_err(Error::thrown)?;
         let text = fs.read_text(&manifest_path, self.options.max_model_json_bytes).await?;
-        let (js, model) = model_json_from_text(&bare_manifest(&text.as_string().unwrap_or_default()), &manifest_path).map_err(|e| e.with_path(&manifest_path))?;
+        let (js, model) = model_json_from_text(&bare_manifest(&text.as_string().unwrap_or_default()), &manifest_path)
+            .map_err(|e| e.with_path(&manifest_path))?;
         set(js.unchecked_ref(), "modelTopology", &topology);
         let dir = fs.dirname(&manifest_path);
         let real_dir = fs.realpath(&dir).await?;
@@ -592,7 +640,10 @@ impl Inner {
             return Err(Error::invalid_argument("fileSystem: cannot save to two paths; give one folder"));
         }
         if !artifacts.is_object() {
-            return Err(Error::invalid_argument(format!("save expects model artifacts, got {}", type_name(&artifacts))));
+            return Err(Error::invalid_argument(format!(
+                "save expects model artifacts, got {}",
+                type_name(&artifacts)
+            )));
         }
         if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
             return Err(Error::new("E_BINARY_TOPOLOGY", "fileSystem save does not support a binary model topology"));
@@ -603,7 +654,11 @@ impl Inner {
         match fs.stat(&dir).await? {
             Some(e) if e.is_dir() => self.check_replaceable(&fs, &dir).await?,
             Some(e) => {
-                return Err(Error::invalid_argument(format!("{dir} exists as a {}; the path must be a folder or not exist", e.kind)).with_path(&dir))
+                return Err(Error::invalid_argument(format!(
+                    "{dir} exists as a {}; the path must be a folder or not exist",
+                    e.kind
+                ))
+                .with_path(&dir))
             }
             None => {}
         }
@@ -627,7 +682,8 @@ impl Inner {
             let hashes: Array = plan.iter().map(|f| JsValue::from_str(&to_hex(&data.sha256(f.start, f.end)))).collect();
             set(&group, "sha256", &hashes);
         }
-        let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
+        let model_json =
+            get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
         let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
 
         let parent = fs.dirname(&dir);
@@ -658,7 +714,8 @@ impl Inner {
             .await?;
             // model.json last: a folder without it is never taken for a model.
             let target = fs.join(&tmp, MODEL_JSON);
-            fs.call("writeFile", &[&target.as_str().into(), &Array::of1(&text.as_str().into())], &target, "writing").await?;
+            fs.call("writeFile", &[&target.as_str().into(), &Array::of1(&text.as_str().into())], &target, "writing")
+                .await?;
             commit(&fs, &tmp, &dir).await
         }
         .await;
@@ -700,11 +757,13 @@ impl Inner {
             return Ok(());
         }
         let mut known = vec![MODEL_JSON.to_owned()];
-        let found = Located { model_json: fs.join(dir, MODEL_JSON), dir: dir.to_owned(), real_dir: fs.realpath(dir).await? };
+        let found =
+            Located { model_json: fs.join(dir, MODEL_JSON), dir: dir.to_owned(), real_dir: fs.realpath(dir).await? };
         if let Ok(on_disk) = read_model(fs, &found).await {
             known.extend(own_files(&on_disk).into_iter().flatten().map(|f| f.rel.clone()));
         }
-        let foreign: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).filter(|n| !known.iter().any(|k| k == n)).collect();
+        let foreign: Vec<&str> =
+            entries.iter().map(|(n, _)| n.as_str()).filter(|n| !known.iter().any(|k| k == n)).collect();
         if foreign.is_empty() {
             return Ok(());
         }
@@ -721,7 +780,9 @@ impl Inner {
         let parent = fs.dirname(dir);
         let prefix = format!("{}{TMP_MARK}", fs.basename(dir));
         if let Ok(entries) = fs.list(&parent).await {
-            for (name, _) in entries.into_iter().filter(|(n, d)| *d && n.starts_with(&prefix) && fs.abandoned(&n[prefix.len()..])) {
+            for (name, _) in
+                entries.into_iter().filter(|(n, d)| *d && n.starts_with(&prefix) && fs.abandoned(&n[prefix.len()..]))
+            {
                 let _ = fs.remove_tree(&fs.join(&parent, &name)).await;
             }
         }
@@ -766,7 +827,8 @@ async fn commit(fs: &Fs, tmp: &str, dir: &str) -> Result<()> {
             }
         }
     }
-    Err(Error::new("E_FS", format!("saving {dir}: other saves kept replacing it; this one was not applied")).with_path(dir))
+    Err(Error::new("E_FS", format!("saving {dir}: other saves kept replacing it; this one was not applied"))
+        .with_path(dir))
 }
 
 /// What a weight stream over files needs.
@@ -796,14 +858,17 @@ fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
                 s.hasher = Some(Sha256::new());
             }
             let args = [&file.path.as_str().into(), &(s.offset as f64).into(), &(STREAM_CHUNK as f64).into()];
-            let chunk: Uint8Array = s.plan.fs.call("readRange", &args, &file.path, "reading").await.map_err(error)?.unchecked_into();
+            let chunk: Uint8Array =
+                s.plan.fs.call("readRange", &args, &file.path, "reading").await.map_err(error)?.unchecked_into();
             if chunk.length() > 0 {
                 let n = u64::from(chunk.length());
                 // A file that grew since it was checked stops here.
                 if s.offset + n > file.size.unwrap_or(0) {
                     let need = s.plan.needed[file.group].unwrap_or(0);
                     let what = format!("{} (grown since it was checked)", file.path);
-                    return Err(error(Error::from(FormatError::SizeMismatch { what, got: s.offset + n, need }).with_path(&file.path)));
+                    return Err(error(
+                        Error::from(FormatError::SizeMismatch { what, got: s.offset + n, need }).with_path(&file.path),
+                    ));
                 }
                 if let Some(h) = &mut s.hasher {
                     h.update(chunk.to_vec());
@@ -855,7 +920,8 @@ async fn folder_info(fs: &Fs, found: &Located, on_disk: &OnDisk) -> Result<JsVal
     let js = &on_disk.js;
     let bytes_of = |v: JsValue, what: &str| if present(&v) { stringified_byte_length(&v, what) } else { Ok(0) };
     let manifest = get(js, "weightsManifest");
-    let specs = if present(&manifest) { get_weight_specs(manifest).map_err(Error::thrown)?.into() } else { JsValue::UNDEFINED };
+    let specs =
+        if present(&manifest) { get_weight_specs(manifest).map_err(Error::thrown)?.into() } else { JsValue::UNDEFINED };
     let data_bytes: u64 = on_disk.files.iter().filter_map(|f| f.size).sum();
     // When the model was saved: its model.json is written last.
     let stat = fs.call("stat", &[&found.model_json.as_str().into()], &found.model_json, "reading").await?;

@@ -88,7 +88,10 @@ pub fn get_save_handlers(url: JsValue) -> Result<Array, JsValue> {
 /// The single handler for `url` that has `method`.
 fn single(found: Array, url: &JsValue, method: &str) -> Result<JsValue, JsValue> {
     // JSON.stringify(undefined) is no string: then the type's name.
-    let url_text = url.as_string().or_else(|| js_sys::JSON::stringify(url).ok().and_then(|s| s.as_string())).unwrap_or_else(|| type_name(url));
+    let url_text = url
+        .as_string()
+        .or_else(|| js_sys::JSON::stringify(url).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| type_name(url));
     match found.length() {
         0 => Err(Error::new("E_NO_HANDLER", format!("no {method} handler is registered for URL '{url_text}'")).into()),
         1 => {
@@ -99,7 +102,11 @@ fn single(found: Array, url: &JsValue, method: &str) -> Result<JsValue, JsValue>
                 Err(Error::new("E_NOT_SUPPORTED", format!("the handler for URL '{url_text}' cannot {method}")).into())
             }
         }
-        n => Err(Error::new("E_MULTIPLE_HANDLERS", format!("{n} {method} handlers match URL '{url_text}'; expected exactly one")).into()),
+        n => Err(Error::new(
+            "E_MULTIPLE_HANDLERS",
+            format!("{n} {method} handlers match URL '{url_text}'; expected exactly one"),
+        )
+        .into()),
     }
 }
 

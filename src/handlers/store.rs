@@ -22,14 +22,23 @@ extern "C" {
 /// memory (a `getWeightStream` cannot be stored).
 pub fn savable(artifacts: &JsValue, handler: &str) -> Result<JsValue> {
     if !artifacts.is_object() {
-        return Err(Error::invalid_argument(format!("{handler}: save expects model artifacts, got {}", type_name(artifacts))));
+        return Err(Error::invalid_argument(format!(
+            "{handler}: save expects model artifacts, got {}",
+            type_name(artifacts)
+        )));
     }
     if get(artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
-        return Err(Error::new("E_BINARY_TOPOLOGY", format!("{handler} does not support saving a binary model topology")));
+        return Err(Error::new(
+            "E_BINARY_TOPOLOGY",
+            format!("{handler} does not support saving a binary model topology"),
+        ));
     }
     let data = get(artifacts, "weightData");
     if !present(&data) && present(&get(artifacts, "getWeightStream")) {
-        return Err(Error::new("E_NOT_SUPPORTED", format!("{handler}: streamed weights cannot be stored; load without streamWeights first")));
+        return Err(Error::new(
+            "E_NOT_SUPPORTED",
+            format!("{handler}: streamed weights cannot be stored; load without streamWeights first"),
+        ));
     }
     Ok(data)
 }
@@ -97,7 +106,10 @@ pub fn quota_exceeded(message: &str, path: &str, needed: u64, available: Option<
     Error {
         needed: Some(needed as f64),
         available,
-        ..Error::new("E_QUOTA_EXCEEDED", format!("{message} (the save needed {needed} bytes{room}); what was stored at '{path}' before is kept"))
+        ..Error::new(
+            "E_QUOTA_EXCEEDED",
+            format!("{message} (the save needed {needed} bytes{room}); what was stored at '{path}' before is kept"),
+        )
     }
     .with_path(path)
 }

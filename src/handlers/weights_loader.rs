@@ -62,7 +62,11 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
     let prefix = prefix.as_string().unwrap_or_default();
     let wanted: Option<Vec<String>> = if present(&names) {
         if !Array::is_array(&names) {
-            return Err(Error::invalid_argument(format!("weightNames must be an array of strings, got {}", type_name(&names))).into());
+            return Err(Error::invalid_argument(format!(
+                "weightNames must be an array of strings, got {}",
+                type_name(&names)
+            ))
+            .into());
         }
         Some(Array::from(&names).iter().map(|n| n.as_string().unwrap_or_default()).collect())
     } else {
@@ -75,7 +79,11 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
         if !missing.is_empty() {
             return Err(Error::new(
                 "E_WEIGHT_NOT_FOUND",
-                format!("Could not find weights in manifest with names: {}. Manifest JSON has weights with names: {}.", missing.join(", "), all.join(", ")),
+                format!(
+                    "Could not find weights in manifest with names: {}. Manifest JSON has weights with names: {}.",
+                    missing.join(", "),
+                    all.join(", ")
+                ),
             )
             .into());
         }
@@ -86,12 +94,14 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
         .collect();
     // tf.io: prefix + (prefix ends with "/" ? "" : "/") + path, so "" gives "/path".
     let join = if prefix.ends_with('/') { "" } else { "/" };
-    let urls: Vec<String> = selected.iter().flat_map(|g| g.paths.iter().map(|p| format!("{prefix}{join}{p}"))).collect();
+    let urls: Vec<String> =
+        selected.iter().flat_map(|g| g.paths.iter().map(|p| format!("{prefix}{join}{p}"))).collect();
     let mut budgets = Vec::with_capacity(urls.len());
     let mut at = 0;
     for (g, group) in groups.iter().enumerate().filter(|(_, g)| selected.iter().any(|s| std::ptr::eq(*s, *g))) {
         let group_urls: Vec<&str> = urls[at..at + group.paths.len()].iter().map(String::as_str).collect();
-        let budget = group.stored_bytes().map_err(Error::from)?.map(|need| Budget::group(&group_name(g, &group_urls), need));
+        let budget =
+            group.stored_bytes().map_err(Error::from)?.map(|need| Budget::group(&group_name(g, &group_urls), need));
         budgets.extend(std::iter::repeat_n(budget, group.paths.len()));
         at += group.paths.len();
     }
@@ -122,9 +132,9 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
 /// `weightsLoaderFactory(fetchWeights)`.
 #[wasm_bindgen(js_name = weightsLoaderFactory, skip_typescript)]
 pub fn weights_loader_factory(fetch_weights: JsValue) -> JsResult<JsValue> {
-    let f = fetch_weights
-        .dyn_into::<Function>()
-        .map_err(|v| Error::invalid_argument(format!("weightsLoaderFactory expects a function, got {}", type_name(&v))))?;
+    let f = fetch_weights.dyn_into::<Function>().map_err(|v| {
+        Error::invalid_argument(format!("weightsLoaderFactory expects a function, got {}", type_name(&v)))
+    })?;
     let loader = Closure::<dyn FnMut(JsValue, JsValue, JsValue) -> Promise>::new(move |manifest, prefix, names| {
         future_to_promise(load_groups(Fetcher::Js(f.clone()), manifest, prefix, names))
     });

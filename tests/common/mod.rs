@@ -93,7 +93,12 @@ fn check_decoded(name: &str, decoded: &JsValue, expected: &Value) {
     for w in weights {
         let t = get(decoded, w["name"].as_str().unwrap());
         assert_eq!(get(&t, "dtype").as_string().unwrap(), w["decoded"]["dtype"].as_str().unwrap());
-        assert_eq!(hex(&data_bytes(&get(&t, "data"))), w["decoded"]["sha256"].as_str().unwrap(), "{name}/{}", w["name"]);
+        assert_eq!(
+            hex(&data_bytes(&get(&t, "data"))),
+            w["decoded"]["sha256"].as_str().unwrap(),
+            "{name}/{}",
+            w["name"]
+        );
     }
 }
 
@@ -112,7 +117,11 @@ fn fixtures_decode_to_tfjs_goldens_and_info_matches() {
         js::set(&arts, "weightData", &data);
         let info = artifacts::get_model_artifacts_info_for_json(arts.into()).unwrap();
         for key in ["modelTopologyBytes", "weightSpecsBytes", "weightDataBytes"] {
-            assert_eq!(get(&info, key).as_f64().unwrap(), expected["artifactsInfo"][key].as_f64().unwrap(), "{name} {key}");
+            assert_eq!(
+                get(&info, key).as_f64().unwrap(),
+                expected["artifactsInfo"][key].as_f64().unwrap(),
+                "{name} {key}"
+            );
         }
     }
 }
@@ -156,9 +165,15 @@ fn bad_input_is_a_model_artifacts_error() {
         (r#"[{"name":"w","shape":[1],"dtype":"float64"}]"#, "E_UNSUPPORTED_DTYPE"),
         (r#"[{"name":"w","shape":[-1],"dtype":"float32"}]"#, "E_INVALID_WEIGHT_SPEC"),
         (r#"[{"name":"w","shape":[1099511627776,1099511627776],"dtype":"float32"}]"#, "E_SHAPE_OVERFLOW"),
-        (r#"[{"name":"w","shape":[1],"dtype":"float32","quantization":{"dtype":"int4"}}]"#, "E_UNSUPPORTED_QUANTIZATION"),
+        (
+            r#"[{"name":"w","shape":[1],"dtype":"float32","quantization":{"dtype":"int4"}}]"#,
+            "E_UNSUPPORTED_QUANTIZATION",
+        ),
         (r#"[{"name":"w","shape":[1],"dtype":"float32","quantization":null}]"#, "E_INVALID_QUANTIZATION"),
-        (r#"[{"name":"w","shape":[1],"dtype":"float32","quantization":{"dtype":"uint8","min":0}}]"#, "E_INVALID_QUANTIZATION"),
+        (
+            r#"[{"name":"w","shape":[1],"dtype":"float32","quantization":{"dtype":"uint8","min":0}}]"#,
+            "E_INVALID_QUANTIZATION",
+        ),
         (r#"[{"name":"w","shape":[1],"dtype":"int32","quantization":{"dtype":"float16"}}]"#, "E_INVALID_QUANTIZATION"),
         (r#"[{"name":"w","shape":[3],"dtype":"string"}]"#, "E_STRING_OVERRUN"),
     ];
@@ -168,14 +183,18 @@ fn bad_input_is_a_model_artifacts_error() {
         assert_eq!(get(&err, "weight").as_string().as_deref(), Some("w"));
     }
     assert_model_artifacts_error(&artifacts::parse_model_json("{".into()).unwrap_err(), "E_INVALID_JSON");
-    assert_model_artifacts_error(&artifacts::parse_model_json(r#"{"format":"x"}"#.into()).unwrap_err(), "E_INVALID_MODEL_JSON");
+    assert_model_artifacts_error(
+        &artifacts::parse_model_json(r#"{"format":"x"}"#.into()).unwrap_err(),
+        "E_INVALID_MODEL_JSON",
+    );
 }
 
 #[wasm_bindgen_test]
 fn composite_respects_views_and_empty_buffers() {
     let backing = Uint8Array::from(&[9u8, 1, 2, 3, 4, 9][..]);
     let view = backing.subarray(1, 5);
-    let parts: Array = [JsValue::from(ArrayBuffer::new(0)), view.into(), Uint8Array::from(&[5u8][..]).into()].into_iter().collect();
+    let parts: Array =
+        [JsValue::from(ArrayBuffer::new(0)), view.into(), Uint8Array::from(&[5u8][..]).into()].into_iter().collect();
     let c = weights::CompositeArrayBuffer::new(parts.into()).unwrap();
     assert_eq!(c.byte_length(), 5.0);
     assert_eq!(Uint8Array::new(&c.slice(Some(1.0), Some(5.0))).to_vec(), vec![2, 3, 4, 5]);
@@ -198,7 +217,8 @@ fn simd_float16_matches_scalar_for_all_65536_values() {
 #[wasm_bindgen_test]
 fn simd_affine_matches_scalar() {
     let codes8: Vec<u8> = (0..1031u32).map(|i| (i * 37 % 256) as u8).collect();
-    let codes16: Vec<u8> = (0..1031u32).flat_map(|i| ((i.wrapping_mul(2654435761) >> 16) as u16).to_le_bytes()).collect();
+    let codes16: Vec<u8> =
+        (0..1031u32).flat_map(|i| ((i.wrapping_mul(2654435761) >> 16) as u16).to_le_bytes()).collect();
     for (scale, min) in [(0.1, -1.0), (1.5054489333505733e-05, -0.49855952325770936), (3.0e38, -1.0e38), (1e-30, 7.0)] {
         // 1031 values: table path for uint8; 201 values: the SIMD path for both.
         for (dtype, src, n) in [
@@ -210,7 +230,10 @@ fn simd_affine_matches_scalar() {
             let (mut fast, mut slow) = (vec![0f32; n], vec![0f32; n]);
             affine::decode_f32(src, dtype, scale, min, &mut fast);
             affine::decode_f32_scalar(src, dtype, scale, min, &mut slow);
-            assert_eq!(fast.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), slow.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+            assert_eq!(
+                fast.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                slow.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
         }
     }
 }
@@ -308,7 +331,10 @@ async fn indexed_db_round_trip_in_the_tfjs_layout() {
     let stored = get(&get(&record, "modelArtifacts"), "weightData");
     assert!(Array::from(&stored).iter().all(|b| b.is_instance_of::<ArrayBuffer>()));
     let info_record = JsFuture::from(raw_record("model_info_store", "wasm-test/model")).await.unwrap();
-    assert_eq!(get(&get(&info_record, "modelArtifactsInfo"), "weightSpecsBytes").as_f64(), expected["artifactsInfo"]["weightSpecsBytes"].as_f64());
+    assert_eq!(
+        get(&get(&info_record, "modelArtifactsInfo"), "weightSpecsBytes").as_f64(),
+        expected["artifactsInfo"]["weightSpecsBytes"].as_f64()
+    );
 
     let loaded = JsFuture::from(handler.load()).await.unwrap();
     let decoded = weights::decode_weights(get(&loaded, "weightData"), get(&loaded, "weightSpecs")).unwrap();
