@@ -9,6 +9,12 @@ cd "$(dirname "$0")/.."
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
+# 1b. rustfmt and clippy, which npm test runs.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    rustup component add "$component"
+  fi
+done
 
 # 2. wasm-bindgen CLI (+ wasm-bindgen-test-runner): exactly the version of the
 #    wasm-bindgen crate in Cargo.lock, compiled from crates.io into ~/.cargo/bin.

@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 echo "== setup"
 bash scripts/setup.sh
 
+echo "== Rust style and lints: rustfmt, clippy (native, browser wasm, Node wasm)"
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --features node --all-targets -- -D warnings
+
 echo "== native Rust tests (pure format core)"
 cargo test --locked
 
