@@ -1,6 +1,7 @@
 //! Format functions over whole artifacts: model.json <-> ModelArtifacts,
 //! ModelArtifactsInfo, quantizeArtifacts, shardArtifacts.
 
+use crate::format::Code;
 use js_sys::{Array, ArrayBuffer, Date, Function, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -32,7 +33,7 @@ const OPTIONAL_FIELDS: [&str; 4] = ["signature", "userDefinedMetadata", "modelIn
 
 fn binary_topology(what: &str) -> Error {
     Error::new(
-        "E_BINARY_TOPOLOGY",
+        Code::BinaryTopology,
         format!("{what}: expected a JSON model topology, received an ArrayBuffer (binary GraphDef)"),
     )
 }
@@ -83,7 +84,7 @@ pub fn get_model_artifacts_for_json_sync(
     let manifest = field("weightsManifest");
     if !present(&field("modelTopology")) && !present(&manifest) {
         return Err(Error::new(
-            "E_INVALID_MODEL_JSON",
+            Code::InvalidModelJson,
             "modelJSON contains neither 'modelTopology' nor 'weightsManifest'",
         )
         .into());
@@ -166,7 +167,7 @@ pub fn get_weight_specs(manifest: JsValue) -> JsResult<Array> {
         let weights = get(&group, "weights");
         if !Array::is_array(&weights) {
             return Err(
-                Error::new("E_INVALID_MODEL_JSON", format!("weightsManifest[{i}] has no 'weights' array")).into()
+                Error::new(Code::InvalidModelJson, format!("weightsManifest[{i}] has no 'weights' array")).into()
             );
         }
         for w in Array::from(&weights).iter() {
@@ -190,11 +191,11 @@ pub fn parse_model_json(text: JsValue) -> JsResult<JsValue> {
 pub fn model_json_from_text(text: &JsValue, source: &str) -> Result<(JsValue, ModelJson)> {
     let js = json_parse(text).map_err(|e| {
         let detail = get(&e, "message").as_string().unwrap_or_default();
-        Error::new("E_INVALID_JSON", format!("invalid JSON in {source}: {detail}")).with_cause(e)
+        Error::new(Code::InvalidJson, format!("invalid JSON in {source}: {detail}")).with_cause(e)
     })?;
     if !js.is_object() || Array::is_array(&js) {
         return Err(Error::new(
-            "E_INVALID_MODEL_JSON",
+            Code::InvalidModelJson,
             format!("{source}: model JSON must be an object, got {}", type_name(&js)),
         ));
     }
@@ -272,7 +273,7 @@ pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Obje
         .sum();
     let data =
         Uint8Array::new_with_length(u32::try_from(total).map_err(|_| {
-            Error::new("E_NOT_SUPPORTED", format!("{total} bytes of weights do not fit one ArrayBuffer"))
+            Error::new(Code::NotSupported, format!("{total} bytes of weights do not fit one ArrayBuffer"))
         })?);
     let mut at = 0u32;
     for segment in &result.segments {

@@ -2,6 +2,7 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::format::error::Code;
 use crate::format::FormatError;
 
 #[wasm_bindgen(module = "/src/glue.js")]
@@ -25,7 +26,7 @@ extern "C" {
 /// An error on its way to JavaScript.
 #[derive(Debug)]
 pub struct Error {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub weight: Option<String>,
     pub url: Option<String>,
@@ -43,7 +44,7 @@ pub struct Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Error {
             code,
             message: message.into(),
@@ -59,12 +60,12 @@ impl Error {
     }
 
     pub fn invalid_argument(message: impl Into<String>) -> Self {
-        Error::new("E_INVALID_ARGUMENT", message)
+        Error::new(Code::InvalidArgument, message)
     }
 
     /// What a caller's callback threw, to be rethrown as it is.
     pub fn thrown(value: JsValue) -> Self {
-        Error { thrown: Some(value), ..Error::new("E_CALLBACK", "a callback threw") }
+        Error { thrown: Some(value), ..Error::new(Code::InvalidArgument, "a callback threw") }
     }
 
     /// Names the URL the error is about.
@@ -108,7 +109,7 @@ impl From<Error> for JsValue {
             return thrown;
         }
         JsModelArtifactsError::new(
-            e.code,
+            e.code.as_str(),
             &e.message,
             e.weight,
             e.url,

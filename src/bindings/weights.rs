@@ -3,6 +3,7 @@
 //! Weight bytes stay in JS buffers: unquantized weights are copied JS to JS;
 //! only quantized weights pass through wasm memory, in bounded chunks.
 
+use crate::format::Code;
 use std::cell::RefCell;
 
 use js_sys::{Array, ArrayBuffer, Float32Array, Function, Int32Array, Object, Promise, Uint8Array};
@@ -101,7 +102,7 @@ pub fn specs_from_js(specs: &JsValue) -> Result<Vec<WeightSpec>> {
 
 fn too_large(spec: &WeightSpec) -> Error {
     let mut e = Error::new(
-        "E_NOT_SUPPORTED",
+        Code::NotSupported,
         format!("weight '{}' has {} values, more than one typed array can hold", spec.name, spec.size),
     );
     e.weight = Some(spec.name.clone());
@@ -281,7 +282,7 @@ impl StreamReader {
         };
         let reader = get_reader
             .call0(stream)
-            .map_err(|e| Error::new("E_STREAM", "the weight stream cannot be read (is it locked?)").with_cause(e))?;
+            .map_err(|e| Error::new(Code::Stream, "the weight stream cannot be read (is it locked?)").with_cause(e))?;
         Ok(StreamReader { reader, done: false })
     }
 
@@ -289,7 +290,7 @@ impl StreamReader {
         let f: Function = get(&self.reader, method).unchecked_into();
         let promise: Promise = f
             .call0(&self.reader)
-            .map_err(|e| Error::new("E_STREAM", format!("reading the weight stream failed: {method}")).with_cause(e))?
+            .map_err(|e| Error::new(Code::Stream, format!("reading the weight stream failed: {method}")).with_cause(e))?
             .unchecked_into();
         JsFuture::from(promise).await.map_err(|e| {
             // Our own errors (a weight stream's status, size, hash or abort
@@ -297,7 +298,7 @@ impl StreamReader {
             if get(&e, "name").as_string().as_deref() == Some("ModelArtifactsError") {
                 Error::thrown(e)
             } else {
-                Error::new("E_STREAM", format!("reading the weight stream failed: {}", describe_js(&e))).with_cause(e)
+                Error::new(Code::Stream, format!("reading the weight stream failed: {}", describe_js(&e))).with_cause(e)
             }
         })
     }
@@ -566,7 +567,7 @@ pub async fn encode_weights(tensors: JsValue, group: JsValue) -> std::result::Re
     }
     let total: u64 = resolved.iter().map(|r| r.bytes.len()).sum();
     let total = u32::try_from(total)
-        .map_err(|_| Error::new("E_NOT_SUPPORTED", format!("{total} bytes of weights do not fit one ArrayBuffer")))?;
+        .map_err(|_| Error::new(Code::NotSupported, format!("{total} bytes of weights do not fit one ArrayBuffer")))?;
     let data = Uint8Array::new_with_length(total);
     let specs = Array::new();
     let mut at = 0u32;
@@ -622,7 +623,7 @@ impl CompositeArrayBuffer {
         let len = inner.byte_length();
         let out = Uint8Array::new_with_length(
             u32::try_from(len)
-                .map_err(|_| Error::new("E_NOT_SUPPORTED", format!("{len} bytes do not fit one ArrayBuffer")))?,
+                .map_err(|_| Error::new(Code::NotSupported, format!("{len} bytes do not fit one ArrayBuffer")))?,
         );
         inner.copy_to_js(0, len, &out, 0);
         Ok(out.buffer())

@@ -281,6 +281,7 @@ pub fn encode_strings<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Code;
     use serde_json::json;
 
     fn spec(v: serde_json::Value) -> WeightSpec {
@@ -317,7 +318,7 @@ mod tests {
     fn short_data_is_a_typed_error_naming_the_weight() {
         let specs = vec![spec(json!({"name": "w", "shape": [4], "dtype": "float32"}))];
         let err = decode_weights(&Shards::new(vec![&[0u8; 12]]), &specs).unwrap_err();
-        assert_eq!(err.code(), "E_WEIGHT_DATA_TOO_SHORT");
+        assert_eq!(err.code(), Code::WeightDataTooShort);
         assert!(err.to_string().contains("'w'"), "{err}");
     }
 
@@ -327,11 +328,11 @@ mod tests {
         data[0] = 200; // claims 200 bytes
         let specs = vec![spec(json!({"name": "s", "shape": [1], "dtype": "string"}))];
         let err = decode_weights(&Shards::new(vec![&data]), &specs).unwrap_err();
-        assert_eq!(err.code(), "E_STRING_OVERRUN");
+        assert_eq!(err.code(), Code::StringOverrun);
         // A huge element count fails before any allocation.
         let specs = vec![spec(json!({"name": "s", "shape": [1e15], "dtype": "string"}))];
         let err = decode_weights(&Shards::new(vec![&data]), &specs).unwrap_err();
-        assert_eq!(err.code(), "E_STRING_OVERRUN");
+        assert_eq!(err.code(), Code::StringOverrun);
     }
 
     #[test]

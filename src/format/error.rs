@@ -4,6 +4,59 @@
 
 use thiserror::Error;
 
+/// Declares [`Code`] with each variant's `ModelArtifactsError.code` string.
+macro_rules! codes {
+    ($($variant:ident = $text:literal,)*) => {
+        /// Every `ModelArtifactsError.code`, in one place: `index.d.ts`'s
+        /// `ErrorCode` and the README's list are kept equal to it by
+        /// tests/js/error-codes.test.mjs.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable string JavaScript sees.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $text,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    InvalidJson = "E_INVALID_JSON",
+    InvalidModelJson = "E_INVALID_MODEL_JSON",
+    InvalidWeightSpec = "E_INVALID_WEIGHT_SPEC",
+    UnsupportedDtype = "E_UNSUPPORTED_DTYPE",
+    UnsupportedQuantization = "E_UNSUPPORTED_QUANTIZATION",
+    InvalidQuantization = "E_INVALID_QUANTIZATION",
+    ShapeOverflow = "E_SHAPE_OVERFLOW",
+    WeightDataTooShort = "E_WEIGHT_DATA_TOO_SHORT",
+    StringOverrun = "E_STRING_OVERRUN",
+    BinaryTopology = "E_BINARY_TOPOLOGY",
+    InvalidArgument = "E_INVALID_ARGUMENT",
+    NoHandler = "E_NO_HANDLER",
+    MultipleHandlers = "E_MULTIPLE_HANDLERS",
+    NotSupported = "E_NOT_SUPPORTED",
+    Stream = "E_STREAM",
+    HttpStatus = "E_HTTP_STATUS",
+    Network = "E_NETWORK",
+    Aborted = "E_ABORTED",
+    Integrity = "E_INTEGRITY",
+    SizeMismatch = "E_SIZE_MISMATCH",
+    Timeout = "E_TIMEOUT",
+    WeightNotFound = "E_WEIGHT_NOT_FOUND",
+    NotFound = "E_NOT_FOUND",
+    UnsafePath = "E_UNSAFE_PATH",
+    SameModel = "E_SAME_MODEL",
+    TooLarge = "E_TOO_LARGE",
+    Fs = "E_FS",
+    QuotaExceeded = "E_QUOTA_EXCEEDED",
+    Storage = "E_STORAGE",
+    WasmInit = "E_WASM_INIT",
+}
+
 /// Result alias used across the format core.
 pub type Result<T, E = FormatError> = std::result::Result<T, E>;
 
@@ -61,20 +114,20 @@ pub enum FormatError {
 
 impl FormatError {
     /// Stable, documented error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            FormatError::InvalidJson { .. } => "E_INVALID_JSON",
-            FormatError::InvalidModelJson(_) => "E_INVALID_MODEL_JSON",
-            FormatError::InvalidWeightSpec { .. } => "E_INVALID_WEIGHT_SPEC",
-            FormatError::UnsupportedDtype { .. } => "E_UNSUPPORTED_DTYPE",
-            FormatError::UnsupportedQuantization { .. } => "E_UNSUPPORTED_QUANTIZATION",
-            FormatError::InvalidQuantization { .. } => "E_INVALID_QUANTIZATION",
-            FormatError::ShapeOverflow { .. } => "E_SHAPE_OVERFLOW",
-            FormatError::WeightDataTooShort { .. } => "E_WEIGHT_DATA_TOO_SHORT",
-            FormatError::StringOverrun { .. } => "E_STRING_OVERRUN",
-            FormatError::SizeMismatch { .. } => "E_SIZE_MISMATCH",
-            FormatError::BinaryTopology(_) => "E_BINARY_TOPOLOGY",
-            FormatError::InvalidArgument(_) => "E_INVALID_ARGUMENT",
+            FormatError::InvalidJson { .. } => Code::InvalidJson,
+            FormatError::InvalidModelJson(_) => Code::InvalidModelJson,
+            FormatError::InvalidWeightSpec { .. } => Code::InvalidWeightSpec,
+            FormatError::UnsupportedDtype { .. } => Code::UnsupportedDtype,
+            FormatError::UnsupportedQuantization { .. } => Code::UnsupportedQuantization,
+            FormatError::InvalidQuantization { .. } => Code::InvalidQuantization,
+            FormatError::ShapeOverflow { .. } => Code::ShapeOverflow,
+            FormatError::WeightDataTooShort { .. } => Code::WeightDataTooShort,
+            FormatError::StringOverrun { .. } => Code::StringOverrun,
+            FormatError::SizeMismatch { .. } => Code::SizeMismatch,
+            FormatError::BinaryTopology(_) => Code::BinaryTopology,
+            FormatError::InvalidArgument(_) => Code::InvalidArgument,
         }
     }
 

@@ -38,6 +38,7 @@ pub fn group_hashes(group: &ManifestGroup, index: usize) -> Result<Option<Vec<[u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Code;
 
     #[test]
     fn hex_round_trip_and_bad_input() {
@@ -46,6 +47,6 @@ mod tests {
         assert_eq!(parse_sha256("abc"), None);
         assert_eq!(parse_sha256(&"zz".repeat(32)), None);
         let group = ManifestGroup { paths: vec!["a".into()], weights: vec![], sha256: Some(vec!["00".into()]) };
-        assert_eq!(group_hashes(&group, 0).unwrap_err().code(), "E_INVALID_MODEL_JSON");
+        assert_eq!(group_hashes(&group, 0).unwrap_err().code(), Code::InvalidModelJson);
     }
 }

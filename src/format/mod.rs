@@ -14,4 +14,4 @@ pub mod quantize;
 pub mod shards;
 pub mod spec;
 
-pub use error::{FormatError, Result};
+pub use error::{Code, FormatError, Result};

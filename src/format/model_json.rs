@@ -164,6 +164,7 @@ impl ArtifactsInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Code;
 
     #[test]
     fn any_depth_and_any_string_json_parse_accepts_is_accepted() {
@@ -182,10 +183,10 @@ mod tests {
 
     #[test]
     fn shapes_and_syntax_errors_keep_their_codes() {
-        assert_eq!(ModelJson::parse("[1]", "m").unwrap_err().code(), "E_INVALID_MODEL_JSON");
-        assert_eq!(ModelJson::parse("{\"modelTopology\": null}", "m").unwrap_err().code(), "E_INVALID_MODEL_JSON");
-        assert_eq!(ModelJson::parse("{\"modelTopology\": [", "m").unwrap_err().code(), "E_INVALID_JSON");
-        assert_eq!(ModelJson::parse("<html>", "m").unwrap_err().code(), "E_INVALID_JSON");
+        assert_eq!(ModelJson::parse("[1]", "m").unwrap_err().code(), Code::InvalidModelJson);
+        assert_eq!(ModelJson::parse("{\"modelTopology\": null}", "m").unwrap_err().code(), Code::InvalidModelJson);
+        assert_eq!(ModelJson::parse("{\"modelTopology\": [", "m").unwrap_err().code(), Code::InvalidJson);
+        assert_eq!(ModelJson::parse("<html>", "m").unwrap_err().code(), Code::InvalidJson);
         // The last of duplicate keys wins, as in JSON.parse.
         let m =
             ModelJson::parse(r#"{"weightsManifest": 5, "weightsManifest": null, "modelTopology": {}}"#, "m").unwrap();

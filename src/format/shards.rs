@@ -32,6 +32,7 @@ pub fn plan(total: u64, shard_size: u64, group: usize) -> Result<Vec<ShardFile>>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Code;
 
     #[test]
     fn converter_names_and_ranges() {
@@ -40,6 +41,6 @@ mod tests {
         assert_eq!(names, ["group1-shard1of3.bin", "group1-shard2of3.bin", "group1-shard3of3.bin"]);
         assert_eq!((files[2].start, files[2].end), (8, 10));
         assert!(plan(0, 4, 1).unwrap().is_empty());
-        assert_eq!(plan(1, 0, 1).unwrap_err().code(), "E_INVALID_ARGUMENT");
+        assert_eq!(plan(1, 0, 1).unwrap_err().code(), Code::InvalidArgument);
     }
 }

@@ -1,6 +1,7 @@
 //! `browserDownloads(prefix?)` / `downloads://` (save as two downloaded
 //! files) and `browserFiles(files)` (load from `File`s a user picked).
 
+use crate::format::Code;
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -45,7 +46,7 @@ impl DownloadsHandler {
 async fn save_downloads(prefix: &str, artifacts: &JsValue) -> Result<JsValue> {
     if !can_download() {
         return Err(Error::new(
-            "E_NOT_SUPPORTED",
+            Code::NotSupported,
             "browserDownloads needs a page with a document (not a worker or Node)",
         ));
     }
@@ -61,7 +62,7 @@ async fn save_downloads(prefix: &str, artifacts: &JsValue) -> Result<JsValue> {
     let downloaded = |name: String, parts: Array, mime: &'static str| async move {
         JsFuture::from(download(&name, &parts, mime))
             .await
-            .map_err(|e| Error::new("E_STORAGE", format!("downloading {name} failed")).with_path(&name).with_cause(e))
+            .map_err(|e| Error::new(Code::Storage, format!("downloading {name} failed")).with_path(&name).with_cause(e))
     };
     downloaded(format!("{prefix}.json"), Array::of1(&text.into()), "application/json").await?;
     if present(&data) {
@@ -115,7 +116,7 @@ fn file_name(file: &JsValue) -> String {
 async fn read(file: &JsValue, method: &str) -> Result<JsValue> {
     call_method(file, method).await.map_err(|e| {
         let name = file_name(file);
-        Error::new("E_STORAGE", format!("reading the file '{name}' failed")).with_path(&name).with_cause(e)
+        Error::new(Code::Storage, format!("reading the file '{name}' failed")).with_path(&name).with_cause(e)
     })
 }
 
@@ -132,7 +133,7 @@ fn file_size(file: &JsValue) -> Option<u64> {
 }
 
 fn invalid(name: &str, message: String) -> Error {
-    Error::new("E_INVALID_MODEL_JSON", message).with_path(name)
+    Error::new(Code::InvalidModelJson, message).with_path(name)
 }
 
 /// `files[0]` is model.json; the others are its weight files, matched to
@@ -173,7 +174,7 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
             }
             used.push(base);
             let file = weight_files.iter().find(|f| basename(&file_name(f)) == base).ok_or_else(|| {
-                Error::new("E_WEIGHT_NOT_FOUND", format!("Weight file with basename '{base}' is not provided."))
+                Error::new(Code::WeightNotFound, format!("Weight file with basename '{base}' is not provided."))
                     .with_path(base)
             })?;
             group_files.push(file);

@@ -4,6 +4,7 @@
 //! the bytes arrive, prompt cancellation through an AbortSignal, a stall
 //! timeout, and bodies counted against a `Budget` as they arrive.
 
+use crate::format::Code;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -156,7 +157,7 @@ impl Transport {
                 .map_err(|_| Error::invalid_argument("fetchFunc must be a function with the signature of fetch"));
         }
         global_fetch().dyn_into::<Function>().map_err(|_| {
-            Error::new("E_NOT_SUPPORTED", "this environment has no global fetch; pass loadOptions.fetchFunc")
+            Error::new(Code::NotSupported, "this environment has no global fetch; pass loadOptions.fetchFunc")
         })
     }
 
@@ -166,7 +167,7 @@ impl Transport {
 
     /// The error for a cancelled operation, keeping the signal's reason.
     pub fn abort_error(&self, url: &str) -> Error {
-        Error::new("E_ABORTED", format!("loading {url} was aborted"))
+        Error::new(Code::Aborted, format!("loading {url} was aborted"))
             .with_url(url)
             .with_cause(get(&self.signal, "reason"))
     }
@@ -220,7 +221,7 @@ impl Transport {
         Err(Failure {
             error: Error {
                 status: Some(status),
-                ..Error::new("E_HTTP_STATUS", format!("request to {url} failed with HTTP status {status}"))
+                ..Error::new(Code::HttpStatus, format!("request to {url} failed with HTTP status {status}"))
                     .with_url(url)
             },
             retryable: is_retryable_status(status),
@@ -239,7 +240,7 @@ impl Transport {
             };
         }
         Failure {
-            error: Error::new("E_NETWORK", format!("request to {url} failed: {}", describe(&cause)))
+            error: Error::new(Code::Network, format!("request to {url} failed: {}", describe(&cause)))
                 .with_url(url)
                 .with_cause(cause),
             retryable: true,
@@ -253,7 +254,7 @@ impl Transport {
         let ms = self.timeout_ms;
         Failure {
             error: Error::new(
-                "E_TIMEOUT",
+                Code::Timeout,
                 format!("{url} stalled: less than 1 KiB arrived in {ms} ms (loadOptions.timeout)"),
             )
             .with_url(url),
@@ -398,7 +399,7 @@ impl ShardReader {
 
     fn cut(&self, detail: String) -> Failure {
         Failure {
-            error: Error::new("E_NETWORK", format!("the body of {} was cut short: {detail}", self.url))
+            error: Error::new(Code::Network, format!("the body of {} was cut short: {detail}", self.url))
                 .with_url(&self.url),
             retryable: true,
             retry_after_ms: None,
@@ -471,7 +472,7 @@ impl ShardReader {
                 let get_reader: Function = get(&body, "getReader").unchecked_into();
                 get_reader
                     .call0(&body)
-                    .map_err(|e| Error::new("E_NETWORK", format!("cannot read {}", self.url)).with_cause(e))?
+                    .map_err(|e| Error::new(Code::Network, format!("cannot read {}", self.url)).with_cause(e))?
             } else {
                 // A Response-like object without a stream: read it whole.
                 let buffer = match call_method(&response, "arrayBuffer").await {
@@ -579,7 +580,7 @@ impl ShardReader {
             let got: [u8; 32] = hasher.finalize().into();
             if got != expected {
                 return Err(Error::new(
-                    "E_INTEGRITY",
+                    Code::Integrity,
                     format!(
                         "{} does not match its sha256: expected {}, got {}",
                         self.url,

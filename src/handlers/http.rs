@@ -1,6 +1,7 @@
 //! `http(path, loadOptions)`: model.json and weight shards over HTTP(S),
 //! and multipart save, tf.io-compatible, with the checks of `fetch.rs`.
 
+use crate::format::Code;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -247,7 +248,7 @@ impl Inner {
         let transport = self.options.transport(&self.fetch_func)?;
         if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
             return Err(
-                Error::new("E_BINARY_TOPOLOGY", "http save does not support saving a binary model topology").into()
+                Error::new(Code::BinaryTopology, "http save does not support saving a binary model topology").into()
             );
         }
         let group = Object::new();
@@ -268,14 +269,17 @@ impl Inner {
             if transport.aborted() {
                 transport.abort_error(url)
             } else {
-                Error::new("E_NETWORK", format!("saving to {url} failed: {}", describe(&e))).with_url(url).with_cause(e)
+                Error::new(Code::Network, format!("saving to {url} failed: {}", describe(&e)))
+                    .with_url(url)
+                    .with_cause(e)
             }
         })?;
         if !get(&response, "ok").is_truthy() {
             let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
             return Err(Error {
                 status: Some(status),
-                ..Error::new("E_HTTP_STATUS", format!("saving to {url} failed with HTTP status {status}")).with_url(url)
+                ..Error::new(Code::HttpStatus, format!("saving to {url} failed with HTTP status {status}"))
+                    .with_url(url)
             }
             .into());
         }

@@ -22,6 +22,7 @@
 //! The request plumbing (IDB requests as promises) is JS in `glue.js`; the
 //! decisions are here.
 
+use crate::format::Code;
 use std::collections::HashMap;
 
 use futures_util::stream;
@@ -96,7 +97,7 @@ async fn settle(promise: Promise, path: &str, doing: &str) -> Result<JsValue> {
 }
 
 fn not_found(path: &str) -> Error {
-    Error::new("E_NOT_FOUND", format!("Cannot find model with path '{path}' in IndexedDB.")).with_path(path)
+    Error::new(Code::NotFound, format!("Cannot find model with path '{path}' in IndexedDB.")).with_path(path)
 }
 
 /// Whether a path's chunked record (if any) is the model to use over its
@@ -184,12 +185,12 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
         // tf.io writes its two records in two transactions; an interrupted
         // tf.io save leaves the info alone.
         return Err(Error::new(
-            "E_NOT_FOUND",
+            Code::NotFound,
             format!("IndexedDB has only the info record of model '{path}', not the model (an interrupted tf.io save?)"),
         )
         .with_path(path));
     }
-    Err(Error::new("E_STORAGE", format!("the model at '{path}' in IndexedDB kept changing while it was loaded"))
+    Err(Error::new(Code::Storage, format!("the model at '{path}' in IndexedDB kept changing while it was loaded"))
         .with_path(path))
 }
 
@@ -271,7 +272,7 @@ impl Chunks {
     }
 
     fn corrupt(&self, index: usize, what: String) -> Error {
-        Error::new("E_SIZE_MISMATCH", format!("chunk {index} of '{}' in IndexedDB {what}", self.path))
+        Error::new(Code::SizeMismatch, format!("chunk {index} of '{}' in IndexedDB {what}", self.path))
             .with_path(&self.path)
     }
 }
@@ -287,7 +288,7 @@ fn chunk_stream(chunks: Chunks) -> JsValue {
             let Some(buffers) = chunks.read(batch).await? else {
                 return Err(JsValue::from(
                     Error::new(
-                        "E_STORAGE",
+                        Code::Storage,
                         format!("the model at '{}' in IndexedDB was replaced while its weights streamed", chunks.path),
                     )
                     .with_path(&chunks.path),
@@ -414,7 +415,7 @@ async fn save_chunked(
     if !committed {
         let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
         return Err(Error::new(
-            "E_STORAGE",
+            Code::Storage,
             format!("the model at '{path}' in IndexedDB was replaced or removed (by another tab?) while this save was writing; nothing of this save is stored"),
         )
         .with_path(path));

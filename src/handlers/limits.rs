@@ -2,6 +2,7 @@
 //! picked file) is read under a byte count known before reading, so a
 //! hostile or broken source costs at most that much memory.
 
+use crate::format::Code;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -17,7 +18,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// `E_TOO_LARGE` for `what` (a URL or file name) over `limit` bytes.
 pub fn too_large(what: &str, limit: u64) -> Error {
     Error::new(
-        "E_TOO_LARGE",
+        Code::TooLarge,
         format!("{what} has more than {limit} bytes, the cap on a model.json (maxModelJSONBytes)"),
     )
 }
@@ -28,7 +29,7 @@ pub fn too_large(what: &str, limit: u64) -> Error {
 pub struct Budget {
     limit: u64,
     used: Cell<u64>,
-    code: &'static str,
+    code: Code,
     message: String,
     /// Whether a Content-Length over the limit is refused before reading.
     /// Not for shards: a server that announces too much but sends the right
@@ -46,7 +47,7 @@ impl Budget {
     /// A weight group's budget: its manifest's byte count.
     pub fn group(name: &str, need: u64) -> Rc<Self> {
         let message = format!("{name} holds more than the {need} bytes its manifest needs");
-        Rc::new(Budget { limit: need, used: Cell::new(0), code: "E_SIZE_MISMATCH", message, trust_length: false })
+        Rc::new(Budget { limit: need, used: Cell::new(0), code: Code::SizeMismatch, message, trust_length: false })
     }
 
     /// Counts `n` more bytes; false once past the limit.

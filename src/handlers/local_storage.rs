@@ -5,6 +5,7 @@
 //! pieces), not tf.io's byte-at-a-time loop. Unlike tf.io, a failed save puts
 //! back what was stored at that path before instead of deleting it.
 
+use crate::format::Code;
 use js_sys::{Object, Promise, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -65,11 +66,11 @@ fn key(path: &str, part: &str) -> String {
 
 fn store() -> Result<Storage> {
     local_store()
-        .ok_or_else(|| Error::new("E_NOT_SUPPORTED", "The current environment does not support local storage."))
+        .ok_or_else(|| Error::new(Code::NotSupported, "The current environment does not support local storage."))
 }
 
 fn not_found(path: &str) -> Error {
-    Error::new("E_NOT_FOUND", format!("In local storage, there is no model with name '{path}'")).with_path(path)
+    Error::new(Code::NotFound, format!("In local storage, there is no model with name '{path}'")).with_path(path)
 }
 
 /// `JSON.stringify(value)` of the artifacts' `field`, or why it cannot be
@@ -99,10 +100,10 @@ fn parse(store: &Storage, path: &str, part: &str) -> Result<JsValue> {
         _ => part,
     };
     let text = item(store, &key(path, part)).and_then(|v| v.as_string()).ok_or_else(|| {
-        Error::new("E_STORAGE", format!("In local storage, the {what} of model '{path}' is missing.")).with_path(path)
+        Error::new(Code::Storage, format!("In local storage, the {what} of model '{path}' is missing.")).with_path(path)
     })?;
     JSON::parse(&text).map_err(|e| {
-        Error::new("E_INVALID_JSON", format!("In local storage, the {what} of model '{path}' is not valid JSON"))
+        Error::new(Code::InvalidJson, format!("In local storage, the {what} of model '{path}' is not valid JSON"))
             .with_path(path)
             .with_cause(e)
     })
@@ -133,7 +134,7 @@ fn load(path: &str) -> Result<JsValue> {
     let info = parse(&store, path, INFO)?;
     if get(&info, "modelTopologyType").as_string().as_deref() != Some("JSON") {
         return Err(Error::new(
-            "E_BINARY_TOPOLOGY",
+            Code::BinaryTopology,
             format!("the model '{path}' in local storage has a non-JSON topology"),
         )
         .with_path(path));
@@ -152,18 +153,18 @@ fn load(path: &str) -> Result<JsValue> {
         }
     }
     let base64 = item(&store, &key(path, DATA)).ok_or_else(|| {
-        Error::new("E_STORAGE", format!("In local storage, the binary weight values of model '{path}' are missing."))
+        Error::new(Code::Storage, format!("In local storage, the binary weight values of model '{path}' are missing."))
             .with_path(path)
     })?;
     let data = from_base64(&base64).map_err(|e| {
-        Error::new("E_STORAGE", format!("In local storage, the weight data of model '{path}' is not valid base64"))
+        Error::new(Code::Storage, format!("In local storage, the weight data of model '{path}' is not valid base64"))
             .with_path(path)
             .with_cause(e)
     })?;
     let expected = get(&info, "weightDataBytes").as_f64().map(|n| n as u64);
     if expected.is_some_and(|n| n != u64::from(data.byte_length())) {
         return Err(Error::new(
-            "E_SIZE_MISMATCH",
+            Code::SizeMismatch,
             format!(
                 "the model '{path}' in local storage has {} bytes of weights, its info says {}",
                 data.byte_length(),
@@ -190,7 +191,7 @@ fn save(path: &str, artifacts: &JsValue) -> Result<JsValue> {
     let base64 = to_base64(&weights).map_err(|e| {
         // Past the engine's longest string: far past localStorage's quota too.
         let bytes: u32 = weights.iter().map(|w| w.unchecked_ref::<js_sys::Uint8Array>().length()).sum();
-        Error { needed: Some(f64::from(bytes) * 8.0 / 3.0), ..Error::new("E_QUOTA_EXCEEDED", format!("Failed to save model '{path}' to local storage: {bytes} bytes of weights are far more than local storage holds")) }
+        Error { needed: Some(f64::from(bytes) * 8.0 / 3.0), ..Error::new(Code::QuotaExceeded, format!("Failed to save model '{path}' to local storage: {bytes} bytes of weights are far more than local storage holds")) }
             .with_path(path)
             .with_cause(e)
     })?;
@@ -237,12 +238,12 @@ fn save_error(e: JsValue, path: &str, values: &[JsValue]) -> Error {
         })
         .sum();
     let (code, what) = if is_quota_error(&name) {
-        ("E_QUOTA_EXCEEDED", "the storage quota was exceeded")
+        (Code::QuotaExceeded, "the storage quota was exceeded")
     } else {
-        ("E_STORAGE", name.as_str())
+        (Code::Storage, name.as_str())
     };
     Error {
-        needed: (code == "E_QUOTA_EXCEEDED").then_some(needed as f64),
+        needed: (code == Code::QuotaExceeded).then_some(needed as f64),
         ..Error::new(
             code,
             format!(

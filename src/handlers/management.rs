@@ -2,6 +2,7 @@
 //! Unlike tf.io, `moveModel` removes the source only after the copy has been
 //! saved and read back identical.
 
+use crate::format::Code;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "node")]
@@ -47,7 +48,7 @@ async fn remove_from(scheme: &str, path: &str) -> Result<JsValue> {
         "file" => remove_file(path).await,
         "indexeddb" => indexed_db::remove(path).await,
         "localstorage" => local_storage::remove(path),
-        _ => Err(Error::new("E_NOT_SUPPORTED", format!("models cannot be removed from {scheme}:// URLs"))),
+        _ => Err(Error::new(Code::NotSupported, format!("models cannot be removed from {scheme}:// URLs"))),
     }
 }
 
@@ -69,7 +70,7 @@ async fn remove_file(path: &str) -> Result<JsValue> {
 
 #[cfg(not(feature = "node"))]
 fn no_files(path: &str) -> Error {
-    Error::new("E_NOT_SUPPORTED", format!("file://{path}: file:// URLs are available in Node only"))
+    Error::new(Code::NotSupported, format!("file://{path}: file:// URLs are available in Node only"))
 }
 
 #[wasm_bindgen(js_name = listModels, skip_typescript)]
@@ -83,7 +84,7 @@ pub async fn list_models(root: JsValue) -> JsResult<JsValue> {
     match split_url(&root, "listModels root")? {
         (scheme, path) if scheme == "file" => Ok(list_files(&path).await?),
         (scheme, _) => {
-            Err(Error::new("E_NOT_SUPPORTED", format!("models cannot be listed under {scheme}:// URLs")).into())
+            Err(Error::new(Code::NotSupported, format!("models cannot be listed under {scheme}:// URLs")).into())
         }
     }
 }
@@ -122,7 +123,7 @@ async fn check_distinct(source: &JsValue, dest: &JsValue, op: &str) -> Result<()
     if from == to {
         let (s, d) = (source.as_string().unwrap_or_default(), dest.as_string().unwrap_or_default());
         return Err(Error::new(
-            "E_SAME_MODEL",
+            Code::SameModel,
             format!("{op}: '{s}' and '{d}' are the same model ({}://{}); nothing was changed", from.0, from.1),
         ));
     }
@@ -135,7 +136,7 @@ async fn copy(source: &JsValue, dest: &JsValue, op: &str) -> JsResult<(JsValue, 
     let artifacts = router::load(source.clone(), JsValue::UNDEFINED).await?;
     if !present(&get(&artifacts, "weightData")) && present(&get(&artifacts, "getWeightStream")) {
         return Err(Error::new(
-            "E_NOT_SUPPORTED",
+            Code::NotSupported,
             "copying streamed weights is not supported; load without streamWeights",
         )
         .into());
@@ -154,7 +155,7 @@ pub async fn move_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
     let (scheme, path) = split_url(&source, "source URL")?;
     if !removable(&scheme) {
         return Err(Error::new(
-            "E_NOT_SUPPORTED",
+            Code::NotSupported,
             format!("moveModel cannot remove a {scheme}:// source; use copyModel"),
         )
         .into());
@@ -163,7 +164,7 @@ pub async fn move_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
     let copied = router::load(dest.clone(), JsValue::UNDEFINED).await?;
     same_artifacts(&original, &copied).map_err(|detail| {
         Error::new(
-            "E_INTEGRITY",
+            Code::Integrity,
             format!(
                 "the copy at {} differs from the source ({detail}); the source was kept",
                 dest.as_string().unwrap_or_default()
@@ -210,5 +211,5 @@ fn same_artifacts(a: &JsValue, b: &JsValue) -> std::result::Result<(), &'static 
 #[cfg(not(feature = "node"))]
 #[wasm_bindgen(js_name = fileSystem, skip_typescript)]
 pub fn file_system(_path: JsValue, _options: JsValue) -> JsResult<JsValue> {
-    Err(Error::new("E_NOT_SUPPORTED", "fileSystem() is available in Node only").into())
+    Err(Error::new(Code::NotSupported, "fileSystem() is available in Node only").into())
 }

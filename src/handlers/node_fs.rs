@@ -6,6 +6,7 @@
 //! atomic save (write into `<dir>.ma-tmp-*` beside the target, then swap it
 //! in by rename; an interrupted swap is repaired on the next use).
 
+use crate::format::Code;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -59,7 +60,7 @@ pub fn register_file_system(port: JsValue) {
 
 fn port() -> Result<JsValue> {
     PORT.with(|p| p.borrow().clone())
-        .ok_or_else(|| Error::new("E_NOT_SUPPORTED", "file:// and fileSystem() are available in Node only"))
+        .ok_or_else(|| Error::new(Code::NotSupported, "file:// and fileSystem() are available in Node only"))
 }
 
 /// The Node file system, through the port.
@@ -200,10 +201,10 @@ fn fs_error(e: JsValue, path: &str, doing: &str) -> Error {
     // Something missing is "not found" when reading; when writing it is a
     // file-system failure (e.g. a parent that cannot be created).
     let code = match errno.as_str() {
-        "ENOENT" if matches!(doing, "reading" | "listing") => "E_NOT_FOUND",
-        "ENOTREG" => "E_UNSAFE_PATH",
-        "ETOOBIG" => "E_TOO_LARGE",
-        _ => "E_FS",
+        "ENOENT" if matches!(doing, "reading" | "listing") => Code::NotFound,
+        "ENOTREG" => Code::UnsafePath,
+        "ETOOBIG" => Code::TooLarge,
+        _ => Code::Fs,
     };
     let detail = get(&e, "message").as_string().unwrap_or_else(|| type_name(&e));
     Error::new(code, format!("{doing} {path} failed: {detail}")).with_path(path).with_cause(e)
@@ -315,7 +316,7 @@ async fn locate(fs: &Fs, path: &str) -> Result<Located> {
             let model_json = fs.join(&path, MODEL_JSON);
             if fs.stat(&model_json).await?.is_some() && !fs.inside(&real, &fs.realpath(&model_json).await?) {
                 return Err(Error::new(
-                    "E_UNSAFE_PATH",
+                    Code::UnsafePath,
                     format!("{model_json} is a symlink out of the model folder {real}; refusing to read it"),
                 )
                 .with_path(&model_json));
@@ -323,12 +324,12 @@ async fn locate(fs: &Fs, path: &str) -> Result<Located> {
             (model_json, path.clone(), real)
         }
         Some(e) => return Err(not_regular(&path, &e)),
-        None => return Err(Error::new("E_NOT_FOUND", format!("there is no model at {path}")).with_path(&path)),
+        None => return Err(Error::new(Code::NotFound, format!("there is no model at {path}")).with_path(&path)),
     };
     match fs.stat(&model_json).await? {
         Some(e) if e.is_file() => Ok(Located { dir, model_json, real_dir }),
         Some(e) => Err(not_regular(&model_json, &e)),
-        None => Err(Error::new("E_NOT_FOUND", format!("{model_json} does not exist")).with_path(&model_json)),
+        None => Err(Error::new(Code::NotFound, format!("{model_json} does not exist")).with_path(&model_json)),
     }
 }
 
@@ -336,10 +337,10 @@ async fn locate(fs: &Fs, path: &str) -> Result<Located> {
 /// reading one can hang or never end. (A folder is a plain mistake.)
 fn not_regular(path: &str, entry: &Entry) -> Error {
     if entry.is_dir() {
-        return Error::new("E_FS", format!("reading {path} failed: EISDIR: it is a folder, not a file"))
+        return Error::new(Code::Fs, format!("reading {path} failed: EISDIR: it is a folder, not a file"))
             .with_path(path);
     }
-    Error::new("E_UNSAFE_PATH", format!("{path} is a {}, not a regular file; refusing to open it", entry.kind))
+    Error::new(Code::UnsafePath, format!("{path} is a {}, not a regular file; refusing to open it", entry.kind))
         .with_path(path)
 }
 
@@ -416,7 +417,7 @@ async fn weight_files(fs: &Fs, dir: &str, real_dir: &str, groups: &[ManifestGrou
         for (i, p) in group.paths.iter().enumerate() {
             let rel = contained_path(p).ok_or_else(|| {
                 Error::new(
-                    "E_UNSAFE_PATH",
+                    Code::UnsafePath,
                     format!("weight path '{p}' leaves the model folder {dir}; refusing to read it"),
                 )
                 .with_path(p)
@@ -450,7 +451,7 @@ async fn checked_size(fs: &Fs, real_dir: &str, file: &WeightFile) -> Result<Opti
     let real = fs.realpath(path).await?;
     if !fs.inside(real_dir, &real) {
         return Err(Error::new(
-            "E_UNSAFE_PATH",
+            Code::UnsafePath,
             format!("weight path '{}' leads through a symlink to {real}, outside the model folder {real_dir}; refusing to read it", file.rel),
         )
         .with_path(path));
@@ -500,7 +501,7 @@ async fn check_sizes(fs: &Fs, files: &[WeightFile], needed: &[Option<u64>]) -> R
     if let Some(missing) = files.iter().find(|f| f.size.is_none()) {
         // Opening it says why (ENOENT, ENOTDIR...).
         fs.call("readRange", &[&missing.path.as_str().into(), &0.into(), &0.into()], &missing.path, "reading").await?;
-        return Err(Error::new("E_NOT_FOUND", format!("{} does not exist", missing.path)).with_path(&missing.path));
+        return Err(Error::new(Code::NotFound, format!("{} does not exist", missing.path)).with_path(&missing.path));
     }
     for g in 0..needed.len() {
         check_group(files, needed, g, files.iter().filter(|f| f.group == g).filter_map(|f| f.size).sum())?;
@@ -523,7 +524,7 @@ fn check_group(files: &[WeightFile], needed: &[Option<u64>], g: usize, got: u64)
 }
 
 fn integrity_error(path: &str) -> Error {
-    Error::new("E_INTEGRITY", format!("{path} does not match the sha256 its manifest lists")).with_path(path)
+    Error::new(Code::Integrity, format!("{path} does not match the sha256 its manifest lists")).with_path(path)
 }
 
 impl Inner {
@@ -609,12 +610,12 @@ impl Inner {
         let pb_size = match fs.stat(&pb).await? {
             Some(e) if e.is_file() => e.size,
             Some(e) => return Err(not_regular(&pb, &e)),
-            None => return Err(Error::new("E_NOT_FOUND", format!("{pb} does not exist")).with_path(&pb)),
+            None => return Err(Error::new(Code::NotFound, format!("{pb} does not exist")).with_path(&pb)),
         };
         // The GraphDef is model.json's binary twin: the same cap holds.
         if pb_size > self.options.max_model_json_bytes {
             return Err(Error::new(
-                "E_TOO_LARGE",
+                Code::TooLarge,
                 format!(
                     "{pb} is {pb_size} bytes, over the maxModelJSONBytes limit of {}",
                     self.options.max_model_json_bytes
@@ -646,7 +647,7 @@ impl Inner {
             )));
         }
         if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
-            return Err(Error::new("E_BINARY_TOPOLOGY", "fileSystem save does not support a binary model topology"));
+            return Err(Error::new(Code::BinaryTopology, "fileSystem save does not support a binary model topology"));
         }
         let fs = Fs::new()?;
         let dir = fs.resolve(&self.paths[0]);
@@ -750,7 +751,7 @@ impl Inner {
         let entries = match fs.list(dir).await {
             Ok(entries) => entries,
             // Swapped away this moment: nothing of it will be replaced.
-            Err(e) if e.code == "E_NOT_FOUND" => return Ok(()),
+            Err(e) if e.code == Code::NotFound => return Ok(()),
             Err(e) => return Err(e),
         };
         if entries.is_empty() {
@@ -827,7 +828,7 @@ async fn commit(fs: &Fs, tmp: &str, dir: &str) -> Result<()> {
             }
         }
     }
-    Err(Error::new("E_FS", format!("saving {dir}: other saves kept replacing it; this one was not applied"))
+    Err(Error::new(Code::Fs, format!("saving {dir}: other saves kept replacing it; this one was not applied"))
         .with_path(dir))
 }
 

@@ -1,6 +1,7 @@
 //! The router registry: URL -> handlers, and `load` / `save` through the one
 //! handler a URL selects.
 
+use crate::format::Code;
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Promise};
@@ -93,17 +94,17 @@ fn single(found: Array, url: &JsValue, method: &str) -> Result<JsValue, JsValue>
         .or_else(|| js_sys::JSON::stringify(url).ok().and_then(|s| s.as_string()))
         .unwrap_or_else(|| type_name(url));
     match found.length() {
-        0 => Err(Error::new("E_NO_HANDLER", format!("no {method} handler is registered for URL '{url_text}'")).into()),
+        0 => Err(Error::new(Code::NoHandler, format!("no {method} handler is registered for URL '{url_text}'")).into()),
         1 => {
             let handler = found.get(0);
             if get(&handler, method).is_function() {
                 Ok(handler)
             } else {
-                Err(Error::new("E_NOT_SUPPORTED", format!("the handler for URL '{url_text}' cannot {method}")).into())
+                Err(Error::new(Code::NotSupported, format!("the handler for URL '{url_text}' cannot {method}")).into())
             }
         }
         n => Err(Error::new(
-            "E_MULTIPLE_HANDLERS",
+            Code::MultipleHandlers,
             format!("{n} {method} handlers match URL '{url_text}'; expected exactly one"),
         )
         .into()),

@@ -2,6 +2,7 @@
 //! checks before a save, the stored copy of the artifacts, and storage
 //! failures as typed errors.
 
+use crate::format::Code;
 use js_sys::{ArrayBuffer, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -29,14 +30,14 @@ pub fn savable(artifacts: &JsValue, handler: &str) -> Result<JsValue> {
     }
     if get(artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
         return Err(Error::new(
-            "E_BINARY_TOPOLOGY",
+            Code::BinaryTopology,
             format!("{handler} does not support saving a binary model topology"),
         ));
     }
     let data = get(artifacts, "weightData");
     if !present(&data) && present(&get(artifacts, "getWeightStream")) {
         return Err(Error::new(
-            "E_NOT_SUPPORTED",
+            Code::NotSupported,
             format!("{handler}: streamed weights cannot be stored; load without streamWeights first"),
         ));
     }
@@ -85,9 +86,9 @@ pub async fn storage_error(e: JsValue, store: &str, path: &str, doing: &str, nee
     let message = format!("{doing} '{path}' in {store} failed: {name}{detail}");
     let error = match name.as_str() {
         quota if is_quota_error(quota) => quota_exceeded(&message, path, needed, available_bytes().await),
-        "NotSupportedError" => Error::new("E_NOT_SUPPORTED", message),
+        "NotSupportedError" => Error::new(Code::NotSupported, message),
         "DataCloneError" => Error::invalid_argument(format!("{message} (the artifacts hold a value {store} cannot store, such as a function or a symbol inside an object)")),
-        _ => Error::new("E_STORAGE", message),
+        _ => Error::new(Code::Storage, message),
     };
     error.with_path(path).with_cause(e)
 }
@@ -107,7 +108,7 @@ pub fn quota_exceeded(message: &str, path: &str, needed: u64, available: Option<
         needed: Some(needed as f64),
         available,
         ..Error::new(
-            "E_QUOTA_EXCEEDED",
+            Code::QuotaExceeded,
             format!("{message} (the save needed {needed} bytes{room}); what was stored at '{path}' before is kept"),
         )
     }
@@ -124,7 +125,7 @@ pub fn settled(result: Result<JsValue>) -> Promise {
 
 /// The error for a save stopped by its `signal`.
 pub fn aborted(signal: &JsValue, store: &str, path: &str) -> Error {
-    Error::new("E_ABORTED", format!("saving '{path}' to {store} was aborted; nothing was stored"))
+    Error::new(Code::Aborted, format!("saving '{path}' to {store} was aborted; nothing was stored"))
         .with_path(path)
         .with_cause(get(signal, "reason"))
 }

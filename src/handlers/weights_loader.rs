@@ -2,6 +2,7 @@
 //! that hold the requested weights, then decode each group with its own
 //! specs (so string weights decode correctly, unlike tf.io).
 
+use crate::format::Code;
 use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -78,7 +79,7 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
         let missing: Vec<&str> = wanted.iter().filter(|n| !all.contains(n)).map(String::as_str).collect();
         if !missing.is_empty() {
             return Err(Error::new(
-                "E_WEIGHT_NOT_FOUND",
+                Code::WeightNotFound,
                 format!(
                     "Could not find weights in manifest with names: {}. Manifest JSON has weights with names: {}.",
                     missing.join(", "),
