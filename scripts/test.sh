@@ -7,13 +7,13 @@ echo "== setup"
 bash scripts/setup.sh
 
 echo "== Rust style and lints: rustfmt, clippy (native, browser wasm, Node wasm)"
-cargo fmt --check
-cargo clippy --locked --all-targets -- -D warnings
-cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --workspace --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --features node --all-targets -- -D warnings
 
 echo "== native Rust tests (pure format core)"
-cargo test --locked
+cargo test --locked --workspace
 
 echo "== wasm tests: Node (fake-indexeddb), headless Chromium page + workers"
 # No -q: wasm-bindgen-test-runner rejects --quiet.

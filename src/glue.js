@@ -403,3 +403,19 @@ export async function download(name, parts, type) {
 export function canDownload() {
   return typeof document === 'object' && document !== null && typeof URL.createObjectURL === 'function';
 }
+
+// ---- src/bindings/stream.rs: pull() resolves to the next chunk, or to
+// undefined at the end. The default strategy reads one chunk ahead, as
+// wasm-streams' did.
+export function pullStream(pull, cancel) {
+  return new ReadableStream({
+    async pull(controller) {
+      const chunk = await pull();
+      if (chunk === undefined) controller.close();
+      else controller.enqueue(chunk);
+    },
+    cancel() {
+      cancel();
+    },
+  });
+}

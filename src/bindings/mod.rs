@@ -3,6 +3,7 @@
 pub mod artifacts;
 pub mod error;
 pub mod js;
+pub mod stream;
 pub mod weights;
 
 use wasm_bindgen::prelude::*;

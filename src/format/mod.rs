@@ -1,10 +1,8 @@
 //! The pure format core: no JavaScript types, tested natively.
 
-pub mod affine;
 pub mod codec;
 pub mod composite;
 pub mod error;
-pub mod float16;
 pub mod integrity;
 pub mod json;
 pub mod model_json;
@@ -13,5 +11,8 @@ pub mod pattern;
 pub mod quantize;
 pub mod shards;
 pub mod spec;
+
+// The conversion kernels live in kernels/ (built for speed, see its lib.rs).
+pub use model_artifacts_kernels::{affine, float16};
 
 pub use error::{Code, FormatError, Result};

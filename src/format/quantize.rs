@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::affine::AffineParams;
+use super::affine::{self, AffineParams};
 use super::codec::{layout_all, ByteSource};
 use super::error::{FormatError, Result};
 use super::float16;
@@ -55,8 +55,7 @@ pub fn quantize(
             let n = CHUNK_VALUES.min(spec.size as usize - start);
             let mut bytes = vec![0u8; n * 4];
             src.read(at.offset + start as u64 * 4, &mut bytes);
-            buf.clear();
-            buf.extend(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+            model_artifacts_kernels::f32s_from_le(&bytes, buf);
         };
         let chunks = (spec.size as usize).div_ceil(CHUNK_VALUES);
         let mut buf = Vec::new();
@@ -69,10 +68,7 @@ pub fn quantize(
                     let start = encoded.len();
                     encoded.resize(start + buf.len() * 2, 0);
                     float16::encode(&buf, &mut encoded[start..]);
-                    for (x, h) in buf.iter().zip(encoded[start..].chunks_exact(2)) {
-                        let back = f32::from_bits(float16::f16_to_f32_bits(u16::from_le_bytes([h[0], h[1]])));
-                        out.max_error = out.max_error.max(f64::from((back - x).abs()));
-                    }
+                    out.max_error = out.max_error.max(float16::max_error(&buf, &encoded[start..]));
                 }
                 json!({"dtype": "float16", "original_dtype": "float32"})
             }
@@ -80,24 +76,20 @@ pub fn quantize(
                 let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
                 for i in 0..chunks {
                     read_chunk(i, &mut buf);
-                    for &x in &buf {
-                        if !x.is_finite() {
-                            // Named by hand: float formatting would add ~10 KiB of wasm.
-                            let what = if x.is_nan() {
-                                "NaN"
-                            } else if x > 0.0 {
-                                "Infinity"
-                            } else {
-                                "-Infinity"
-                            };
-                            return Err(FormatError::InvalidArgument(format!(
-                                "weight '{}' holds {what}; {} quantization needs finite values",
-                                spec.name,
-                                dtype.as_str()
-                            )));
-                        }
-                        lo = lo.min(f64::from(x));
-                        hi = hi.max(f64::from(x));
+                    if let Err(x) = affine::extend_range(&buf, &mut lo, &mut hi) {
+                        // Named by hand: float formatting would add ~10 KiB of wasm.
+                        let what = if x.is_nan() {
+                            "NaN"
+                        } else if x > 0.0 {
+                            "Infinity"
+                        } else {
+                            "-Infinity"
+                        };
+                        return Err(FormatError::InvalidArgument(format!(
+                            "weight '{}' holds {what}; {} quantization needs finite values",
+                            spec.name,
+                            dtype.as_str()
+                        )));
                     }
                 }
                 if spec.size == 0 {
@@ -109,11 +101,7 @@ pub fn quantize(
                     let start = encoded.len();
                     encoded.resize(start + buf.len() * width, 0);
                     p.encode(&buf, dtype, &mut encoded[start..]);
-                    for (x, c) in buf.iter().zip(encoded[start..].chunks_exact(width)) {
-                        let q = if width == 1 { f64::from(c[0]) } else { f64::from(u16::from_le_bytes([c[0], c[1]])) };
-                        let back = (q * p.scale + p.min) as f32;
-                        out.max_error = out.max_error.max(f64::from((back - x).abs()));
-                    }
+                    out.max_error = out.max_error.max(p.max_error(&buf, dtype, &encoded[start..]));
                 }
                 json!({"dtype": dtype.as_str(), "min": p.min, "scale": p.scale, "original_dtype": "float32"})
             }

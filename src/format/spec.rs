@@ -55,39 +55,7 @@ impl DType {
     }
 }
 
-/// Storage dtype of a quantized weight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuantDType {
-    Uint8,
-    Uint16,
-    Float16,
-}
-
-impl QuantDType {
-    pub fn parse(name: &str, dtype: &str) -> Result<Self> {
-        Ok(match dtype {
-            "uint8" => QuantDType::Uint8,
-            "uint16" => QuantDType::Uint16,
-            "float16" => QuantDType::Float16,
-            other => return Err(FormatError::UnsupportedQuantization { name: name.into(), dtype: other.into() }),
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuantDType::Uint8 => "uint8",
-            QuantDType::Uint16 => "uint16",
-            QuantDType::Float16 => "float16",
-        }
-    }
-
-    pub fn value_bytes(self) -> u64 {
-        match self {
-            QuantDType::Uint8 => 1,
-            QuantDType::Uint16 | QuantDType::Float16 => 2,
-        }
-    }
-}
+pub use model_artifacts_kernels::QuantDType;
 
 /// How a weight's stored bytes become its values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -212,7 +180,8 @@ fn parse_quantization(name: &str, dtype: DType, q: &Value) -> Result<Quantizatio
         .as_object()
         .ok_or_else(|| FormatError::quant(name, format!("'quantization' must be an object, got {}", kind_of(q))))?;
     let qdtype = match obj.get("dtype") {
-        Some(Value::String(s)) => QuantDType::parse(name, s)?,
+        Some(Value::String(s)) => QuantDType::from_name(s)
+            .ok_or_else(|| FormatError::UnsupportedQuantization { name: name.into(), dtype: s.clone() })?,
         Some(other) => return Err(FormatError::UnsupportedQuantization { name: name.into(), dtype: stringify(other) }),
         None => return Err(FormatError::quant(name, "'quantization' has no 'dtype'")),
     };

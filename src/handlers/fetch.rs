@@ -84,7 +84,8 @@ impl Progress {
     fn report(&mut self, phase: &str, fraction: f64) {
         let Some(callback) = &self.callback else { return };
         // Never backwards, and exactly 1 only when everything is in.
-        let fraction = fraction.clamp(self.last_fraction, 1.0);
+        // max/min, not clamp (see format::affine::AffineParams::encode).
+        let fraction = fraction.max(self.last_fraction).min(1.0);
         self.last_fraction = fraction;
         let details = Object::new();
         crate::bindings::js::set(&details, "phase", &phase.into());

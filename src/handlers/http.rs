@@ -393,5 +393,5 @@ fn weight_stream(plan: Rc<Plan>) -> JsValue {
             }
         }
     });
-    wasm_streams::ReadableStream::from_stream(chunks).into_raw().into()
+    crate::bindings::stream::readable_stream(chunks)
 }

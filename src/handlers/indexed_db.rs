@@ -298,7 +298,7 @@ fn chunk_stream(chunks: Chunks) -> JsValue {
         }
         Ok(ready.pop_front().map(|b| (JsValue::from(Uint8Array::new(&b)), (chunks, batches, ready))))
     });
-    wasm_streams::ReadableStream::from_stream(reads).into_raw().into()
+    crate::bindings::stream::readable_stream(reads)
 }
 
 async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsValue> {

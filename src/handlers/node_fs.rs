@@ -895,7 +895,7 @@ fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
             }
         }
     });
-    wasm_streams::ReadableStream::from_stream(chunks).into_raw().into()
+    crate::bindings::stream::readable_stream(chunks)
 }
 
 /// `removeModel` for `file://`: the model's files, then its folder if empty.

@@ -1,6 +1,7 @@
 //! Tests shared by the Node, browser and worker wasm test binaries.
 
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint8Array};
+use model_artifacts::bindings::stream::readable_stream;
 use model_artifacts::bindings::{artifacts, js, weights};
 use model_artifacts::format::{affine, float16, spec::QuantDType};
 use serde_json::Value;
@@ -134,8 +135,8 @@ async fn fixtures_decode_from_a_stream_of_odd_chunks() {
         let all: Vec<u8> = shards.concat();
         let chunks: Vec<Result<JsValue, JsValue>> =
             all.chunks(7).map(|c| Ok(JsValue::from(Uint8Array::from(c)))).collect();
-        let stream = wasm_streams::ReadableStream::from_stream(futures_util::stream::iter(chunks)).into_raw();
-        let decoded = weights::decode_weights_stream(stream.into(), specs, JsValue::UNDEFINED).await.unwrap();
+        let stream = readable_stream(futures_util::stream::iter(chunks));
+        let decoded = weights::decode_weights_stream(stream, specs, JsValue::UNDEFINED).await.unwrap();
         check_decoded(name, &decoded, &expected);
     }
 }
@@ -145,9 +146,62 @@ async fn a_stream_that_ends_early_is_a_typed_error() {
     let (_, specs) = specs_of(FIXTURES[0].1);
     let all: Vec<u8> = FIXTURES[0].3.concat();
     let chunks = vec![Ok(JsValue::from(Uint8Array::from(&all[..100])))];
-    let stream = wasm_streams::ReadableStream::from_stream(futures_util::stream::iter(chunks)).into_raw();
-    let err = weights::decode_weights_stream(stream.into(), specs, JsValue::UNDEFINED).await.unwrap_err();
+    let stream = readable_stream(futures_util::stream::iter(chunks));
+    let err = weights::decode_weights_stream(stream, specs, JsValue::UNDEFINED).await.unwrap_err();
     assert_model_artifacts_error(&err, "E_WEIGHT_DATA_TOO_SHORT");
+}
+
+/// Reads `stream` to its end with the platform's reader: the chunks, or the
+/// stream's error.
+async fn read_all(stream: &JsValue) -> Result<Vec<JsValue>, JsValue> {
+    let stream: web_sys::ReadableStream = stream.clone().unchecked_into();
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let result = wasm_bindgen_futures::JsFuture::from(reader.read()).await?;
+        if js::get(&result, "done").is_truthy() {
+            return Ok(out);
+        }
+        out.push(js::get(&result, "value"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn readable_stream_delivers_every_chunk_in_order_then_closes() {
+    let chunks = (0..5).map(|i| Ok(JsValue::from(i)));
+    let read = read_all(&readable_stream(futures_util::stream::iter(chunks))).await.unwrap();
+    assert_eq!(read.iter().map(|v| v.as_f64().unwrap()).collect::<Vec<_>>(), [0.0, 1.0, 2.0, 3.0, 4.0]);
+}
+
+#[wasm_bindgen_test]
+async fn readable_stream_errors_with_the_rust_error_and_drops_the_stream() {
+    use futures_util::StreamExt as _;
+    let alive = std::rc::Rc::new(());
+    let held = alive.clone();
+    let chunks = futures_util::stream::iter(vec![Ok(JsValue::from(1)), Err(JsValue::from("broken")), Ok(2.into())])
+        .inspect(move |_| {
+            let _ = &held;
+        });
+    let err = read_all(&readable_stream(chunks)).await.unwrap_err();
+    assert_eq!(err.as_string().as_deref(), Some("broken"));
+    // The failed Rust stream (and what it holds) is dropped, not kept until GC.
+    assert_eq!(std::rc::Rc::strong_count(&alive), 1);
+}
+
+#[wasm_bindgen_test]
+async fn readable_stream_cancel_drops_the_rust_stream() {
+    use futures_util::StreamExt as _;
+    let alive = std::rc::Rc::new(());
+    let held = alive.clone();
+    let chunks = futures_util::stream::repeat(0).map(move |_| {
+        let _ = &held;
+        Ok(JsValue::from(0))
+    });
+    let stream: web_sys::ReadableStream = readable_stream(chunks).unchecked_into();
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    wasm_bindgen_futures::JsFuture::from(reader.read()).await.unwrap();
+    wasm_bindgen_futures::JsFuture::from(reader.cancel()).await.unwrap();
+    assert_eq!(std::rc::Rc::strong_count(&alive), 1);
 }
 
 fn assert_model_artifacts_error(err: &JsValue, code: &str) {

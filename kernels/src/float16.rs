@@ -54,6 +54,17 @@ pub fn encode(src: &[f32], dst: &mut [u8]) {
     }
 }
 
+/// Largest |decoded - original| over `src` and the halves `encode` wrote
+/// for it.
+pub fn max_error(src: &[f32], encoded: &[u8]) -> f64 {
+    let mut max = 0f64;
+    for (x, h) in src.iter().zip(encoded.chunks_exact(2)) {
+        let back = f32::from_bits(f16_to_f32_bits(u16::from_le_bytes([h[0], h[1]])));
+        max = max.max(f64::from((back - x).abs()));
+    }
+    max
+}
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd {
     use core::arch::wasm32::*;
@@ -96,6 +107,18 @@ pub mod simd {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_error_is_the_largest_round_trip_difference() {
+        let src = [0.1f32, 1.0, 65504.0, 1e-7];
+        let mut encoded = [0u8; 8];
+        encode(&src, &mut encoded);
+        let mut back = [0f32; 4];
+        decode_scalar(&encoded, &mut back);
+        let expected = src.iter().zip(back).map(|(x, b)| f64::from((b - x).abs())).fold(0.0, f64::max);
+        assert_eq!(max_error(&src, &encoded), expected);
+        assert!(expected > 0.0);
+    }
 
     /// TensorFlow.js's table method (Fox toolkit), rebuilt here from its
     /// description in the reference notes, as an independent oracle.

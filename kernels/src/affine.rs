@@ -6,7 +6,7 @@
 //! Encoding follows the converter (numpy 2): per-tensor min/max in f64, the
 //! range nudged so that 0 is exact when it lies inside, round half to even.
 
-use super::spec::QuantDType;
+use crate::QuantDType;
 
 /// Below this many uint8 values a 256-entry table costs more than it saves.
 const UINT8_TABLE_MIN_VALUES: usize = 256;
@@ -121,7 +121,9 @@ impl AffineParams {
             let q = if single {
                 0.0
             } else {
-                ((f64::from(*x).clamp(self.min, self.max) - self.min) / self.scale).round_ties_even().clamp(0.0, qmax)
+                // max/min, not clamp: f64::clamp asserts its bounds with a Debug-formatted
+                // message, which alone pulled float printing (~10 KB gzipped) into the wasm.
+                ((f64::from(*x).max(self.min).min(self.max) - self.min) / self.scale).round_ties_even().clamp(0.0, qmax)
             };
             let q = q as u16;
             if width == 1 {
@@ -131,6 +133,34 @@ impl AffineParams {
             }
         }
     }
+}
+
+impl AffineParams {
+    /// Largest |dequantized - original| over `src` and the `codes` that
+    /// `encode` wrote for it.
+    pub fn max_error(&self, src: &[f32], dtype: QuantDType, codes: &[u8]) -> f64 {
+        let width = dtype.value_bytes() as usize;
+        let mut max = 0f64;
+        for (x, c) in src.iter().zip(codes.chunks_exact(width)) {
+            let q = if width == 1 { f64::from(c[0]) } else { f64::from(u16::from_le_bytes([c[0], c[1]])) };
+            let back = (q * self.scale + self.min) as f32;
+            max = max.max(f64::from((back - x).abs()));
+        }
+        max
+    }
+}
+
+/// Widens the running range `[lo, hi]` over `values`, or returns the first
+/// value that is not finite (no affine range holds NaN or Infinity).
+pub fn extend_range(values: &[f32], lo: &mut f64, hi: &mut f64) -> Result<(), f32> {
+    for &x in values {
+        if !x.is_finite() {
+            return Err(x);
+        }
+        *lo = lo.min(f64::from(x));
+        *hi = hi.max(f64::from(x));
+    }
+    Ok(())
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -227,6 +257,31 @@ pub mod simd {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extend_range_widens_across_calls_and_names_the_first_non_finite_value() {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        extend_range(&[1.5, -2.0], &mut lo, &mut hi).unwrap();
+        extend_range(&[0.25, 7.0], &mut lo, &mut hi).unwrap();
+        assert_eq!((lo, hi), (-2.0, 7.0));
+        assert_eq!(extend_range(&[3.0, f32::NEG_INFINITY, f32::NAN], &mut lo, &mut hi), Err(f32::NEG_INFINITY));
+        assert!(extend_range(&[f32::NAN], &mut lo, &mut hi).unwrap_err().is_nan());
+    }
+
+    #[test]
+    fn max_error_is_the_largest_round_trip_difference() {
+        let src = [-1.0f32, 0.3, 0.7, 2.0];
+        for dtype in [QuantDType::Uint8, QuantDType::Uint16] {
+            let p = AffineParams::for_range(-1.0, 2.0, dtype);
+            let mut codes = vec![0u8; src.len() * dtype.value_bytes() as usize];
+            p.encode(&src, dtype, &mut codes);
+            let mut back = [0f32; 4];
+            decode_f32_scalar(&codes, dtype, p.scale, p.min, &mut back);
+            let expected = src.iter().zip(back).map(|(x, b)| f64::from((b - x).abs())).fold(0.0, f64::max);
+            assert_eq!(p.max_error(&src, dtype, &codes), expected);
+            assert!(expected > 0.0);
+        }
+    }
 
     #[test]
     fn tfjs_test_vector_uint8() {
