@@ -46,7 +46,8 @@ mod tests {
         assert_eq!(parse_sha256(&to_hex(&digest)), Some(digest));
         assert_eq!(parse_sha256("abc"), None);
         assert_eq!(parse_sha256(&"zz".repeat(32)), None);
-        let group = ManifestGroup { paths: vec!["a".into()], weights: vec![], sha256: Some(vec!["00".into()]) };
+        let group =
+            ManifestGroup { paths: vec!["a".into()], weights: vec![], specs: vec![], sha256: Some(vec!["00".into()]) };
         assert_eq!(group_hashes(&group, 0).unwrap_err().code(), Code::InvalidModelJson);
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::error::{FormatError, Result};
 use super::json::{replace_lone_surrogates, stringified_len};
-use super::spec::{flatten_specs, parse_manifest, ManifestGroup, WeightSpec};
+use super::spec::{flatten_specs, parse_manifest, ManifestGroup};
 
 /// The default cap on a model.json (or binary topology) read from outside:
 /// far above real models (a 240k-weight manifest is under 12 MB), far
@@ -52,7 +52,7 @@ impl ModelJson {
                 "{source} contains neither 'modelTopology' nor 'weightsManifest'"
             )));
         }
-        let manifest = manifest.map(validated_manifest).transpose()?;
+        let manifest = manifest.map(parse_manifest).transpose()?;
         Ok(ModelJson { has_topology, manifest })
     }
 
@@ -129,16 +129,6 @@ impl<'de> Deserialize<'de> for TopLevel {
         }
         d.deserialize_map(TopVisitor)
     }
-}
-
-/// A `weightsManifest` with every spec validated, so later steps can size
-/// by them.
-fn validated_manifest(value: &Value) -> Result<Vec<ManifestGroup>> {
-    let groups = parse_manifest(value)?;
-    for spec in groups.iter().flat_map(|g| &g.weights) {
-        WeightSpec::from_json(spec)?;
-    }
-    Ok(groups)
 }
 
 /// `ModelArtifactsInfo` without `dateSaved`.

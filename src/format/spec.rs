@@ -234,12 +234,15 @@ pub fn parse_specs(value: &Value) -> Result<Vec<WeightSpec>> {
     }
 }
 
-/// One group of a `weightsManifest`: its shard paths and its specs (the
-/// raw JSON entries are kept so unknown fields survive a round trip).
+/// One group of a `weightsManifest`: its shard paths and its specs, typed
+/// once when the manifest is read (the raw JSON entries are kept beside
+/// them so unknown fields survive a round trip byte for byte).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManifestGroup {
     pub paths: Vec<String>,
     pub weights: Vec<Value>,
+    /// `weights`, validated: the same order, one for one.
+    pub specs: Vec<WeightSpec>,
     /// Optional SHA-256 (hex) of each path's bytes: our extension, which
     /// TensorFlow.js ignores.
     pub sha256: Option<Vec<String>>,
@@ -250,8 +253,8 @@ impl ManifestGroup {
     /// weight makes it unknowable without reading the data.
     pub fn stored_bytes(&self) -> Result<Option<u64>> {
         let mut total = 0u64;
-        for w in &self.weights {
-            match WeightSpec::from_json(w)?.stored_bytes() {
+        for spec in &self.specs {
+            match spec.stored_bytes() {
                 Some(n) => {
                     total = total.checked_add(n).filter(|&t| t <= MAX_SAFE_INTEGER).ok_or_else(|| {
                         FormatError::InvalidModelJson("a weights manifest group needs more bytes than can exist".into())
@@ -279,7 +282,8 @@ pub fn check_group_bytes(what: &str, need: Option<u64>, got: u64) -> Result<()> 
     }
 }
 
-/// Validates a `weightsManifest` (array of `{paths, weights}`).
+/// Reads and validates a `weightsManifest` (array of `{paths, weights}`),
+/// every weight spec included.
 pub fn parse_manifest(value: &Value) -> Result<Vec<ManifestGroup>> {
     let groups = value.as_array().ok_or_else(|| {
         FormatError::InvalidModelJson(format!("'weightsManifest' must be an array, got {}", kind_of(value)))
@@ -306,6 +310,7 @@ pub fn parse_manifest(value: &Value) -> Result<Vec<ManifestGroup>> {
                 Some(Value::Array(w)) => w.clone(),
                 _ => return Err(FormatError::InvalidModelJson(format!("weightsManifest[{i}] has no 'weights' array"))),
             };
+            let specs = weights.iter().map(WeightSpec::from_json).collect::<Result<Vec<_>>>()?;
             let sha256 = match obj.get("sha256") {
                 None | Some(Value::Null) => None,
                 Some(Value::Array(h)) if h.iter().all(Value::is_string) => {
@@ -317,7 +322,7 @@ pub fn parse_manifest(value: &Value) -> Result<Vec<ManifestGroup>> {
                     )))
                 }
             };
-            Ok(ManifestGroup { paths, weights, sha256 })
+            Ok(ManifestGroup { paths, weights, specs, sha256 })
         })
         .collect()
 }

@@ -73,10 +73,9 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
     } else {
         None
     };
-    let name_of = |w: &serde_json::Value| w["name"].as_str().unwrap_or_default().to_owned();
     if let Some(wanted) = &wanted {
-        let all: Vec<String> = groups.iter().flat_map(|g| g.weights.iter().map(name_of)).collect();
-        let missing: Vec<&str> = wanted.iter().filter(|n| !all.contains(n)).map(String::as_str).collect();
+        let all: Vec<&str> = groups.iter().flat_map(|g| g.specs.iter().map(|s| s.name.as_str())).collect();
+        let missing: Vec<&str> = wanted.iter().map(String::as_str).filter(|n| !all.contains(n)).collect();
         if !missing.is_empty() {
             return Err(Error::new(
                 Code::WeightNotFound,
@@ -89,10 +88,8 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
             .into());
         }
     }
-    let selected: Vec<_> = groups
-        .iter()
-        .filter(|g| wanted.as_ref().is_none_or(|w| g.weights.iter().any(|s| w.contains(&name_of(s)))))
-        .collect();
+    let selected: Vec<_> =
+        groups.iter().filter(|g| wanted.as_ref().is_none_or(|w| g.specs.iter().any(|s| w.contains(&s.name)))).collect();
     // tf.io: prefix + (prefix ends with "/" ? "" : "/") + path, so "" gives "/path".
     let join = if prefix.ends_with('/') { "" } else { "/" };
     let urls: Vec<String> =
@@ -120,10 +117,9 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
         // The caller's spec objects: their numbers are exactly as given.
         let specs = get(&manifest_js.get(index as u32), "weights");
         let decoded = decode_weights(group_buffers.into(), specs)?;
-        for spec in &group.weights {
-            let name = name_of(spec);
-            if wanted.as_ref().is_none_or(|w| w.contains(&name)) {
-                set(&out, &name, &get(&decoded, &name));
+        for spec in &group.specs {
+            if wanted.as_ref().is_none_or(|w| w.contains(&spec.name)) {
+                set(&out, &spec.name, &get(&decoded, &spec.name));
             }
         }
     }
