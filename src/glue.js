@@ -18,6 +18,19 @@ export class ModelArtifactsError extends Error {
   }
 }
 
+// ---- src/bindings/js.rs: property access in one crossing each.
+export function field(obj, key) {
+  if ((typeof obj !== 'object' || obj === null) && typeof obj !== 'function') return undefined;
+  try {
+    return obj[key];
+  } catch {
+    return undefined;
+  }
+}
+export function setField(obj, key, value) {
+  obj[key] = value;
+}
+
 // ---- src/bindings/weights.rs
 export function quantParams(specs) {
   const out = new Float64Array(2 * specs.length);

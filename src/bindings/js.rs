@@ -1,8 +1,9 @@
 //! Small conversions between JS values and the format core.
 
-use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array, JSON};
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array, JSON};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -10,18 +11,16 @@ use super::error::{Error, Result};
 use crate::format::codec::ByteSource;
 use crate::format::composite::ShardIndex;
 
-/// `obj[key]`, undefined when `obj` is not an object.
-pub fn get(obj: &JsValue, key: &str) -> JsValue {
-    if obj.is_object() || obj.is_function() {
-        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    }
-}
-
-/// `obj[key] = value` on an object we created.
-pub fn set(obj: &Object, key: &str, value: &JsValue) {
-    Reflect::set(obj, &JsValue::from_str(key), value).expect("setting a property of a plain object");
+#[wasm_bindgen(module = "/src/glue.js")]
+extern "C" {
+    /// `obj[key]`, undefined when `obj` is not an object (or its getter
+    /// throws): one crossing, where is_object, is_function, the key's
+    /// string and `Reflect.get` took four.
+    #[wasm_bindgen(js_name = field)]
+    pub fn get(obj: &JsValue, key: &str) -> JsValue;
+    /// `obj[key] = value` on an object we created, in one crossing.
+    #[wasm_bindgen(js_name = setField)]
+    pub fn set(obj: &Object, key: &str, value: &JsValue);
 }
 
 /// `obj[method]()`, awaited (a non-promise result is taken as is).

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Counts JS <-> wasm crossings per operation: every call from Rust into a JS
+// import (js-sys/web-sys bindings, our glue) and every call from JS into a
+// wasm export, for one http load, one IndexedDB save and load (fake-indexeddb:
+// Node only, the same Rust code path as in a browser), and one file:// save
+// and load, of the same 16-shard model. Counts, not timings: they are exact
+// and repeatable, so they are compared across commits.
+//
+//   node bench/crossings.mjs            # a table
+//   node bench/crossings.mjs --detail   # plus the 12 most-called functions per operation
+import 'fake-indexeddb/auto';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const detail = process.argv.includes('--detail');
+const counts = new Map();
+const count = name => counts.set(name, (counts.get(name) ?? 0) + 1);
+const wrap = (fn, name) => function (...args) { count(name); return fn.apply(this, args); };
+
+// Patched before the package instantiates its module (index.node.js uses
+// `new WebAssembly.Instance`): imports and exports are wrapped by name.
+const Instance = WebAssembly.Instance;
+WebAssembly.Instance = function (module, imports) {
+  const wrapped = {};
+  for (const [ns, fns] of Object.entries(imports)) {
+    wrapped[ns] = {};
+    for (const [name, f] of Object.entries(fns)) {
+      wrapped[ns][name] = typeof f === 'function' ? wrap(f, `import ${name.replace(/_[0-9a-f]{16}$/, '')}`) : f;
+    }
+  }
+  const instance = new Instance(module, wrapped);
+  const exports = {};
+  for (const [name, e] of Object.entries(instance.exports)) {
+    exports[name] = typeof e === 'function' && !name.startsWith('__wbindgen_') ? wrap(e, `export ${name}`) : e;
+  }
+  return {exports};
+};
+const ma = await import('../index.node.js');
+
+// The model: 64 float32 tensors of 16 Ki values in 16 shards of 256 KiB.
+const N = 64;
+const specs = Array.from({length: N}, (_, i) => ({name: `layer_${i}/kernel`, shape: [128, 128], dtype: 'float32'}));
+const data = new Float32Array(N * 128 * 128).map((_, i) => Math.sin(i));
+const {modelJSON, files} = ma.shardArtifacts(
+  {modelTopology: {node: []}, format: 'graph-model', weightSpecs: specs, weightData: data.buffer},
+  {shardSizeBytes: 256 << 10});
+const served = new Map([['/model.json', Buffer.from(JSON.stringify(modelJSON))],
+  ...files.map(f => [`/${f.path}`, Buffer.from(f.data)])]);
+const server = http.createServer((req, res) => {
+  const body = served.get(req.url);
+  if (!body) { res.writeHead(404).end(); return; }
+  res.writeHead(200, {'content-length': body.length}).end(body);
+});
+await new Promise(r => server.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${server.address().port}/model.json`;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-crossings-'));
+
+async function measure(name, op) {
+  await op(); // warm: first-use paths (routers, lazy statics) are not counted
+  counts.clear();
+  await op();
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const imports = [...counts].filter(([k]) => k.startsWith('import')).reduce((a, [, v]) => a + v, 0);
+  console.log(`| ${name} | ${total} | ${imports} | ${total - imports} |`);
+  if (detail) {
+    for (const [k, v] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`|   ${k} | ${v} | | |`);
+  }
+}
+
+const artifacts = await ma.http(url).load();
+console.log(`${files.length} shards, ${N} weights, ${data.byteLength} bytes\n`);
+console.log('| operation | crossings | Rust -> JS | JS -> Rust |\n|---|---:|---:|---:|');
+await measure('http load', () => ma.http(url).load());
+await measure('http load, streamWeights, stream read to the end', async () => {
+  const a = await ma.http(url, {streamWeights: true}).load();
+  const reader = a.getWeightStream().getReader();
+  while (!(await reader.read()).done);
+});
+await measure('indexeddb:// save', () => ma.browserIndexedDB('crossings').save(artifacts));
+await measure('indexeddb:// load', () => ma.browserIndexedDB('crossings').load());
+await measure('file:// save', () => ma.fileSystem(`file://${dir}`).save(artifacts));
+await measure('file:// load', () => ma.fileSystem(`file://${dir}/model.json`).load());
+server.close();
+fs.rmSync(dir, {recursive: true, force: true});
