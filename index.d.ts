@@ -277,6 +277,22 @@ export function getModelArtifactsForJSONSync(
 export function getModelJSONForModelArtifacts(
   artifacts: ModelArtifacts, manifest: WeightsManifestConfig): ModelJSON;
 export function getWeightSpecs(weightsManifest: WeightsManifestConfig): WeightsManifestEntry[];
+/** Where one weight's stored bytes are in the weight data. */
+export interface WeightLayoutEntry {
+  name: string;
+  /** Byte offset in the concatenated weight data; null after a weight that cannot be measured. */
+  offset: number | null;
+  /** Stored bytes (quantized size where quantized); null from the first weight that cannot be measured. */
+  byteLength: number | null;
+}
+/**
+ * Where each weight's stored bytes are, in spec order, by the rules decoding uses.
+ * String weights are measured through their length prefixes in `weightData`; without it,
+ * or where the data ends too soon, `byteLength` is null from that weight on.
+ * @example getWeightLayout([{name: 'w', shape: [2, 3], dtype: 'float32', quantization: {dtype: 'float16'}}])
+ *   // [{name: 'w', offset: 0, byteLength: 12}]
+ */
+export function getWeightLayout(specs: WeightsManifestEntry[], weightData?: WeightData): WeightLayoutEntry[];
 /** Parses and validates model.json text (compact or spaced). */
 export function parseModelJSON(text: string): ModelJSON;
 

@@ -11,7 +11,7 @@ export {
   decodeWeights, decodeWeightsStream, encodeWeights, fileSystem, fromMemory,
   fromMemorySync, getLoadHandlers, getModelArtifactsForJSON,
   getModelArtifactsForJSONSync, getModelArtifactsInfoForJSON,
-  getModelJSONForModelArtifacts, getSaveHandlers, getWeightSpecs, http,
+  getModelJSONForModelArtifacts, getSaveHandlers, getWeightLayout, getWeightSpecs, http,
   isHTTPScheme, listModels, load, loadWeights, moveModel, parseModelJSON,
   quantizeArtifacts, registerLoadRouter, registerSaveRouter, removeModel,
   requestPersistentStorage, save, shardArtifacts, storageEstimate,

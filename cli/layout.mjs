@@ -2,9 +2,6 @@
 // the shards of a manifest, and totals by dtype / quantization.
 import * as ma from './ma.mjs';
 
-const ELEMENT_BYTES = {float32: 4, int32: 4, bool: 1, complex64: 8};
-const QUANT_BYTES = {uint8: 1, uint16: 2, float16: 2};
-
 export function elementCount(shape) {
   return (shape ?? []).reduce((a, d) => a * d, 1);
 }
@@ -17,46 +14,22 @@ export function compositeOf(weightData) {
 
 /**
  * [{index, name, dtype, shape, group, quantization, elements, offset,
- * byteLength}] in spec order. String weights are measured from their length
- * prefixes in `composite`; byteLength is null from the first weight that
- * cannot be measured (data too short) on, and offset null after it.
+ * byteLength}] in spec order: offsets and sizes are the core's
+ * (ma.getWeightLayout), with string weights measured in `weightData` (an
+ * ArrayBuffer or shards; none: strings cannot be measured); byteLength is
+ * null from the first weight that cannot be measured on, and offset null
+ * after it.
  */
-export function weightLayout(specs, composite) {
-  const out = [];
-  let offset = 0;
-  let known = true;
-  const total = composite ? composite.byteLength : 0;
-  specs.forEach((spec, index) => {
-    const elements = elementCount(spec.shape);
-    // The first weight that cannot be measured still has an offset.
-    const at = known ? offset : null;
-    let byteLength = null;
-    if (known) {
-      const q = spec.quantization?.dtype;
-      if (q && QUANT_BYTES[q]) byteLength = elements * QUANT_BYTES[q];
-      else if (ELEMENT_BYTES[spec.dtype]) byteLength = elements * ELEMENT_BYTES[spec.dtype];
-      else if (spec.dtype === 'string' && composite) {
-        let p = offset;
-        for (let i = 0; i < elements; i++) {
-          if (p + 4 > total) { byteLength = null; break; }
-          const len = new DataView(composite.slice(p, p + 4)).getUint32(0, true);
-          p += 4 + len;
-          byteLength = p - offset;
-        }
-        if (elements === 0) byteLength = 0;
-        if (byteLength !== null && offset + byteLength > total) byteLength = null;
-      }
-    }
-    if (byteLength === null) known = false;
-    out.push({
+export function weightLayout(specs, weightData) {
+  return ma.getWeightLayout(specs, weightData ?? undefined).map(({offset, byteLength}, index) => {
+    const spec = specs[index];
+    return {
       index, name: spec.name, dtype: spec.dtype, shape: spec.shape,
       ...(spec.group ? {group: spec.group} : {}),
       ...(spec.quantization ? {quantization: spec.quantization} : {}),
-      elements, offset: at, byteLength,
-    });
-    if (known) offset += byteLength;
+      elements: elementCount(spec.shape), offset, byteLength,
+    };
   });
-  return out;
 }
 
 /** Totals {key: {weights, bytes}} by `keyOf(entry)`. */

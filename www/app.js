@@ -21,7 +21,6 @@ let rows = [];
 let sort = { key: 'index', dir: 1 };
 let selectedWeight = null;
 
-const BYTES_PER_STORED = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
 const SVG = 'http://www.w3.org/2000/svg';
 const PALETTE = ['#2563eb', '#0d9488', '#d97706', '#7c3aed', '#db2777', '#65a30d', '#0891b2', '#dc2626', '#4b5563'];
 
@@ -148,14 +147,6 @@ function topologyKind(topology) {
 }
 
 const elementCount = (shape) => shape.reduce((a, b) => a * b, 1);
-
-/** Stored bytes of one weight in the weight data. */
-function storedBytes(spec, tensor) {
-  if (spec.dtype === 'string') {
-    return tensor ? tensor.data.reduce((n, s) => n + 4 + s.length, 0) : NaN;
-  }
-  return elementCount(spec.shape) * BYTES_PER_STORED[spec.quantization ? spec.quantization.dtype : spec.dtype];
-}
 
 function sumOf(data) {
   if (Array.isArray(data)) return null; // strings
@@ -340,6 +331,11 @@ async function show(model) {
   const ms = performance.now() - t0;
 
   let values = 0;
+  // Stored sizes by the core's rules; specs it rejects were reported by the decode above.
+  let layout = [];
+  try {
+    layout = ma.getWeightLayout(specs, artifacts.weightData ?? undefined);
+  } catch { /* shown as '?' */ }
   rows = specs.map((spec, index) => {
     const tensor = decoded[spec.name];
     if (!problems.length) {
@@ -355,7 +351,7 @@ async function show(model) {
       dtype: spec.dtype,
       shape: spec.shape,
       elements: elementCount(spec.shape),
-      bytes: storedBytes(spec, tensor),
+      bytes: layout[index]?.byteLength ?? NaN,
       quantization: spec.quantization?.dtype ?? '',
       q: spec.quantization,
       sum: tensor ? sumOf(tensor.data) : null,

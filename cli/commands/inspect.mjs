@@ -52,7 +52,7 @@ export function describe(src, {artifacts, modelJSON}) {
   const {dateSaved, ...artifactsInfo} = info;
   const specs = artifacts.weightSpecs ?? [];
   const composite = compositeOf(artifacts.weightData);
-  const layout = weightLayout(specs, composite);
+  const layout = weightLayout(specs, artifacts.weightData);
   const totalBytes = composite.byteLength;
   return {
     source: src.label,

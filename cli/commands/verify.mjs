@@ -158,7 +158,7 @@ export async function run(positionals, values, ctx) {
     hashed ??= manifest.reduce((a, g) => a + (Array.isArray(g.sha256) ? g.sha256.length : 0), 0);
     const composite = compositeOf(artifacts.weightData);
     bytes = composite.byteLength;
-    const layout = weightLayout(specs, composite);
+    const layout = weightLayout(specs, artifacts.weightData);
     const seen = new Set();
     for (const w of layout) {
       const spec = specs[w.index];

@@ -11,7 +11,7 @@ use super::js::{
     from_json, get, integer_option, present, set, stringified_byte_length, to_json, type_name, JsComposite,
 };
 use super::weights::specs_from_js;
-use crate::format::codec::layout_all;
+use crate::format::codec::{layout, layout_all};
 use crate::format::integrity::to_hex;
 use crate::format::model_json::ModelJson;
 use crate::format::pattern;
@@ -173,6 +173,33 @@ pub fn get_weight_specs(manifest: JsValue) -> JsResult<Array> {
         for w in Array::from(&weights).iter() {
             out.push(&w);
         }
+    }
+    Ok(out)
+}
+
+/// `getWeightLayout(specs, weightData?)`: where each weight's stored bytes
+/// are, `[{name, offset, byteLength}]` in spec order, by the same rules as
+/// decoding (the CLI and the demo show it). String weights are measured
+/// through their length prefixes in `weightData`. From the first weight that
+/// cannot be measured (a string weight without `weightData`, or data that
+/// ends too soon) on, `byteLength` is null, and so is every later `offset`.
+#[wasm_bindgen(js_name = getWeightLayout, skip_typescript)]
+pub fn get_weight_layout(specs: JsValue, weight_data: JsValue) -> JsResult<Array> {
+    let specs = specs_from_js(&specs)?;
+    let data = if present(&weight_data) { Some(JsComposite::from_js(&weight_data, "weightData")?) } else { None };
+    let out = Array::new();
+    let mut offset = Some(0u64);
+    for spec in &specs {
+        let byte_length = offset.and_then(|at| match &data {
+            Some(data) => layout(spec, at, data).ok().map(|l| l.stored_bytes),
+            None => spec.stored_bytes(),
+        });
+        let entry = Object::new();
+        set(&entry, "name", &spec.name.as_str().into());
+        set(&entry, "offset", &offset.map_or(JsValue::NULL, |n| (n as f64).into()));
+        set(&entry, "byteLength", &byte_length.map_or(JsValue::NULL, |n| (n as f64).into()));
+        out.push(&entry);
+        offset = offset.zip(byte_length).map(|(at, n)| at + n);
     }
     Ok(out)
 }

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const modelJSON: ModelJSON = ma.parseModelJSON('{"modelTopology": {}, "weightsManifest": []}');
   const manifest: WeightsManifestConfig = modelJSON.weightsManifest;
   const specs: WeightsManifestEntry[] = ma.getWeightSpecs(manifest);
+  const sizes: (number | null)[] = ma.getWeightLayout(specs, [new ArrayBuffer(8)]).map((w: ma.WeightLayoutEntry) => w.byteLength);
+  void sizes;
   const artifacts: ModelArtifacts = await ma.getModelArtifactsForJSON(modelJSON, async (m) => [ma.getWeightSpecs(m), [new ArrayBuffer(0)]]);
   const sync: ModelArtifacts = ma.getModelArtifactsForJSONSync(modelJSON, specs, new ArrayBuffer(0));
   const info = ma.getModelArtifactsInfoForJSON(sync);
