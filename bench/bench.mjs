@@ -229,6 +229,7 @@ async function runCase(c) {
   try { sides.floor.fn = c.floor(ctx, sides.ours.ok ? o : null, sides.tfjs.ok ? t : null); }
   catch (e) { sides.floor.ok = false; row.err.floor = errText(e); }
   if (sides.tfjs.ok) sides.tfjs.cleanup(t);
+  // eslint-disable-next-line no-useless-assignment -- drops the results before the timed runs
   o = t = null;
 
   // Warm-ups and timed runs per side; the verification run above was the first warm-up of ours and tfjs.

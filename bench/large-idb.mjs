@@ -76,7 +76,7 @@ const readRss = pid => {
 // Root pids: processes whose command line names the profile directory; then
 // every descendant of them (renderers/utilities may not repeat the flag).
 function chromiumPids() {
-  let roots = [];
+  let roots;
   try {
     roots = execFileSync('pgrep', ['-f', profileDir], {encoding: 'utf8'}).split('\n').filter(Boolean).map(Number);
   } catch { return []; }

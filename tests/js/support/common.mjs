@@ -52,7 +52,7 @@ export async function loadFixture(name) {
   const expected = readExpected(name);
   let modelJSON = null;
   let manifest;
-  let modelText = null;
+  let modelText;
   let shards;
   if (name === LARGE_FIXTURE) {
     const gen = await import(new URL(`${LARGE_FIXTURE}/gen-large-model.mjs`, FIXTURES_URL).href);

@@ -194,7 +194,6 @@ function pageCall({encode, decode}, source, argText, tag) {
   };
   return (async () => {
     try {
-      // eslint-disable-next-line no-new-func
       const fn = new Function(`return (${source})`)();
       return finish(await fn(decode(JSON.parse(argText))));
     } catch (e) {
