@@ -229,6 +229,7 @@ async function runCase(c) {
   try { sides.floor.fn = c.floor(ctx, sides.ours.ok ? o : null, sides.tfjs.ok ? t : null); }
   catch (e) { sides.floor.ok = false; row.err.floor = errText(e); }
   if (sides.tfjs.ok) sides.tfjs.cleanup(t);
+  // eslint-disable-next-line no-useless-assignment -- drops the results before the timed runs
   o = t = null;
 
   // Warm-ups and timed runs per side; the verification run above was the first warm-up of ours and tfjs.
@@ -654,11 +655,13 @@ let chromiumBench = null;
 async function startChromium() {
   if (chromiumBench) return chromiumBench;
   const {startStaticServer} = await import('../tests/js/support/static-server.mjs');
-  const {openTestPage} = await import('../tests/js/support/chromium.mjs');
+  const {openTestPage} = await import('../tests/js/support/engines.mjs');
   const root = fileURLToPath(new URL('..', here));
   const srv = await startStaticServer({'/large/': fsBenchDirs().src, '/': root});
   const problems = {pageErrors: [], consoleErrors: [], failedRequests: []};
-  const {browser, page} = await openTestPage(srv.url, problems);
+  // The timed calls go straight to Playwright's page (.pw), not through the
+  // layer's cross-engine evaluate codec.
+  const {browser, page: {pw: page}} = await openTestPage('chromium', srv.url, problems);
   process.on('exit', () => { try { browser.close(); } catch {} });
   await page.addScriptTag({url: '/node_modules/@tensorflow/tfjs/dist/tf.min.js'});
   await page.evaluate(async () => {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Manual measurement (not CI, not part of `npm run bench`): a multi-GiB model
 // through ma.browserIndexedDB in real headless Chromium (Debian's chromium
-// driven by playwright-core, the flags of tests/js/support/chromium.mjs, the
-// page of tests/js/support/static-server.mjs), default options, so it is
+// driven by playwright-core, launched and its test page opened by
+// tests/js/support/engines.mjs, the page of tests/js/support/static-server.mjs), default options, so it is
 // stored as chunk records in the `model-artifacts` database.
 //
 //   node bench/large-idb.mjs [--gib=2.5] [--shard-mib=4] [--keep-profile]
@@ -32,8 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {execFileSync} from 'node:child_process';
 import {performance} from 'node:perf_hooks';
-import {chromium} from 'playwright-core';
-import {CHROMIUM_ARGS} from '../tests/js/support/chromium.mjs';
+import {gotoTestPage, launchPlaywrightChromium} from '../tests/js/support/engines.mjs';
 import {startStaticServer} from '../tests/js/support/static-server.mjs';
 import {REPO_ROOT} from '../tests/js/support/common.mjs';
 
@@ -77,7 +76,7 @@ const readRss = pid => {
 // Root pids: processes whose command line names the profile directory; then
 // every descendant of them (renderers/utilities may not repeat the flag).
 function chromiumPids() {
-  let roots = [];
+  let roots;
   try {
     roots = execFileSync('pgrep', ['-f', profileDir], {encoding: 'utf8'}).split('\n').filter(Boolean).map(Number);
   } catch { return []; }
@@ -173,13 +172,12 @@ const duBytes = dir => {
 const idbDir = () => path.join(profileDir, 'Default', 'IndexedDB');
 
 try {
-  context = await chromium.launchPersistentContext(profileDir, {executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS});
+  context = await launchPlaywrightChromium({profileDir});
   const page = context.pages()[0] ?? await context.newPage();
   page.on('pageerror', e => pageErrors.push(String(e)));
   page.on('console', m => { if (m.type() === 'error') pageErrors.push(m.text()); });
   page.on('crash', () => pageErrors.push('renderer crashed'));
-  await page.goto(`${server.url}/test.html`);
-  await page.waitForFunction(() => window.__ready === true, null, {timeout: 30_000});
+  await gotoTestPage(page, server.url, {timeout: 30_000});
   await page.addScriptTag({content: PAGE_HELPERS});
   const cdp = await context.newCDPSession(page);
   const gc = async () => { for (let i = 0; i < 2; i++) await cdp.send('HeapProfiler.collectGarbage'); };

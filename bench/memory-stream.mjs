@@ -93,6 +93,7 @@ try {
       checksumMs += performance.now() - c0;
       if (got !== srv.checksums[t.name]) bad.push(`${t.name}: checksum ${got} != ${srv.checksums[t.name]}`);
       bytesSeen += t.data.byteLength;
+      // eslint-disable-next-line no-useless-assignment -- drops the tensor before gc()
       if (GC_EACH) { t = null; gc(); }
     },
   });

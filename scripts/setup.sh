@@ -63,7 +63,8 @@ if ! command -v firefox-esr >/dev/null || ! command -v WebKitWebDriver >/dev/nul
 fi
 
 # 4. npm devDependencies (binaryen's wasm-opt, fake-indexeddb, playwright-core,
-#    puppeteer-core (never downloads a browser), TensorFlow.js for the comparison tests and benchmarks).
+#    puppeteer-core (never downloads a browser), TensorFlow.js for the comparison tests and benchmarks,
+#    ESLint for `npm run lint`).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

@@ -12,6 +12,10 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --workspace --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --features node --all-targets -- -D warnings
 
+echo "== JS lint (eslint)"
+# eslint.config.js; ESLint is a devDependency, installed by setup.sh's npm ci.
+npm run lint
+
 echo "== native Rust tests (pure format core)"
 cargo test --locked --workspace
 

@@ -392,8 +392,6 @@ async function sha256(buffer) {
 
 // ------------------------------------------------------------- the table
 
-const COLUMNS = ['index', 'name', 'dtype', 'shape', 'elements', 'bytes', 'quantization', 'sum'];
-
 function describeQuantization(q) {
   if (!q) return '—';
   const parts = [q.dtype];

@@ -12,8 +12,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../js/support/chromium.mjs';
+import { launchPlaywrightChromium } from '../js/support/engines.mjs';
 import { startStaticServer } from '../js/support/static-server.mjs';
 import { FIXTURES, HERE, installFromTarball } from './consumer.mjs';
 
@@ -75,7 +74,7 @@ let consumer, browser;
 before(async () => {
   consumer = installFromTarball();
   cpSync(path.join(HERE, 'app'), path.join(consumer.dir, 'app'), { recursive: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchPlaywrightChromium();
 });
 after(async () => {
   await browser?.close();

@@ -10,9 +10,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { createServer } from '../../scripts/serve.mjs';
-import { CHROMIUM_ARGS } from './support/chromium.mjs';
+import { launchPlaywrightChromium } from './support/engines.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = new URL('../../../shared/fixtures/', import.meta.url);
@@ -28,10 +27,7 @@ before(async () => {
   server = await createServer({
     root: repo, port: 0, host: '127.0.0.1', mounts: { '/fixtures/': fileURLToPath(fixtures) },
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchPlaywrightChromium();
 });
 
 after(async () => {

@@ -36,7 +36,6 @@ function inPage(fn, ...args) {
         weightSpecs: [{name: 'w', dtype: 'int32', shape: [bytes / 4]}], ...extra};
     };
     const helpers = {...h, model};
-    // eslint-disable-next-line no-new-func
     return new Function('return ' + source)()(ma, helpers, ...args);
   }, [fn.toString(), args]);
 }

@@ -6,7 +6,7 @@
 // the File objects the Node side put into a real <input type=file multiple>
 // with setInputFiles. Each function returns plain data for Node to assert on.
 
-import {bytesOf, joinParts, sameBytes, sha256, canon, withoutWeights, usePackage, errorInfo, rejection, thrown} from './page-helpers.mjs';
+import {joinParts, sameBytes, sha256, withoutWeights, usePackage, rejection, thrown} from './page-helpers.mjs';
 
 const tf = () => globalThis.tf;
 

@@ -7,7 +7,7 @@
 // side to assert on. Raw IndexedDB reads here never create a database the
 // package has not created (an empty v1 database would lack its stores).
 
-import {bytesOf, joinParts, sameBytes} from './page-helpers.mjs';
+import {joinParts, sameBytes} from './page-helpers.mjs';
 
 export const KiB = 1 << 10;
 export const MiB = 1 << 20;

@@ -3,7 +3,7 @@
 // page of each engine, sharing one real IndexedDB. Each function returns plain
 // data (problems as strings) for the Node side to assert on.
 
-import {bytesOf, sameBytes, denseModel, predictionBytes, capturedArtifacts, weightProblems} from './page-helpers.mjs';
+import {sameBytes, denseModel, predictionBytes, capturedArtifacts, weightProblems} from './page-helpers.mjs';
 
 const tf = () => globalThis.tf;
 const kind = v => Object.prototype.toString.call(v);

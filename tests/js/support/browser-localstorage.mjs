@@ -5,7 +5,7 @@
 // (problems as strings, errors as {name, code, isMa, needed, ...}) for the
 // Node side to assert on.
 
-import {bytesOf, joinParts, sameBytes, sha256, canon, withoutWeights, usePackage, errorInfo, rejection, thrown, denseModel, predictionBytes, capturedArtifacts, weightProblems} from './page-helpers.mjs';
+import {joinParts, sameBytes, sha256, withoutWeights, usePackage, rejection, thrown, denseModel, predictionBytes, capturedArtifacts, weightProblems} from './page-helpers.mjs';
 
 const tf = () => globalThis.tf;
 // tfjs's own localStorage handler (tf.io does not export the factory).

@@ -28,10 +28,11 @@ export function readExpected(name) {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, name, 'expected.json'), 'utf8'));
 }
 
-/** A fresh ArrayBuffer holding exactly the bytes of `u8`. */
+/** A fresh ArrayBuffer holding exactly the bytes of `u8` (an ArrayBuffer
+ * or a view). */
 export function toArrayBuffer(u8) {
   const out = new ArrayBuffer(u8.byteLength);
-  new Uint8Array(out).set(u8);
+  new Uint8Array(out).set(asU8(u8));
   return out;
 }
 
@@ -51,7 +52,7 @@ export async function loadFixture(name) {
   const expected = readExpected(name);
   let modelJSON = null;
   let manifest;
-  let modelText = null;
+  let modelText;
   let shards;
   if (name === LARGE_FIXTURE) {
     const gen = await import(new URL(`${LARGE_FIXTURE}/gen-large-model.mjs`, FIXTURES_URL).href);
@@ -112,6 +113,14 @@ export function asU8(x) {
   if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
   throw new TypeError(`not a buffer: ${Object.prototype.toString.call(x)}`);
 }
+
+/** The bytes of an ArrayBuffer or view as a plain array (for deepEqual). */
+export const bytesOf = x => Array.from(asU8(x));
+
+/** The little-endian bytes of `values` as float32 / int32 / uint16. */
+export const f32bytes = values => new Uint8Array(new Float32Array(values).buffer);
+export const i32bytes = values => new Uint8Array(new Int32Array(values).buffer);
+export const u16bytes = values => new Uint8Array(new Uint16Array(values).buffer);
 
 export function sha256(bytes) {
   return crypto.createHash('sha256').update(asU8(bytes)).digest('hex');

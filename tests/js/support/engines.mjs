@@ -8,6 +8,9 @@
 //             on a free display and kills on close (MiniBrowser has no
 //             headless mode).
 //
+// The one place that launches a browser for the tests and benches, and opens
+// the static server's test page.
+//
 // API (everything a suite needs; write suites against this, not a driver):
 //   ENGINES                       engine names to run: MA_ENGINES=a,b or all three
 //   forEachEngine(fn)             calls fn(engine) once per engine (one describe each)
@@ -16,6 +19,15 @@
 //                                 -> {browser, page}: `${serverUrl}/test.html`, ready,
 //                                 in target = an engine name (launched), a Browser
 //                                 or a Context; errors into sinks (Page.watch)
+//   gotoTestPage(page, serverUrl, {timeout})
+//                                 loads `${serverUrl}/test.html` in a Page (or a
+//                                 Playwright page) and waits until it is ready
+//   launchPlaywrightChromium({profileDir, ...options})
+//                                 -> Playwright's own Browser (or, with profileDir,
+//                                 a persistent BrowserContext) of Debian's Chromium
+//                                 with CHROMIUM_ARGS, for scripts that drive
+//                                 Playwright itself (the demo page, the bundler
+//                                 apps, bench/large-idb.mjs)
 //   callInPage(page, modulePath, fn, ...args)
 //                                 export `fn` of a page-side module, package first
 //   Browser.newContext()          -> Context (its own storage)
@@ -48,7 +60,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {CHROMIUM_ARGS} from './chromium.mjs';
 
 export const ALL_ENGINES = ['chromium', 'firefox', 'webkit'];
 export const ENGINES = (process.env.MA_ENGINES ?? ALL_ENGINES.join(','))
@@ -57,7 +68,11 @@ for (const e of ENGINES) {
   if (!ALL_ENGINES.includes(e)) throw new Error(`MA_ENGINES: unknown engine '${e}' (known: ${ALL_ENGINES})`);
 }
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+/** Chromium's flags on this machine (headless, no sandbox, no GPU, no
+ * background traffic). */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 export const FIREFOX = '/usr/bin/firefox-esr';
 export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -179,7 +194,6 @@ function pageCall({encode, decode}, source, argText, tag) {
   };
   return (async () => {
     try {
-      // eslint-disable-next-line no-new-func
       const fn = new Function(`return (${source})`)();
       return finish(await fn(decode(JSON.parse(argText))));
     } catch (e) {
@@ -333,10 +347,22 @@ class ChromiumContext {
   close() { return this.pw.close(); }
 }
 
-async function launchChromium() {
+/** Debian's Chromium through playwright-core with CHROMIUM_ARGS, as
+ * Playwright's own object: a Browser, or with `profileDir` a persistent
+ * BrowserContext (storage on disk in that folder). `options` go to
+ * Playwright's launch. Suites use launch('chromium'); this is for scripts
+ * that need Playwright's API itself. */
+export async function launchPlaywrightChromium({profileDir, ...options} = {}) {
   need(CHROMIUM, 'chromium');
   const {chromium} = await import('playwright-core');
-  const browser = await chromium.launch({executablePath: CHROMIUM, args: CHROMIUM_ARGS});
+  const launchOptions = {executablePath: CHROMIUM, args: CHROMIUM_ARGS, ...options};
+  return profileDir === undefined
+    ? chromium.launch(launchOptions)
+    : chromium.launchPersistentContext(profileDir, launchOptions);
+}
+
+async function launchChromium() {
+  const browser = await launchPlaywrightChromium();
   return new Browser('chromium', {
     newContext: async () => new ChromiumContext(await browser.newContext()),
     close: () => browser.close(),
@@ -470,14 +496,16 @@ function freePort() {
 }
 
 // Xvfb and the WebKit drivers die with this process, also when it is
-// interrupted (no 'exit' event then).
+// interrupted (no 'exit' event then). The signal is then raised again for
+// its default action, unless the script has a handler of its own (as
+// bench/large-idb.mjs has), which then decides.
 const children = new Set();
 const killChildren = () => { for (const c of children) c.kill('SIGKILL'); };
 process.on('exit', killChildren);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(signal, () => {
     killChildren();
-    process.kill(process.pid, signal);
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   });
 }
 function track(child) {
@@ -722,12 +750,19 @@ export async function openTestPage(target, serverUrl, sinks = {}, {server, label
   const browser = typeof target === 'string' ? await launch(target) : null;
   const page = await (browser ?? target).newPage();
   page.watch(sinks, {server, label});
-  await page.goto(`${serverUrl}/test.html`);
-  await page.waitForFunction(() => window.__ready === true, null, {timeout: 60_000});
+  await gotoTestPage(page, serverUrl);
   // A suite must never pass in the wrong engine.
   const ua = await page.evaluate(() => navigator.userAgent);
   if (!USER_AGENT[page.engine].test(ua)) throw new Error(`${page.engine}: the page runs in ${ua}`);
   return {browser, page};
+}
+
+/** Loads `${serverUrl}/test.html` in `page` (a Page of this layer or a
+ * Playwright page: both have goto and waitForFunction) and waits until its
+ * scripts have run (window.__ready, set by support/browser-page.mjs). */
+export async function gotoTestPage(page, serverUrl, {timeout = 60_000} = {}) {
+  await page.goto(`${serverUrl}/test.html`);
+  await page.waitForFunction(() => window.__ready === true, null, {timeout});
 }
 
 /** Calls export `fn` of the page-side support module `modulePath` in `page`,

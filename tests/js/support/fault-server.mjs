@@ -138,7 +138,7 @@ export function startFaultServer({mounts = {}, files = {}, cors = false} = {}) {
     }
   }
 
-  function corsHeaders(req) {
+  function corsHeaders() {
     if (!srv.cors) return {};
     return {
       'access-control-allow-origin': '*',
@@ -205,7 +205,7 @@ export function startFaultServer({mounts = {}, files = {}, cors = false} = {}) {
       if (!res.writableFinished) rec.aborted = true;
     });
 
-    const base = {'cache-control': 'no-store', ...corsHeaders(req)};
+    const base = {'cache-control': 'no-store', ...corsHeaders()};
     const send = (status, body = '', headers = {}) => {
       rec.status = status;
       const b = Buffer.from(body);
