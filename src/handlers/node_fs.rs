@@ -740,7 +740,7 @@ impl Inner {
             stream::iter(plan.iter().map(|f| {
                 let (fs, data, progress, tmp, dir) = (&fs, &data, &progress, &tmp, &dir);
                 async move {
-                    self.check_save(&dir)?;
+                    self.check_save(dir)?;
                     let target = fs.join(tmp, &f.path);
                     let parts: Array = data
                         .index
