@@ -244,3 +244,67 @@ pub fn in_turn_sync(claims: Vec<Claim>, signal: Signal, op: impl FnOnce() -> Res
         Ok(out?)
     })
 }
+
+// The queue's rules, in Node (the lib's wasm tests; handlers are wasm only).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn idb(path: &str, access: Access) -> Claim {
+        (Place::model(Medium::IndexedDb, path), access)
+    }
+
+    fn file(path: &str, access: Access) -> Claim {
+        (Place::model(Medium::File, path), access)
+    }
+
+    #[test]
+    fn readers_wait_only_for_earlier_writers_and_writers_for_everything_earlier() {
+        let read_a = Turn::take(vec![idb("a", Access::Read)]);
+        let read_a_too = Turn::take(vec![idb("a", Access::Read)]);
+        let write_a = Turn::take(vec![idb("a", Access::Write)]);
+        let write_b = Turn::take(vec![idb("b", Access::Write)]);
+        let read_after = Turn::take(vec![idb("a", Access::Read)]);
+        let list = Turn::take(vec![(Place::store(Medium::IndexedDb), Access::Read)]);
+        let other_store = Turn::take(vec![(Place::model(Medium::LocalStorage, "a"), Access::Write)]);
+        assert!(read_a.ready() && read_a_too.ready() && write_b.ready() && other_store.ready());
+        assert!(!write_a.ready() && !read_after.ready() && !list.ready());
+        drop(read_a);
+        assert!(!write_a.ready());
+        drop(read_a_too);
+        assert!(write_a.ready() && !read_after.ready());
+        drop(write_a);
+        assert!(read_after.ready() && !list.ready(), "the listing waits for the write of b");
+        drop(write_b);
+        assert!(list.ready());
+    }
+
+    #[test]
+    fn a_file_location_orders_with_the_folders_around_and_inside_it() {
+        let save = Turn::take(vec![file("/m/a", Access::Write)]);
+        let sibling = Turn::take(vec![file("/m/ab", Access::Write)]);
+        let list_root = Turn::take(vec![file("/m", Access::Read)]);
+        let load_json = Turn::take(vec![file("/m/a/model.json", Access::Read)]);
+        assert!(!list_root.ready() && !load_json.ready());
+        assert!(sibling.ready(), "/m/ab is not inside /m/a");
+        drop(save);
+        assert!(load_json.ready() && !list_root.ready(), "the listing of /m waits for the write of /m/ab");
+        drop(sibling);
+        assert!(list_root.ready());
+    }
+
+    #[test]
+    fn calls_made_inside_a_turn_run_in_it() {
+        let copy = Turn::take(vec![idb("src", Access::Read), idb("dst", Access::Write)]);
+        let later = Turn::take(vec![idb("dst", Access::Write)]);
+        let (save, other) = copy
+            .run(|| (Turn::take(vec![idb("dst", Access::Write)]), Turn::take(vec![idb("elsewhere", Access::Write)])));
+        assert!(save.id.is_none() && save.ready(), "the copy's own save does not wait behind `later`");
+        assert!(other.id.is_some(), "a place the copy does not hold takes a turn of its own");
+        let after = Turn::take(vec![idb("src", Access::Write)]);
+        assert!(after.id.is_some() && !after.ready(), "outside run() the scope is gone");
+        drop(copy);
+        assert!(later.ready());
+    }
+}
