@@ -6,7 +6,9 @@
 import 'fake-indexeddb/auto';
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import * as ma from 'model-artifacts';
+import {rejectsMa} from './support/common.mjs';
 import {CASES} from './support/ordering-cases.mjs';
 import {tempDir, removeTempDirs, fileUrl} from './support/fs-helpers.mjs';
 
@@ -72,5 +74,32 @@ describe('across stores', () => {
     await removing;
     await copying;
     assert.ok('indexeddb://across/b' in await ma.listModels());
+  });
+});
+
+describe('an abort while waiting for a turn', () => {
+  let server;
+  let release;
+  const held = new Promise(resolve => { release = resolve; });
+  before(async () => {
+    // Answers nothing until released, then 404: a copy from it holds its
+    // destination's turn until then.
+    server = http.createServer(async (req, res) => { await held; res.writeHead(404).end(); });
+    await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+  });
+  after(() => server.close());
+
+  it('rejects with E_ABORTED at once, while the earlier operation still runs', {timeout: 20_000}, async () => {
+    const source = `http://127.0.0.1:${server.address().port}/model.json`;
+    let copySettled = false;
+    const copying = ma.copyModel(source, 'indexeddb://waiting/x');
+    copying.catch(() => {}).finally(() => { copySettled = true; });
+    const controller = new AbortController();
+    const loading = ma.load('indexeddb://waiting/x', {signal: controller.signal});
+    controller.abort();
+    await rejectsMa(() => loading, 'E_ABORTED');
+    assert.equal(copySettled, false, 'the load did not wait for the copy');
+    release();
+    await rejectsMa(() => copying, 'E_HTTP_STATUS');
   });
 });
