@@ -57,6 +57,8 @@ describe('a bad option is the same typed error everywhere', () => {
       throwsMa(() => ma.browserLocalStorage('options/m', options), 'E_INVALID_ARGUMENT', [name]);
       throwsMa(() => ma.fileSystem(`${root}/m`, options), 'E_INVALID_ARGUMENT', [name]);
       throwsMa(() => ma.http('http://127.0.0.1:9/model.json', options), 'E_INVALID_ARGUMENT', [name]);
+      throwsMa(() => ma.browserFiles([new File(['{}'], 'model.json')], options), 'E_INVALID_ARGUMENT', [name]);
+      throwsMa(() => ma.browserDownloads('m', options), 'E_INVALID_ARGUMENT', [name]);
     });
   }
 });
@@ -87,6 +89,23 @@ describe('signal', () => {
     await rejectsMa(() => ma.fileSystem(`${dir}/model.json`, {signal: controller.signal, onProgress}).load(),
       'E_ABORTED');
     await ma.removeModel(fileUrl(dir));
+  });
+
+  it('browserFiles and browserDownloads stop on an aborted signal', async () => {
+    const json = JSON.stringify({modelTopology: {}, weightsManifest: [{paths: ['w.bin'],
+      weights: [{name: 'w', dtype: 'float32', shape: [2]}]}]});
+    const files = [new File([json], 'model.json'), new File([new Float32Array([1, 2])], 'w.bin')];
+    assert.equal((await ma.browserFiles(files).load()).weightSpecs.length, 1);
+    await rejectsMa(() => ma.browserFiles(files, {signal: abortedSignal()}).load(), 'E_ABORTED', ['model.json']);
+    // Aborted while model.json is read: the weight file is not read.
+    const controller = new AbortController();
+    let weightReads = 0;
+    const jsonFile = {name: 'model.json', size: json.length, text: async () => { controller.abort(); return json; }};
+    const weightFile = {name: 'w.bin', size: 8, arrayBuffer: async () => { weightReads++; return new ArrayBuffer(8); }};
+    await rejectsMa(() => ma.browserFiles([jsonFile, weightFile], {signal: controller.signal}).load(), 'E_ABORTED',
+      ['w.bin']);
+    assert.equal(weightReads, 0);
+    await rejectsMa(() => ma.browserDownloads('m', {signal: abortedSignal()}).save(model()), 'E_ABORTED');
   });
 
   it('the http handler keeps its abort error', async () => {
