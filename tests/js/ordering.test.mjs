@@ -66,6 +66,14 @@ describe('across stores', () => {
     await moving;
   });
 
+  it('copyModel indexeddb:// -> localstorage://, not awaited, then a localStorage load waits for the copy', async () => {
+    await ma.save(model, 'indexeddb://across/for-ls');
+    const copying = ma.copyModel('indexeddb://across/for-ls', 'localstorage://across/from-idb');
+    const loaded = await ma.browserLocalStorage('across/from-idb').load();
+    assert.deepEqual(Array.from(new Float32Array(loaded.weightData)), [42]);
+    await copying;
+  });
+
   it('removeModel indexeddb:// then a copy onto it: the copy comes after the remove', async () => {
     await ma.save(model, 'localstorage://across/a');
     await ma.save(model, 'indexeddb://across/b');
