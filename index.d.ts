@@ -361,8 +361,9 @@ export interface IndexedDBOptions {
   /** `load()` resolves with `getWeightStream()` instead of `weightData`
    * (chunked models read one chunk at a time). */
   streamWeights?: boolean;
-  /** Aborts a save (`E_ABORTED`); nothing of it becomes visible. Once a
-   * chunked save's last chunk is written, its commit is no longer stopped. */
+  /** Aborts a save (`E_ABORTED`; nothing of it becomes visible) or a load
+   * (checked between transactions). Once a chunked save's last chunk is
+   * written, its commit is no longer stopped. */
   signal?: AbortSignal;
   /** Progress of a save or load by weight bytes, one step per transaction,
    * as `LoadOptions.onProgress`: never backwards, exactly 1 once the save
