@@ -377,8 +377,9 @@ export interface IndexedDBOptions {
   /** `load()` resolves with `getWeightStream()` instead of `weightData`
    * (chunked models read one chunk at a time). */
   streamWeights?: boolean;
-  /** Aborts a save (`E_ABORTED`); nothing of it becomes visible. Once a
-   * chunked save's last chunk is written, its commit is no longer stopped. */
+  /** Aborts a save (`E_ABORTED`; nothing of it becomes visible) or a load
+   * (checked between transactions). Once a chunked save's last chunk is
+   * written, its commit is no longer stopped. */
   signal?: AbortSignal;
   /** Progress of a save or load by weight bytes, one step per transaction,
    * as `LoadOptions.onProgress`: never backwards, exactly 1 once the save
@@ -400,12 +401,12 @@ export function browserIndexedDB(modelPath: string, options?: IndexedDBOptions):
  * `tensorflowjs_models/<path>/`, weights in base64). A failed save (quota:
  * `E_QUOTA_EXCEEDED`) puts back what was stored at that path before. Pages
  * only (workers have no localStorage). Also `localstorage://` URLs. */
-export function browserLocalStorage(modelPath: string): IOHandler;
+export function browserLocalStorage(modelPath: string, options?: {signal?: AbortSignal}): IOHandler;
 
 /** Saves by downloading `<prefix>.json` and `<prefix>.weights.bin` (the
  * latter only when there are weights); `prefix` defaults to `'model'`.
  * Pages only. Also `downloads://prefix` URLs (save only). */
-export function browserDownloads(fileNamePrefix?: string): IOHandler;
+export function browserDownloads(fileNamePrefix?: string, options?: {signal?: AbortSignal}): IOHandler;
 
 /** Loads from `File`s, e.g. an `<input type=file multiple>`'s `files`:
  * the first is model.json, the others its weight files, matched to the
@@ -413,7 +414,7 @@ export function browserDownloads(fileNamePrefix?: string): IOHandler;
  * files and wrong sizes are typed errors; sizes are checked before any file
  * is read (weight files: `E_SIZE_MISMATCH`; a model.json over 256 MiB:
  * `E_TOO_LARGE`). */
-export function browserFiles(files: ArrayLike<File>): IOHandler;
+export function browserFiles(files: ArrayLike<File>, options?: {signal?: AbortSignal}): IOHandler;
 
 /** This origin's storage as `navigator.storage` reports it, or undefined
  * where it does not. */
@@ -424,7 +425,8 @@ export function storageEstimate(): Promise<{usage: number; quota: number; persis
 export function requestPersistentStorage(): Promise<boolean>;
 
 /** Options of `fileSystem` (Node). Loading takes the `LoadOptions` that apply
- * to files (`onProgress`, `streamWeights`, `signal`). */
+ * to files (`onProgress`, `streamWeights`, `signal`); `signal` also stops a
+ * save (`E_ABORTED`, checked between files; the previous model is kept). */
 export interface FileSystemOptions extends LoadOptions {
   /** Shard size when saving; default 4194304 (4 MiB), converter file names
    * `group1-shard{i}of{n}.bin`. */
@@ -446,6 +448,20 @@ export interface FileSystemOptions extends LoadOptions {
  * file's size is checked against the manifest before it is read. Registered
  * for `file://` URLs in Node. */
 export function fileSystem(path: string | string[], options?: FileSystemOptions): IOHandler;
+
+/** Options of `save(artifacts, url, options)` and `getSaveHandlers(url,
+ * options)`, given to the save routers: each store takes its own
+ * (`chunkThreshold` for `indexeddb://`, `shardSizeBytes` for `file://`...),
+ * every one `signal` and `onProgress`. A bad option is `E_INVALID_ARGUMENT`
+ * naming it, whichever store the URL is. */
+export interface SaveOptions extends IndexedDBOptions, FileSystemOptions {}
+
+/** Operations on the stores (`indexeddb://`, `localstorage://`, `file://`:
+ * handlers' `load`/`save`, `load`, `save` and the four functions below) run
+ * in the order they are called, as in tf.io: `removeModel(url)` not awaited,
+ * then `await listModels()`, does not list `url`. A later reader waits for
+ * earlier writers of its model (or store, when it lists), a writer for
+ * everything earlier; a failed or aborted operation gives up its turn. */
 
 /** Models in the stores that can list: in browsers IndexedDB and
  * localStorage; `listModels('file:///some/folder')` lists the model folders
@@ -489,8 +505,9 @@ export function withSaveHandlerSync(saveHandler: (artifacts: ModelArtifacts) => 
 export function registerLoadRouter(loadRouter: IORouter): void;
 export function registerSaveRouter(saveRouter: IORouter): void;
 export function getLoadHandlers(url: string | string[], loadOptions?: LoadOptions): IOHandler[];
-export function getSaveHandlers(url: string | string[]): IOHandler[];
+export function getSaveHandlers(url: string | string[], saveOptions?: SaveOptions): IOHandler[];
 /** Loads through the one handler registered for `url`. */
 export function load(url: string | string[], options?: LoadOptions): Promise<ModelArtifacts>;
-/** Saves through the one handler registered for `url`. */
-export function save(artifacts: ModelArtifacts, url: string): Promise<SaveResult>;
+/** Saves through the one handler registered for `url`; `options` go to the
+ * save routers (see `SaveOptions`). */
+export function save(artifacts: ModelArtifacts, url: string, options?: SaveOptions): Promise<SaveResult>;

@@ -347,6 +347,21 @@ export function ownDelete(path, saveId, olderThan) {
   }, undefined, false);
 }
 
+// ---- src/handlers/order.rs
+// Resolves when `signal` aborts; `cancel()` drops the listener once the
+// wait it races has ended.
+export function whenAborted(signal) {
+  let cancel = () => {};
+  const aborted = new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    if (typeof signal.addEventListener !== 'function') return;
+    signal.addEventListener('abort', resolve, { once: true });
+    cancel = () => signal.removeEventListener('abort', resolve);
+  });
+  aborted.cancel = () => cancel();
+  return aborted;
+}
+
 // ---- src/handlers/indexed_db.rs, local_storage.rs
 export async function storageEstimate() {
   const storage = globalThis.navigator && navigator.storage;

@@ -46,7 +46,8 @@ fn web_storage() -> JsValue {
 #[wasm_bindgen_test]
 async fn local_storage_round_trip_and_a_failed_save_keeps_the_old_model() {
     let weights: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 251) as u8).collect();
-    let handler = local_storage::browser_local_storage("localstorage://wasm-test/ls".into()).unwrap();
+    let handler =
+        local_storage::browser_local_storage("localstorage://wasm-test/ls".into(), JsValue::UNDEFINED).unwrap();
     JsFuture::from(handler.save(model(&weights).into())).await.unwrap();
     let keys = stored_keys("wasm-test/ls");
     assert!(keys.iter().all(Option::is_some), "five keys: {keys:?}");
@@ -63,9 +64,9 @@ async fn local_storage_round_trip_and_a_failed_save_keeps_the_old_model() {
     let loaded = JsFuture::from(handler.load()).await.unwrap();
     assert_eq!(Uint8Array::new(&js::get(&loaded, "weightData")).to_vec(), weights);
 
-    let listed = management::list_models(JsValue::UNDEFINED).await.unwrap();
+    let listed = JsFuture::from(management::list_models(JsValue::UNDEFINED)).await.unwrap();
     assert!(js_sys::Reflect::has(&listed, &"localstorage://wasm-test/ls".into()).unwrap());
-    management::remove_model("localstorage://wasm-test/ls".into()).await.unwrap();
+    JsFuture::from(management::remove_model("localstorage://wasm-test/ls".into())).await.unwrap();
     assert!(stored_keys("wasm-test/ls").iter().all(Option::is_none));
     let err = JsFuture::from(handler.load()).await.unwrap_err();
     assert_eq!(js::get(&err, "code").as_string().as_deref(), Some("E_NOT_FOUND"));

@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::limits::{too_large, DEFAULT_MAX_MODEL_JSON_BYTES};
+use super::options::Options;
 use super::store::savable;
 use crate::bindings::artifacts::{
     get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
@@ -31,19 +32,22 @@ extern "C" {
 #[wasm_bindgen(skip_typescript)]
 pub struct DownloadsHandler {
     prefix: String,
+    options: std::rc::Rc<Options>,
 }
 
 #[wasm_bindgen]
 impl DownloadsHandler {
     pub fn save(&self, artifacts: JsValue) -> Promise {
-        let prefix = self.prefix.clone();
-        wasm_bindgen_futures::future_to_promise(async move { Ok(save_downloads(&prefix, &artifacts).await?) })
+        let (prefix, options) = (self.prefix.clone(), self.options.clone());
+        wasm_bindgen_futures::future_to_promise(async move { Ok(save_downloads(&prefix, &artifacts, &options).await?) })
     }
 }
 
 /// `<prefix>.json`, then `<prefix>.weights.bin` (all weights in one file,
 /// the shards going into the Blob as they are, without a joined copy).
-async fn save_downloads(prefix: &str, artifacts: &JsValue) -> Result<JsValue> {
+async fn save_downloads(prefix: &str, artifacts: &JsValue, options: &Options) -> Result<JsValue> {
+    let check = || options.signal.check(|| format!("downloading {prefix} was aborted"));
+    check()?;
     if !can_download() {
         return Err(Error::new(
             Code::NotSupported,
@@ -66,6 +70,7 @@ async fn save_downloads(prefix: &str, artifacts: &JsValue) -> Result<JsValue> {
     };
     downloaded(format!("{prefix}.json"), Array::of1(&text.into()), "application/json").await?;
     if present(&data) {
+        check()?;
         let parts: Array = byte_views(&data, "weightData")?.into_iter().collect();
         downloaded(weights_file, parts, "application/octet-stream").await?;
     }
@@ -74,9 +79,10 @@ async fn save_downloads(prefix: &str, artifacts: &JsValue) -> Result<JsValue> {
     Ok(result.into())
 }
 
-/// `browserDownloads(prefix = 'model')`.
+/// `browserDownloads(prefix = 'model', options?)`.
 #[wasm_bindgen(js_name = browserDownloads, skip_typescript)]
-pub fn browser_downloads(prefix: JsValue) -> JsResult<DownloadsHandler> {
+pub fn browser_downloads(prefix: JsValue, options: JsValue) -> JsResult<DownloadsHandler> {
+    let options = std::rc::Rc::new(Options::parse(&options)?);
     if present(&prefix) && prefix.as_string().is_none() {
         return Err(Error::invalid_argument(format!(
             "browserDownloads expects a file name prefix string, got {}",
@@ -86,26 +92,32 @@ pub fn browser_downloads(prefix: JsValue) -> JsResult<DownloadsHandler> {
     }
     let prefix = prefix.as_string().unwrap_or_default();
     let prefix = prefix.strip_prefix(SCHEME).unwrap_or(&prefix);
-    Ok(DownloadsHandler { prefix: if prefix.is_empty() { "model".into() } else { prefix.to_owned() } })
+    let prefix = if prefix.is_empty() { "model".into() } else { prefix.to_owned() };
+    Ok(DownloadsHandler { prefix, options })
 }
 
-/// The save router for `downloads://` URLs, in pages.
-pub fn downloads_router(url: &JsValue, _options: &JsValue) -> Option<JsValue> {
-    let url = url.as_string()?;
-    (url.starts_with(SCHEME) && can_download()).then(|| browser_downloads(url.into()).ok().map(JsValue::from)).flatten()
+/// The save router for `downloads://` URLs, in pages (a bad option is an
+/// error).
+pub fn downloads_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> {
+    if !url.as_string().is_some_and(|u| u.starts_with(SCHEME) && can_download()) {
+        return Ok(None);
+    }
+    Options::parse(options)?;
+    Ok(browser_downloads(url.clone(), options.clone()).ok().map(JsValue::from))
 }
 
 /// The IOHandler `browserFiles()` returns.
 #[wasm_bindgen(skip_typescript)]
 pub struct FilesHandler {
     files: Vec<JsValue>,
+    options: std::rc::Rc<Options>,
 }
 
 #[wasm_bindgen]
 impl FilesHandler {
     pub fn load(&self) -> Promise {
-        let files = self.files.clone();
-        wasm_bindgen_futures::future_to_promise(async move { Ok(load_files(&files).await?) })
+        let (files, options) = (self.files.clone(), self.options.clone());
+        wasm_bindgen_futures::future_to_promise(async move { Ok(load_files(&files, &options).await?) })
     }
 }
 
@@ -139,9 +151,11 @@ fn invalid(name: &str, message: String) -> Error {
 /// `files[0]` is model.json; the others are its weight files, matched to
 /// the manifest's paths by basename, each group's size checked (from the
 /// files' sizes before anything is read, and again from the bytes read).
-async fn load_files(files: &[JsValue]) -> Result<JsValue> {
+async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
     let json_file = &files[0];
     let name = file_name(json_file);
+    let check = |file: &str| options.signal.check(|| format!("reading the file '{file}' was aborted"));
+    check(&name)?;
     if file_size(json_file).is_some_and(|n| n > DEFAULT_MAX_MODEL_JSON_BYTES) {
         return Err(too_large(&format!("the file '{name}'"), DEFAULT_MAX_MODEL_JSON_BYTES).with_path(&name));
     }
@@ -202,6 +216,7 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
         let mut got = 0u64;
         let mut names = Vec::new();
         for file in group_files {
+            check(&file_name(file))?;
             let data = read(file, "arrayBuffer").await?;
             // Exactly the file's bytes, whatever `arrayBuffer()` gave.
             let view = byte_view(&data, "arrayBuffer()")?;
@@ -218,9 +233,11 @@ async fn load_files(files: &[JsValue]) -> Result<JsValue> {
     get_model_artifacts_for_json_sync(json, specs.into(), buffers.into()).map(JsValue::from).map_err(Error::thrown)
 }
 
-/// `browserFiles(files)`: `files[0]` is model.json, the rest its weight files.
+/// `browserFiles(files, options?)`: `files[0]` is model.json, the rest its
+/// weight files.
 #[wasm_bindgen(js_name = browserFiles, skip_typescript)]
-pub fn browser_files(files: JsValue) -> JsResult<FilesHandler> {
+pub fn browser_files(files: JsValue, options: JsValue) -> JsResult<FilesHandler> {
+    let options = std::rc::Rc::new(Options::parse(&options)?);
     let list: Vec<JsValue> = if Array::is_array(&files) || get(&files, "length").as_f64().is_some() && files.is_object()
     {
         Array::from(&files).iter().collect()
@@ -234,5 +251,5 @@ pub fn browser_files(files: JsValue) -> JsResult<FilesHandler> {
         ))
         .into());
     }
-    Ok(FilesHandler { files: list })
+    Ok(FilesHandler { files: list, options })
 }

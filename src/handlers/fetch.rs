@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::limits::Budget;
+use super::options::Signal;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, call_method, get, present};
 use crate::format::integrity::to_hex;
@@ -128,7 +129,7 @@ impl Progress {
 pub struct Transport {
     pub fetch: Function,
     pub request_init: JsValue,
-    pub signal: JsValue,
+    pub signal: Signal,
     pub retries: u32,
     pub timeout_ms: u64,
 }
@@ -163,20 +164,18 @@ impl Transport {
     }
 
     pub fn aborted(&self) -> bool {
-        get(&self.signal, "aborted").is_truthy()
+        self.signal.aborted()
     }
 
     /// The error for a cancelled operation, keeping the signal's reason.
     pub fn abort_error(&self, url: &str) -> Error {
-        Error::new(Code::Aborted, format!("loading {url} was aborted"))
-            .with_url(url)
-            .with_cause(get(&self.signal, "reason"))
+        self.signal.error(format!("loading {url} was aborted")).with_url(url)
     }
 
     /// Sends a request now (the network starts before anything awaits it).
     fn send(&self, url: &str, binary: bool, range_start: u64) -> Sent {
         let stop = abort_controller();
-        let init = request_init_js(&self.request_init, &self.signal, &stop, range_start as f64);
+        let init = request_init_js(&self.request_init, self.signal.js(), &stop, range_start as f64);
         let response = if binary {
             let details = Object::new();
             crate::bindings::js::set(&details, "isBinary", &JsValue::TRUE);
@@ -272,7 +271,7 @@ impl Transport {
         }
         let delay =
             retry_delay_ms(attempt, RETRY_BASE_MS, RETRY_MAX_MS, js_sys::Math::random(), failure.retry_after_ms);
-        JsFuture::from(sleep_js(delay, &self.signal)).await.map_err(|_| self.abort_error(url))?;
+        JsFuture::from(sleep_js(delay, self.signal.js())).await.map_err(|_| self.abort_error(url))?;
         Ok(())
     }
 }

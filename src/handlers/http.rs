@@ -11,7 +11,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::fetch::{describe, Progress, ShardReader, Transport};
-use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES, DEFAULT_TIMEOUT_MS};
+use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES};
+use super::options::Options as Common;
 use crate::bindings::artifacts::{
     bare_manifest, get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json,
     get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text,
@@ -25,9 +26,6 @@ use crate::format::spec::{check_group_bytes, group_name, ManifestGroup};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
-const DEFAULT_CONCURRENCY: usize = 6;
-const DEFAULT_RETRIES: u32 = 3;
-
 #[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     fn multipart(model_json: &str, parts: &JsValue) -> JsValue;
@@ -37,17 +35,13 @@ extern "C" {
     fn utf8(buffer: &ArrayBuffer) -> JsValue;
 }
 
-/// Validated `LoadOptions`.
+/// Validated `LoadOptions`: the shared ones and those of http.
 struct Options {
+    common: Common,
     request_init: JsValue,
-    signal: JsValue,
-    retries: u32,
-    on_progress: Option<Function>,
     weight_path_prefix: Option<String>,
     weight_url_converter: Option<Function>,
     stream_weights: bool,
-    concurrency: usize,
-    timeout_ms: u64,
     max_model_json_bytes: u64,
 }
 
@@ -63,22 +57,13 @@ impl Options {
                 "loadOptions.fetchFunc must be a function with the signature of fetch",
             ));
         }
-        let signal = get(options, "signal");
-        if present(&signal) && get(&signal, "aborted").as_bool().is_none() {
-            return Err(Error::invalid_argument("loadOptions.signal must be an AbortSignal"));
-        }
         let prefix = get(options, "weightPathPrefix");
         Ok(Options {
+            common: Common::parse(options)?,
             request_init,
-            signal,
-            retries: integer_option(options, "retries", 0, 100)?.map_or(DEFAULT_RETRIES, |n| n as u32),
-            on_progress: function_option(options, "onProgress")?,
             weight_path_prefix: prefix.as_string().filter(|p| !p.is_empty()),
             weight_url_converter: function_option(options, "weightUrlConverter")?,
             stream_weights: get(options, "streamWeights").is_truthy(),
-            concurrency: integer_option(options, "concurrency", 1, 1024)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
-            // setTimeout's largest delay.
-            timeout_ms: integer_option(options, "timeout", 0, i32::MAX as u64)?.unwrap_or(DEFAULT_TIMEOUT_MS),
             max_model_json_bytes: integer_option(options, "maxModelJSONBytes", 1, 1 << 40)?
                 .unwrap_or(DEFAULT_MAX_MODEL_JSON_BYTES),
         })
@@ -90,9 +75,9 @@ impl Options {
         Ok(Rc::new(Transport {
             fetch: Transport::fetch_or_global(fetch_func)?,
             request_init: self.request_init.clone(),
-            signal: self.signal.clone(),
-            retries: self.retries,
-            timeout_ms: self.timeout_ms,
+            signal: self.common.signal.clone(),
+            retries: self.common.retries,
+            timeout_ms: self.common.timeout_ms,
         }))
     }
 }
@@ -138,14 +123,19 @@ pub fn browser_http_request(path: JsValue, load_options: JsValue) -> std::result
     http(path, load_options)
 }
 
-/// The router tf.io registers for `http://` and `https://` URLs.
-pub fn http_router(url: &JsValue, options: &JsValue) -> Option<JsValue> {
+/// The router tf.io registers for `http://` and `https://` URLs: a bad
+/// option is an error, a bad URL no handler.
+pub fn http_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> {
     let is_http = |v: &JsValue| v.as_string().is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"));
     let matches = if Array::is_array(url) { Array::from(url).iter().all(|u| is_http(&u)) } else { is_http(url) };
     if !matches {
-        return None;
+        return Ok(None);
     }
-    http(url.clone(), options.clone()).ok().map(JsValue::from)
+    let parsed = Options::parse(options)?;
+    let fetch_func = get(options, "fetchFunc");
+    Ok(handler_paths(url, "URL paths for http")
+        .ok()
+        .map(|path| HttpHandler { inner: Rc::new(Inner { path, options: parsed, fetch_func }) }.into()))
 }
 
 /// One weight file to fetch.
@@ -158,7 +148,7 @@ struct Shard {
 impl Inner {
     async fn load(&self) -> JsResult<JsValue> {
         let transport = self.options.transport(&self.fetch_func)?;
-        let progress = Progress::new(self.options.on_progress.clone(), 0, 0);
+        let progress = Progress::new(self.options.common.on_progress.clone(), 0, 0);
         progress.borrow_mut().start();
         let (model_json, model) = if self.path.len() == 2 {
             self.load_binary_form(&transport).await?
@@ -190,7 +180,7 @@ impl Inner {
             set(&artifacts, "getWeightStream", &get_stream.into_js_value());
             return Ok(artifacts.into());
         }
-        let buffers = plan.fetch_all(self.options.concurrency).await?;
+        let buffers = plan.fetch_all(self.options.common.concurrency).await?;
         get_model_artifacts_for_json_sync(model_json, specs, buffers.into()).map(JsValue::from)
     }
 
@@ -263,7 +253,7 @@ impl Inner {
         } else {
             JsValue::NULL
         };
-        let init = save_init(&transport.request_init, &multipart(&text, &parts), &transport.signal);
+        let init = save_init(&transport.request_init, &multipart(&text, &parts), transport.signal.js());
         let sent = transport.fetch.call2(&JsValue::UNDEFINED, &url.into(), &init)?;
         let response = JsFuture::from(Promise::resolve(&sent)).await.map_err(|e| {
             if transport.aborted() {

@@ -28,15 +28,15 @@ use std::collections::HashMap;
 use futures_util::stream;
 use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::fetch::Progress;
-use super::store::{
-    aborted, available_bytes, quota_exceeded, record_without_weights, savable, storage_error, store_path,
-};
+use super::options::Options as Common;
+use super::order::{in_turn, Access, Claim, Medium, Place};
+use super::store::{available_bytes, quota_exceeded, record_without_weights, savable, storage_error, store_path};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, exact_buffer, function_option, get, integer_option, present, set};
+use crate::bindings::js::{byte_views, exact_buffer, get, integer_option, present, set};
 use crate::format::composite::tfjs_last_shard_cut;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -106,32 +106,41 @@ fn chunked_wins(info: &JsValue, own: &JsValue) -> bool {
     present(own) && (!present(info) || saved_at(own) >= saved_at(info))
 }
 
+/// The shared options and those of IndexedDB.
 struct Options {
+    common: Common,
     chunk_threshold: u64,
     chunk_size: u64,
     stream_weights: bool,
-    signal: JsValue,
-    on_progress: Option<js_sys::Function>,
 }
 
 impl Options {
     fn parse(options: &JsValue) -> Result<Self> {
         Ok(Options {
+            common: Common::parse(options)?,
             chunk_threshold: integer_option(options, "chunkThreshold", 0, 1 << 53)?.unwrap_or(DEFAULT_CHUNK_THRESHOLD),
             chunk_size: integer_option(options, "chunkSize", 1, 1 << 30)?.unwrap_or(DEFAULT_CHUNK_SIZE),
             stream_weights: get(options, "streamWeights").is_truthy(),
-            signal: get(options, "signal"),
-            on_progress: function_option(options, "onProgress")?,
         })
     }
 
     fn aborted(&self) -> bool {
-        get(&self.signal, "aborted").is_truthy()
+        self.common.signal.aborted()
+    }
+
+    /// `E_ABORTED` for a save of `path` stopped by the signal.
+    fn save_aborted(&self, path: &str) -> Error {
+        self.common.signal.error(format!("saving '{path}' to {STORE} was aborted; nothing was stored")).with_path(path)
+    }
+
+    /// `E_ABORTED` once the signal is aborted, for a load of `path`.
+    fn check_load(&self, path: &str) -> Result<()> {
+        self.common.signal.check(|| format!("loading '{path}' from {STORE} was aborted")).map_err(|e| e.with_path(path))
     }
 
     /// Progress over `total` weight bytes moved in `steps` transactions.
     fn progress(&self, total: u64, steps: usize) -> std::rc::Rc<std::cell::RefCell<Progress>> {
-        let progress = Progress::new(self.on_progress.clone(), total, steps);
+        let progress = Progress::new(self.common.on_progress.clone(), total, steps);
         progress.borrow_mut().start();
         progress
     }
@@ -144,24 +153,37 @@ pub struct IndexedDbHandler {
     options: std::rc::Rc<Options>,
 }
 
+/// The turn of an operation on the model at `path` (see `order`).
+pub fn claim(path: &str, access: Access) -> Claim {
+    (Place::model(Medium::IndexedDb, path), access)
+}
+
 #[wasm_bindgen]
 impl IndexedDbHandler {
     pub fn load(&self) -> Promise {
         let (path, options) = (self.path.clone(), self.options.clone());
-        future_to_promise(async move { Ok(load(&path, &options).await?) })
+        let signal = options.common.signal.clone();
+        in_turn(vec![claim(&path, Access::Read)], signal, move |_| async move { load(&path, &options).await })
     }
 
     pub fn save(&self, artifacts: JsValue) -> Promise {
         let (path, options) = (self.path.clone(), self.options.clone());
-        future_to_promise(async move { Ok(save(&path, &artifacts, &options).await?) })
+        let signal = options.common.signal.clone();
+        in_turn(
+            vec![claim(&path, Access::Write)],
+            signal,
+            move |_| async move { save(&path, &artifacts, &options).await },
+        )
     }
 }
 
 async fn load(path: &str, options: &Options) -> Result<JsValue> {
     let mut info_only = false;
     for _ in 0..LOAD_ATTEMPTS {
+        options.check_load(path)?;
         let info = settle(idb_get(path, true), path, "loading").await?;
         let own = settle(own_get(path), path, "loading").await?;
+        options.check_load(path)?;
         if chunked_wins(&info, &own) {
             if let Some(artifacts) = load_chunked(path, &own, options).await? {
                 return Ok(artifacts);
@@ -170,6 +192,7 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
             let bytes = get(&get(&info, "modelArtifactsInfo"), "weightDataBytes").as_f64().unwrap_or(0.0) as u64;
             let progress = options.progress(bytes, 1);
             let record = settle(idb_get(path, false), path, "loading").await?;
+            options.check_load(path)?;
             if present(&record) {
                 progress.borrow_mut().add_bytes(bytes);
                 progress.borrow_mut().file_done();
@@ -208,6 +231,7 @@ async fn load_chunked(path: &str, record: &JsValue, options: &Options) -> Result
     let progress = options.progress(chunks.lengths.iter().sum(), batches.len());
     let buffers = Array::new();
     for batch in batches {
+        options.check_load(path)?;
         let Some(read) = chunks.read(batch).await? else { return Ok(None) };
         for buffer in &read {
             buffers.push(buffer);
@@ -307,7 +331,7 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
     let views: Vec<Uint8Array> = byte_views(&data, "weightData")?.into_iter().filter(|v| v.length() > 0).collect();
     let total: u64 = views.iter().map(|v| u64::from(v.length())).sum();
     if options.aborted() {
-        return Err(aborted(&options.signal, STORE, path));
+        return Err(options.save_aborted(path));
     }
     let record = record_without_weights(artifacts);
     if total > options.chunk_threshold {
@@ -320,9 +344,11 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         let saved_at_ms = now();
         set(&record, "weightData", &stored_shards(views));
         let progress = options.progress(total, 1);
-        if let Err(e) = JsFuture::from(idb_put(path, &record.into(), &info, saved_at_ms, &options.signal)).await {
+        if let Err(e) =
+            JsFuture::from(idb_put(path, &record.into(), &info, saved_at_ms, options.common.signal.js())).await
+        {
             return Err(if options.aborted() {
-                aborted(&options.signal, STORE, path)
+                options.save_aborted(path)
             } else {
                 storage_error(e, STORE, path, "saving", total).await
             });
@@ -380,13 +406,13 @@ async fn save_chunked(
         let written = if options.aborted() {
             Err(JsValue::UNDEFINED)
         } else {
-            JsFuture::from(chunks_put(path, &save_id, first as u32, &buffers, &options.signal)).await
+            JsFuture::from(chunks_put(path, &save_id, first as u32, &buffers, options.common.signal.js())).await
         };
         if let Err(e) = written {
             // Nothing of this save is visible; drop what it wrote.
             let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
             return Err(if options.aborted() {
-                aborted(&options.signal, STORE, path)
+                options.save_aborted(path)
             } else {
                 storage_error(e, STORE, path, "saving", total).await
             });
@@ -468,12 +494,12 @@ pub fn browser_indexed_db(path: JsValue, options: JsValue) -> JsResult<IndexedDb
 }
 
 /// The router for `indexeddb://` URLs, where IndexedDB exists (load options
-/// such as `streamWeights` and `signal` pass through).
-pub fn indexed_db_router(url: &JsValue, options: &JsValue) -> Option<JsValue> {
-    let url = url.as_string()?;
-    (url.starts_with(SCHEME) && idb_available())
-        .then(|| browser_indexed_db(url.into(), options.clone()).ok().map(JsValue::from))
-        .flatten()
+/// such as `streamWeights` and `signal` pass through; a bad one is an error).
+pub fn indexed_db_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> {
+    let Some(url) = url.as_string().filter(|u| u.starts_with(SCHEME) && idb_available()) else { return Ok(None) };
+    let options = std::rc::Rc::new(Options::parse(options)?);
+    let path = store_path(&url.into(), SCHEME, "").ok();
+    Ok(path.map(|path| IndexedDbHandler { path, options }.into()))
 }
 
 /// `listModels` part: `{'indexeddb://path': info}` over both layouts (the

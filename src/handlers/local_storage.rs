@@ -9,7 +9,9 @@ use crate::format::Code;
 use js_sys::{Object, Promise, JSON};
 use wasm_bindgen::prelude::*;
 
-use super::store::{is_quota_error, record_without_weights, savable, settled, store_path};
+use super::options::Options;
+use super::order::{in_turn_sync, Access, Claim, Medium, Place};
+use super::store::{is_quota_error, record_without_weights, savable, store_path};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, get, present, set, type_name};
@@ -113,16 +115,32 @@ fn parse(store: &Storage, path: &str, part: &str) -> Result<JsValue> {
 #[wasm_bindgen(skip_typescript)]
 pub struct LocalStorageHandler {
     path: String,
+    options: std::rc::Rc<Options>,
+}
+
+/// The turn of an operation on the model at `path` (see `order`).
+pub fn claim(path: &str, access: Access) -> Claim {
+    (Place::model(Medium::LocalStorage, path), access)
 }
 
 #[wasm_bindgen]
 impl LocalStorageHandler {
     pub fn load(&self) -> Promise {
-        settled(load(&self.path))
+        let (path, options) = (self.path.clone(), self.options.clone());
+        let signal = options.signal.clone();
+        in_turn_sync(vec![claim(&path, Access::Read)], signal, move || {
+            options.signal.check(|| format!("loading '{path}' from local storage was aborted"))?;
+            load(&path)
+        })
     }
 
     pub fn save(&self, artifacts: JsValue) -> Promise {
-        settled(save(&self.path, &artifacts))
+        let (path, options) = (self.path.clone(), self.options.clone());
+        let signal = options.signal.clone();
+        in_turn_sync(vec![claim(&path, Access::Write)], signal, move || {
+            options.signal.check(|| format!("saving '{path}' to local storage was aborted; nothing was stored"))?;
+            save(&path, &artifacts)
+        })
     }
 }
 
@@ -255,19 +273,22 @@ fn save_error(e: JsValue, path: &str, values: &[JsValue]) -> Error {
     .with_cause(e)
 }
 
-/// `browserLocalStorage(path)`.
+/// `browserLocalStorage(path, options?)`.
 #[wasm_bindgen(js_name = browserLocalStorage, skip_typescript)]
-pub fn browser_local_storage(path: JsValue) -> JsResult<LocalStorageHandler> {
+pub fn browser_local_storage(path: JsValue, options: JsValue) -> JsResult<LocalStorageHandler> {
     let path = store_path(&path, SCHEME, "For local storage, modelPath must not be null, undefined or empty.")?;
-    Ok(LocalStorageHandler { path })
+    Ok(LocalStorageHandler { path, options: std::rc::Rc::new(Options::parse(&options)?) })
 }
 
-/// The router for `localstorage://` URLs, where localStorage exists.
-pub fn local_storage_router(url: &JsValue, _options: &JsValue) -> Option<JsValue> {
-    let url = url.as_string()?;
-    (url.starts_with(SCHEME) && local_store().is_some())
-        .then(|| browser_local_storage(url.into()).ok().map(JsValue::from))
-        .flatten()
+/// The router for `localstorage://` URLs, where localStorage exists (a bad
+/// option is an error).
+pub fn local_storage_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> {
+    let Some(url) = url.as_string().filter(|u| u.starts_with(SCHEME) && local_store().is_some()) else {
+        return Ok(None);
+    };
+    let options = std::rc::Rc::new(Options::parse(options)?);
+    let path = store_path(&url.into(), SCHEME, "").ok();
+    Ok(path.map(|path| LocalStorageHandler { path, options }.into()))
 }
 
 /// `listModels` part: `{'localstorage://path': info}` (`dateSaved` as the

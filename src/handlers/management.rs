@@ -1,12 +1,19 @@
 //! `listModels`, `removeModel`, `copyModel`, `moveModel` across schemes.
 //! Unlike tf.io, `moveModel` removes the source only after the copy has been
-//! saved and read back identical.
+//! saved and read back identical. Each takes its turns in the stores it
+//! touches when called (see `order`), so un-awaited calls run in call order.
 
 use crate::format::Code;
+use std::rc::Rc;
+
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 #[cfg(feature = "node")]
 use super::node_fs;
+use super::options::Signal;
+use super::order::{in_turn, Access, Claim, Medium, Place, Turn};
 use super::{indexed_db, local_storage, router};
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{get, present, type_name, JsComposite};
@@ -34,6 +41,24 @@ fn split_url(url: &JsValue, what: &str) -> Result<(String, String)> {
         _ => Err(Error::invalid_argument(format!(
             "the URL '{text}' has no scheme; use file://, indexeddb://, localstorage://, http:// or https://"
         ))),
+    }
+}
+
+/// The turn an operation on the model at `url` takes: none for URLs that
+/// are not an ordered store's (http, a user's scheme) or not URLs at all
+/// (the operation then fails on its own).
+fn claims(url: &JsValue, access: Access) -> Vec<Claim> {
+    let Some((scheme, path)) =
+        url.as_string().and_then(|u| u.split_once("://").map(|(s, p)| (s.to_owned(), p.to_owned())))
+    else {
+        return Vec::new();
+    };
+    match scheme.as_str() {
+        "indexeddb" => vec![indexed_db::claim(&path, access)],
+        "localstorage" => vec![local_storage::claim(&path, access)],
+        #[cfg(feature = "node")]
+        "file" => node_fs::claim(&path, access).into_iter().collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -74,7 +99,16 @@ fn no_files(path: &str) -> Error {
 }
 
 #[wasm_bindgen(js_name = listModels, skip_typescript)]
-pub async fn list_models(root: JsValue) -> JsResult<JsValue> {
+pub fn list_models(root: JsValue) -> Promise {
+    let claims = if present(&root) {
+        claims(&root, Access::Read)
+    } else {
+        vec![(Place::store(Medium::IndexedDb), Access::Read), (Place::store(Medium::LocalStorage), Access::Read)]
+    };
+    in_turn(claims, Signal::none(), move |_| list(root))
+}
+
+async fn list(root: JsValue) -> JsResult<JsValue> {
     if !present(&root) {
         // The browser stores that exist where this runs, localStorage
         // first as in tf.io.
@@ -90,9 +124,11 @@ pub async fn list_models(root: JsValue) -> JsResult<JsValue> {
 }
 
 #[wasm_bindgen(js_name = removeModel, skip_typescript)]
-pub async fn remove_model(url: JsValue) -> JsResult<JsValue> {
-    let (scheme, path) = split_url(&url, "removeModel URL")?;
-    Ok(remove_from(&scheme, &path).await?)
+pub fn remove_model(url: JsValue) -> Promise {
+    in_turn(claims(&url, Access::Write), Signal::none(), move |_| async move {
+        let (scheme, path) = split_url(&url, "removeModel URL")?;
+        remove_from(&scheme, &path).await
+    })
 }
 
 /// Where a URL's model lives, spelled one way: a `file://` folder through
@@ -130,10 +166,15 @@ async fn check_distinct(source: &JsValue, dest: &JsValue, op: &str) -> Result<()
     Ok(())
 }
 
-/// Loads `source` and saves it to `dest`; the save's info.
-async fn copy(source: &JsValue, dest: &JsValue, op: &str) -> JsResult<(JsValue, JsValue)> {
+/// Loads `url` through its handler, inside `turn`.
+async fn load_in(turn: &Turn, url: &JsValue) -> JsResult<JsValue> {
+    JsFuture::from(turn.run(|| router::start_load(url.clone(), JsValue::UNDEFINED))?).await
+}
+
+/// Loads `source` and saves it to `dest`, inside `turn`; the save's info.
+async fn copy(turn: &Turn, source: &JsValue, dest: &JsValue, op: &str) -> JsResult<(JsValue, JsValue)> {
     check_distinct(source, dest, op).await?;
-    let artifacts = router::load(source.clone(), JsValue::UNDEFINED).await?;
+    let artifacts = load_in(turn, source).await?;
     if !present(&get(&artifacts, "weightData")) && present(&get(&artifacts, "getWeightStream")) {
         return Err(Error::new(
             Code::NotSupported,
@@ -141,18 +182,29 @@ async fn copy(source: &JsValue, dest: &JsValue, op: &str) -> JsResult<(JsValue, 
         )
         .into());
     }
-    let saved = router::save(artifacts.clone(), dest.clone()).await?;
+    let saving = turn.run(|| router::start_save(artifacts.clone(), dest.clone(), JsValue::UNDEFINED))?;
+    let saved = JsFuture::from(saving).await?;
     Ok((artifacts, get(&saved, "modelArtifactsInfo")))
 }
 
 #[wasm_bindgen(js_name = copyModel, skip_typescript)]
-pub async fn copy_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
-    Ok(copy(&source, &dest, "copyModel").await?.1)
+pub fn copy_model(source: JsValue, dest: JsValue) -> Promise {
+    let mut turns = claims(&source, Access::Read);
+    turns.extend(claims(&dest, Access::Write));
+    in_turn(turns, Signal::none(), move |turn: Rc<Turn>| async move {
+        Ok::<_, JsValue>(copy(&turn, &source, &dest, "copyModel").await?.1)
+    })
 }
 
 #[wasm_bindgen(js_name = moveModel, skip_typescript)]
-pub async fn move_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
-    let (scheme, path) = split_url(&source, "source URL")?;
+pub fn move_model(source: JsValue, dest: JsValue) -> Promise {
+    let mut turns = claims(&source, Access::Write);
+    turns.extend(claims(&dest, Access::Write));
+    in_turn(turns, Signal::none(), move |turn: Rc<Turn>| async move { move_in(&turn, &source, &dest).await })
+}
+
+async fn move_in(turn: &Turn, source: &JsValue, dest: &JsValue) -> JsResult<JsValue> {
+    let (scheme, path) = split_url(source, "source URL")?;
     if !removable(&scheme) {
         return Err(Error::new(
             Code::NotSupported,
@@ -160,8 +212,8 @@ pub async fn move_model(source: JsValue, dest: JsValue) -> JsResult<JsValue> {
         )
         .into());
     }
-    let (original, info) = copy(&source, &dest, "moveModel").await?;
-    let copied = router::load(dest.clone(), JsValue::UNDEFINED).await?;
+    let (original, info) = copy(turn, source, dest, "moveModel").await?;
+    let copied = load_in(turn, dest).await?;
     same_artifacts(&original, &copied).map_err(|detail| {
         Error::new(
             Code::Integrity,

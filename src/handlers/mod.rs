@@ -10,6 +10,8 @@ pub mod management;
 pub mod memory;
 #[cfg(feature = "node")]
 pub mod node_fs;
+pub mod options;
+pub mod order;
 pub mod router;
 pub mod store;
 pub mod weights_loader;

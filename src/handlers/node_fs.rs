@@ -14,17 +14,18 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array};
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::fetch::Progress;
+use super::options::{Options as Common, Signal};
+use super::order::{in_turn, Access, Claim, Medium, Place};
 use crate::bindings::artifacts::{
     bare_manifest, get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs,
     model_json_from_text,
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{
-    function_option, get, handler_paths, integer_option, json_text, present, set, stringified_byte_length, type_name,
-    JsComposite,
+    get, handler_paths, integer_option, json_text, present, set, stringified_byte_length, type_name, JsComposite,
 };
 use crate::bindings::weights::specs_from_js;
 use crate::format::codec::layout_all;
@@ -220,20 +221,35 @@ fn strip_scheme(url: &str) -> &str {
     url.strip_prefix("file://").unwrap_or(url)
 }
 
-/// The router for `file://` URLs (active once the Node port is installed).
-pub fn file_router(url: &JsValue, options: &JsValue) -> Option<JsValue> {
-    PORT.with(|p| p.borrow().is_some()).then_some(())?;
+/// The router for `file://` URLs (active once the Node port is installed);
+/// a bad option is an error, a bad path no handler.
+pub fn file_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> {
+    if PORT.with(|p| p.borrow().is_none()) {
+        return Ok(None);
+    }
     let is_file = |v: &JsValue| v.as_string().is_some_and(|s| s.starts_with("file://"));
     let matches = if Array::is_array(url) { Array::from(url).iter().all(|u| is_file(&u)) } else { is_file(url) };
-    matches.then(|| file_system(url.clone(), options.clone()).ok().map(JsValue::from)).flatten()
+    if !matches {
+        return Ok(None);
+    }
+    let options = Options::parse(options)?;
+    Ok(handler(url, options).ok().map(JsValue::from))
 }
 
-/// Validated options of a file-system handler.
+/// The turn of an operation on the file-system location `path` (it
+/// overlaps the folders around it and those inside it; see `order`).
+pub fn claim(path: &str, access: Access) -> Result<Claim> {
+    let fs = Fs::new()?;
+    Ok((Place::model(Medium::File, &fs.resolve(strip_scheme(path))), access))
+}
+
+/// Validated options of a file-system handler: the shared ones and those
+/// of files.
 struct Options {
+    common: Common,
     shard_size: u64,
     single_file: bool,
     hashes: bool,
-    on_progress: Option<Function>,
     stream_weights: bool,
     max_model_json_bytes: u64,
 }
@@ -242,10 +258,10 @@ impl Options {
     fn parse(options: &JsValue) -> Result<Self> {
         let shard_size = integer_option(options, "shardSizeBytes", 1, 1 << 31)?.unwrap_or(DEFAULT_SHARD_SIZE);
         Ok(Options {
+            common: Common::parse(options)?,
             shard_size,
             single_file: get(options, "singleWeightsFile").is_truthy(),
             hashes: get(options, "hashes").is_truthy(),
-            on_progress: function_option(options, "onProgress")?,
             stream_weights: get(options, "streamWeights").is_truthy(),
             max_model_json_bytes: integer_option(options, "maxModelJSONBytes", 1, MAX_SAFE_INTEGER)?
                 .unwrap_or(DEFAULT_MAX_MODEL_JSON_BYTES),
@@ -268,12 +284,16 @@ struct Inner {
 impl FileSystemHandler {
     pub fn load(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.load().await.map_err(JsValue::from) })
+        let claims = inner.paths.iter().map(|p| claim(p, Access::Read)).collect::<Result<Vec<_>>>();
+        let signal = inner.options.common.signal.clone();
+        in_turn(claims.unwrap_or_default(), signal, move |_| async move { inner.load().await })
     }
 
     pub fn save(&self, artifacts: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.save(artifacts).await.map_err(JsValue::from) })
+        let claims = inner.paths.iter().map(|p| claim(p, Access::Write)).collect::<Result<Vec<_>>>();
+        let signal = inner.options.common.signal.clone();
+        in_turn(claims.unwrap_or_default(), signal, move |_| async move { inner.save(artifacts).await })
     }
 }
 
@@ -281,8 +301,12 @@ impl FileSystemHandler {
 #[wasm_bindgen(js_name = fileSystem, skip_typescript)]
 pub fn file_system(path: JsValue, options: JsValue) -> JsResult<FileSystemHandler> {
     port()?;
-    let paths = handler_paths(&path, "file paths")?;
     let options = Options::parse(&options)?;
+    Ok(handler(&path, options)?)
+}
+
+fn handler(path: &JsValue, options: Options) -> Result<FileSystemHandler> {
+    let paths = handler_paths(path, "file paths")?;
     Ok(FileSystemHandler {
         inner: Rc::new(Inner { paths: paths.iter().map(|p| strip_scheme(p).to_owned()).collect(), options }),
     })
@@ -528,7 +552,19 @@ fn integrity_error(path: &str) -> Error {
 }
 
 impl Inner {
+    /// `E_ABORTED` once the signal is aborted: checked before each step.
+    fn check_load(&self) -> Result<()> {
+        let path = self.paths.join(", ");
+        self.options.common.signal.check(|| format!("loading {path} was aborted")).map_err(|e| e.with_path(&path))
+    }
+
+    fn check_save(&self, dir: &str) -> Result<()> {
+        let signal = &self.options.common.signal;
+        signal.check(|| format!("saving {dir} was aborted; what was there is kept")).map_err(|e| e.with_path(dir))
+    }
+
     async fn load(&self) -> Result<JsValue> {
+        self.check_load()?;
         let fs = Fs::new()?;
         let (model_json, model, dir, real_dir) = if self.paths.len() == 2 {
             self.load_binary_form(&fs).await?
@@ -545,15 +581,18 @@ impl Inner {
                 .map_err(Error::thrown);
         };
         let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest")).map_err(Error::thrown)?.into();
+        self.check_load()?;
         let files = weight_files(&fs, &dir, &real_dir, groups).await?;
         let needed = groups.iter().map(ManifestGroup::stored_bytes).collect::<std::result::Result<Vec<_>, _>>()?;
         check_sizes(&fs, &files, &needed).await?;
+        self.check_load()?;
         let total = needed.iter().try_fold(0u64, |acc, n| n.map(|n| acc + n)).unwrap_or(0);
-        let progress = Progress::new(self.options.on_progress.clone(), total, files.len());
+        let progress = Progress::new(self.options.common.on_progress.clone(), total, files.len());
         if self.options.stream_weights {
             let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
             set(&artifacts, "weightSpecs", &specs);
-            let plan = Rc::new(StreamPlan { fs: Rc::new(fs), files, needed, progress });
+            let signal = self.options.common.signal.clone();
+            let plan = Rc::new(StreamPlan { fs: Rc::new(fs), files, needed, progress, signal });
             let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || file_stream(plan.clone()));
             set(&artifacts, "getWeightStream", &get_stream.into_js_value());
             return Ok(artifacts.into());
@@ -564,6 +603,7 @@ impl Inner {
         let mut read: Vec<(usize, Array, u64)> = stream::iter(files.iter().enumerate().map(|(i, file)| {
             let (fs, progress) = (&fs, &progress);
             async move {
+                self.check_load()?;
                 let expected = file.size.unwrap_or(0) as f64;
                 let pieces = fs
                     .call(
@@ -589,6 +629,7 @@ impl Inner {
         .buffer_unordered(FILES_AT_ONCE)
         .try_collect()
         .await?;
+        self.check_load()?;
         read.sort_unstable_by_key(|&(i, ..)| i);
         let data = Array::new();
         let mut group_bytes = vec![0u64; needed.len()];
@@ -651,6 +692,7 @@ impl Inner {
         }
         let fs = Fs::new()?;
         let dir = fs.resolve(&self.paths[0]);
+        self.check_save(&dir)?;
         recover(&fs, &dir).await?;
         match fs.stat(&dir).await? {
             Some(e) if e.is_dir() => self.check_replaceable(&fs, &dir).await?,
@@ -687,16 +729,18 @@ impl Inner {
             get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
         let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
 
+        self.check_save(&dir)?;
         let parent = fs.dirname(&dir);
         fs.call("mkdirp", &[&parent.as_str().into()], &parent, "creating").await?;
         self.remove_stale_temps(&fs, &dir).await;
         let tmp = format!("{dir}{TMP_MARK}{}", fs.mark());
         fs.call("mkdirp", &[&tmp.as_str().into()], &tmp, "creating").await?;
         let written = async {
-            let progress = Progress::new(self.options.on_progress.clone(), total, plan.len());
+            let progress = Progress::new(self.options.common.on_progress.clone(), total, plan.len());
             stream::iter(plan.iter().map(|f| {
-                let (fs, data, progress, tmp) = (&fs, &data, &progress, &tmp);
+                let (fs, data, progress, tmp, dir) = (&fs, &data, &progress, &tmp, &dir);
                 async move {
+                    self.check_save(dir)?;
                     let target = fs.join(tmp, &f.path);
                     let parts: Array = data
                         .index
@@ -714,9 +758,11 @@ impl Inner {
             .try_collect::<Vec<()>>()
             .await?;
             // model.json last: a folder without it is never taken for a model.
+            self.check_save(&dir)?;
             let target = fs.join(&tmp, MODEL_JSON);
             fs.call("writeFile", &[&target.as_str().into(), &Array::of1(&text.as_str().into())], &target, "writing")
                 .await?;
+            self.check_save(&dir)?;
             commit(&fs, &tmp, &dir).await
         }
         .await;
@@ -838,6 +884,7 @@ struct StreamPlan {
     files: Vec<WeightFile>,
     needed: Vec<Option<u64>>,
     progress: Rc<RefCell<Progress>>,
+    signal: Signal,
 }
 
 /// `getWeightStream()` over files: each file read in 4 MiB steps, checked
@@ -855,6 +902,8 @@ fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
         let error = |e: Error| JsValue::from(e);
         loop {
             let Some(file) = s.plan.files.get(s.file) else { return Ok(None) };
+            let path = &file.path;
+            s.plan.signal.check(|| format!("streaming {path} was aborted")).map_err(|e| error(e.with_path(path)))?;
             if s.offset == 0 && s.hasher.is_none() && file.sha256.is_some() {
                 s.hasher = Some(Sha256::new());
             }

@@ -6,16 +6,17 @@ use std::cell::RefCell;
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::bindings::error::Error;
+use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{get, present, type_name};
 
 /// A router: the caller's JS function, or one of ours.
 #[derive(Clone)]
 enum Router {
     Js(Function),
-    Builtin(fn(&JsValue, &JsValue) -> Option<JsValue>),
+    /// `Ok(None)` when the URL is not its scheme's (or the store is missing
+    /// here); an error when it is, but an option is bad.
+    Builtin(fn(&JsValue, &JsValue) -> Result<Option<JsValue>>),
 }
 
 /// The routers every registry starts with, as tf.io registers its own at
@@ -42,7 +43,7 @@ thread_local! {
 
 type Registry = std::thread::LocalKey<RefCell<Vec<Router>>>;
 
-fn register(registry: &'static Registry, router: JsValue, what: &str) -> Result<(), JsValue> {
+fn register(registry: &'static Registry, router: JsValue, what: &str) -> std::result::Result<(), JsValue> {
     let router = router
         .dyn_into::<Function>()
         .map_err(|r| Error::invalid_argument(format!("{what} expects a function, got {}", type_name(&r))))?;
@@ -50,14 +51,18 @@ fn register(registry: &'static Registry, router: JsValue, what: &str) -> Result<
     Ok(())
 }
 
-/// Every router's non-null answer, in registration order.
-fn handlers(registry: &'static Registry, url: &JsValue, options: &JsValue) -> Result<Array, JsValue> {
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+/// Every router's non-null answer, in registration order. A bad option
+/// given to a router whose scheme matched is that router's error (as in
+/// tf.io, where a router's exception reaches the caller), not "no handler".
+fn handlers(registry: &'static Registry, url: &JsValue, options: &JsValue) -> JsResult<Array> {
     let routers = registry.with(|r| r.borrow().clone());
     let out = Array::new();
     for router in routers {
         let handler = match router {
             Router::Js(f) => f.call2(&JsValue::NULL, url, options)?,
-            Router::Builtin(f) => f(url, options).unwrap_or(JsValue::NULL),
+            Router::Builtin(f) => f(url, options)?.unwrap_or(JsValue::NULL),
         };
         if present(&handler) {
             out.push(&handler);
@@ -67,27 +72,27 @@ fn handlers(registry: &'static Registry, url: &JsValue, options: &JsValue) -> Re
 }
 
 #[wasm_bindgen(js_name = registerLoadRouter, skip_typescript)]
-pub fn register_load_router(router: JsValue) -> Result<(), JsValue> {
+pub fn register_load_router(router: JsValue) -> JsResult<()> {
     register(&LOAD_ROUTERS, router, "registerLoadRouter")
 }
 
 #[wasm_bindgen(js_name = registerSaveRouter, skip_typescript)]
-pub fn register_save_router(router: JsValue) -> Result<(), JsValue> {
+pub fn register_save_router(router: JsValue) -> JsResult<()> {
     register(&SAVE_ROUTERS, router, "registerSaveRouter")
 }
 
 #[wasm_bindgen(js_name = getLoadHandlers, skip_typescript)]
-pub fn get_load_handlers(url: JsValue, load_options: JsValue) -> Result<Array, JsValue> {
+pub fn get_load_handlers(url: JsValue, load_options: JsValue) -> JsResult<Array> {
     handlers(&LOAD_ROUTERS, &url, &load_options)
 }
 
 #[wasm_bindgen(js_name = getSaveHandlers, skip_typescript)]
-pub fn get_save_handlers(url: JsValue) -> Result<Array, JsValue> {
-    handlers(&SAVE_ROUTERS, &url, &JsValue::UNDEFINED)
+pub fn get_save_handlers(url: JsValue, save_options: JsValue) -> JsResult<Array> {
+    handlers(&SAVE_ROUTERS, &url, &save_options)
 }
 
 /// The single handler for `url` that has `method`.
-fn single(found: Array, url: &JsValue, method: &str) -> Result<JsValue, JsValue> {
+fn single(found: Array, url: &JsValue, method: &str) -> JsResult<JsValue> {
     // JSON.stringify(undefined) is no string: then the type's name.
     let url_text = url
         .as_string()
@@ -111,21 +116,34 @@ fn single(found: Array, url: &JsValue, method: &str) -> Result<JsValue, JsValue>
     }
 }
 
-async fn call(handler: &JsValue, method: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
+/// `handler[method](arg)`, called now: a store handler takes its turn in
+/// the call order at once (see `order`).
+fn call(handler: &JsValue, method: &str, arg: &JsValue) -> JsResult<Promise> {
     let f: Function = get(handler, method).unchecked_into();
-    JsFuture::from(Promise::resolve(&f.call1(handler, arg)?)).await
+    Ok(Promise::resolve(&f.call1(handler, arg)?))
 }
 
-/// `load(url, options?)`.
-#[wasm_bindgen(js_name = load, skip_typescript)]
-pub async fn load(url: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+/// The load of `url` by its one handler, started now.
+pub fn start_load(url: JsValue, options: JsValue) -> JsResult<Promise> {
     let handler = single(get_load_handlers(url.clone(), options)?, &url, "load")?;
-    call(&handler, "load", &JsValue::UNDEFINED).await
+    call(&handler, "load", &JsValue::UNDEFINED)
 }
 
-/// `save(artifacts, url)`.
+/// The save to `url` by its one handler, started now.
+pub fn start_save(artifacts: JsValue, url: JsValue, options: JsValue) -> JsResult<Promise> {
+    let handler = single(get_save_handlers(url.clone(), options)?, &url, "save")?;
+    call(&handler, "save", &artifacts)
+}
+
+/// `load(url, options?)`; not async, so that it takes its place in the call
+/// order when called (a bad URL or option still rejects).
+#[wasm_bindgen(js_name = load, skip_typescript)]
+pub fn load(url: JsValue, options: JsValue) -> Promise {
+    start_load(url, options).unwrap_or_else(|e| Promise::reject(&e))
+}
+
+/// `save(artifacts, url, options?)`: the options go to the save routers.
 #[wasm_bindgen(js_name = save, skip_typescript)]
-pub async fn save(artifacts: JsValue, url: JsValue) -> Result<JsValue, JsValue> {
-    let handler = single(get_save_handlers(url.clone())?, &url, "save")?;
-    call(&handler, "save", &artifacts).await
+pub fn save(artifacts: JsValue, url: JsValue, options: JsValue) -> Promise {
+    start_save(artifacts, url, options).unwrap_or_else(|e| Promise::reject(&e))
 }

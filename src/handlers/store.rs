@@ -123,13 +123,6 @@ pub fn settled(result: Result<JsValue>) -> Promise {
     }
 }
 
-/// The error for a save stopped by its `signal`.
-pub fn aborted(signal: &JsValue, store: &str, path: &str) -> Error {
-    Error::new(Code::Aborted, format!("saving '{path}' to {store} was aborted; nothing was stored"))
-        .with_path(path)
-        .with_cause(get(signal, "reason"))
-}
-
 /// `storageEstimate()`: `{usage, quota, persisted}` of this origin's storage,
 /// or undefined where the browser does not say.
 #[wasm_bindgen(js_name = storageEstimate, skip_typescript)]

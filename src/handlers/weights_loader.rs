@@ -145,7 +145,7 @@ pub fn load_weights(manifest: JsValue, prefix: JsValue, names: JsValue, request_
         let transport = Transport {
             fetch: Transport::fetch_or_global(&JsValue::UNDEFINED)?,
             request_init,
-            signal: JsValue::UNDEFINED,
+            signal: super::options::Signal::none(),
             retries: 3,
             timeout_ms: DEFAULT_TIMEOUT_MS,
         };

@@ -4,7 +4,7 @@ import * as ma from 'model-artifacts';
 import * as manual from 'model-artifacts/init';
 import type {
   ModelArtifacts, ModelJSON, WeightsManifestConfig, WeightsManifestEntry, IOHandler, SaveResult,
-  NamedTensorMap, ErrorCode, LoadOptions,
+  NamedTensorMap, ErrorCode, LoadOptions, SaveOptions,
 } from 'model-artifacts';
 
 async function main(): Promise<void> {
@@ -40,6 +40,10 @@ async function main(): Promise<void> {
   ma.registerLoadRouter((url) => (typeof url === 'string' && url.startsWith('mem://') ? handler : null));
   const viaRouter: ModelArtifacts = await ma.load('mem://x', options);
   const saved: SaveResult = await ma.save(viaRouter, 'mem://x');
+  const saveOptions: SaveOptions = {signal: new AbortController().signal, onProgress: (f) => f, chunkThreshold: 1 << 20, shardSizeBytes: 4096};
+  await ma.save(viaRouter, 'indexeddb://x', saveOptions);
+  ma.getSaveHandlers('file://x', {hashes: true});
+  ma.browserLocalStorage('tiny', {signal: new AbortController().signal});
   const isHttp: boolean = ma.isHTTPScheme('https://x');
   try { ma.decodeWeights(new ArrayBuffer(0), specs); } catch (e) {
     if (e instanceof ma.ModelArtifactsError) { const code: ErrorCode = e.code; code; e.weight?.length; }
@@ -71,6 +75,8 @@ async function main(): Promise<void> {
   // @ts-expect-error timeout is a number of ms
   ma.http('https://x/model.json', {timeout: '30s'});
   const timedOut: ErrorCode = 'E_TIMEOUT';
+  // @ts-expect-error a save's signal is an AbortSignal
+  ma.save(artifacts, 'indexeddb://x', {signal: 'stop'});
   // @ts-expect-error chunkSize is a number of bytes
   ma.browserIndexedDB('x', {chunkSize: '64MiB'});
   [stored, picked, room, persisted, timedOut].length;
