@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::error::{Error, Result};
 use super::js::{
-    from_json, get, integer_option, present, set, stringified_byte_length, to_json, type_name, JsComposite,
+    from_json, get, integer_option, present, promise, set, stringified_byte_length, to_json, type_name, JsComposite,
 };
 use super::weights::specs_from_js;
 use crate::format::codec::{layout, layout_all};
@@ -115,8 +115,13 @@ pub fn get_model_artifacts_for_json_sync(
     Ok(out)
 }
 
-/// `getModelArtifactsForJSON(modelJSON, loadWeights)`.
+/// `getModelArtifactsForJSON(modelJSON, loadWeights)` (through `js::promise`,
+/// as every async export).
 #[wasm_bindgen(js_name = getModelArtifactsForJSON, skip_typescript)]
+pub fn get_model_artifacts_for_json_js(model_json: JsValue, load_weights: JsValue) -> Promise {
+    promise(async move { Ok(get_model_artifacts_for_json(model_json, load_weights).await?.into()) })
+}
+
 pub async fn get_model_artifacts_for_json(model_json: JsValue, load_weights: JsValue) -> JsResult<Object> {
     object_arg(&model_json, "modelJSON")?;
     let manifest = get(&model_json, "weightsManifest");

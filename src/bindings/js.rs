@@ -1,5 +1,8 @@
 //! Small conversions between JS values and the format core.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array, JSON};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -21,6 +24,17 @@ extern "C" {
     /// `obj[key] = value` on an object we created, in one crossing.
     #[wasm_bindgen(js_name = setField)]
     pub fn set(obj: &Object, key: &str, value: &JsValue);
+}
+
+/// `future_to_promise` through one boxed instantiation: each generic one
+/// carries its own task, waker and JSPI glue (~500 bytes of wasm), and every
+/// handler method that returns a promise would add one.
+pub fn promise(future: impl Future<Output = std::result::Result<JsValue, JsValue>> + 'static) -> Promise {
+    boxed_promise(Box::pin(future))
+}
+
+fn boxed_promise(future: Pin<Box<dyn Future<Output = std::result::Result<JsValue, JsValue>>>>) -> Promise {
+    wasm_bindgen_futures::future_to_promise(future)
 }
 
 /// `obj[method]()`, awaited (a non-promise result is taken as is).

@@ -11,7 +11,6 @@ use std::rc::Rc;
 use futures_util::stream::{Stream, StreamExt};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
@@ -36,7 +35,7 @@ pub fn readable_stream(chunks: impl Stream<Item = Result<JsValue, JsValue>> + 's
     let pulled = slot.clone();
     let pull = Closure::<dyn FnMut() -> Promise>::new(move || {
         let slot = pulled.clone();
-        future_to_promise(async move {
+        crate::bindings::js::promise(async move {
             // A ReadableStream calls pull() again only after the last one settled.
             let Slot::Idle(mut chunks) = std::mem::replace(&mut *slot.borrow_mut(), Slot::Pulling) else {
                 return Ok(JsValue::UNDEFINED);

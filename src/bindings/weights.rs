@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::{Error, Result};
-use super::js::{byte_view, get, present, set, to_json, type_name, JsComposite};
+use super::js::{byte_view, get, present, promise, set, to_json, type_name, JsComposite};
 use crate::format::codec::{encode_strings, layout, layout_all, ByteSource, Conversion, WeightLayout};
 use crate::format::composite::slice_bounds;
 use crate::format::spec::{parse_specs, DType, Quantization, WeightSpec};
@@ -350,6 +350,10 @@ impl StreamReader {
 /// only as far as the next weight needs. Linear in the input: chunks are
 /// kept as they arrive and each weight is copied out of them once.
 #[wasm_bindgen(js_name = decodeWeightsStream, skip_typescript)]
+pub fn decode_weights_stream_js(stream: JsValue, specs: JsValue, options: JsValue) -> Promise {
+    promise(async move { Ok(decode_weights_stream(stream, specs, options).await?.into()) })
+}
+
 pub async fn decode_weights_stream(
     stream: JsValue,
     specs: JsValue,
@@ -530,6 +534,10 @@ fn typed_values(dtype: DType, data: &JsValue) -> Option<JsValue> {
 /// `encodeWeights(tensors, group?)`: one ArrayBuffer with every tensor's
 /// bytes in order, and their specs.
 #[wasm_bindgen(js_name = encodeWeights, skip_typescript)]
+pub fn encode_weights_js(tensors: JsValue, group: JsValue) -> Promise {
+    promise(async move { Ok(encode_weights(tensors, group).await?.into()) })
+}
+
 pub async fn encode_weights(tensors: JsValue, group: JsValue) -> std::result::Result<Object, JsValue> {
     let entries: Vec<(String, JsValue)> = if Array::is_array(&tensors) {
         Array::from(&tensors)

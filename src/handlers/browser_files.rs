@@ -39,7 +39,7 @@ pub struct DownloadsHandler {
 impl DownloadsHandler {
     pub fn save(&self, artifacts: JsValue) -> Promise {
         let (prefix, options) = (self.prefix.clone(), self.options.clone());
-        wasm_bindgen_futures::future_to_promise(async move { Ok(save_downloads(&prefix, &artifacts, &options).await?) })
+        crate::bindings::js::promise(async move { Ok(save_downloads(&prefix, &artifacts, &options).await?) })
     }
 }
 
@@ -117,7 +117,7 @@ pub struct FilesHandler {
 impl FilesHandler {
     pub fn load(&self) -> Promise {
         let (files, options) = (self.files.clone(), self.options.clone());
-        wasm_bindgen_futures::future_to_promise(async move { Ok(load_files(&files, &options).await?) })
+        crate::bindings::js::promise(async move { Ok(load_files(&files, &options).await?) })
     }
 }
 

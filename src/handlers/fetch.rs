@@ -440,8 +440,13 @@ impl ShardReader {
                 if status == 206 {
                     let start = header(&response, "content-range").and_then(|v| content_range_start(&v));
                     if start != Some(self.delivered) {
-                        let failure =
-                            self.cut(format!("the server resumed at {start:?}, not at byte {}", self.delivered));
+                        let failure = self.cut(match start {
+                            Some(at) => format!("the server resumed at byte {at}, not at byte {}", self.delivered),
+                            None => format!(
+                                "the server resumed with no Content-Range start, not at byte {}",
+                                self.delivered
+                            ),
+                        });
                         self.retry(failure).await?;
                         continue;
                     }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::fetch::{describe, Progress, ShardReader, Transport};
 use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES};
@@ -99,12 +99,12 @@ struct Inner {
 impl HttpHandler {
     pub fn load(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.load().await })
+        crate::bindings::js::promise(async move { inner.load().await })
     }
 
     pub fn save(&self, artifacts: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.save(artifacts).await })
+        crate::bindings::js::promise(async move { inner.save(artifacts).await })
     }
 }
 

@@ -20,7 +20,7 @@ use std::task::{Poll, Waker};
 use futures_util::future::{select, Either};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::options::Signal;
 use super::store::settled;
@@ -222,7 +222,7 @@ where
 {
     let turn = Rc::new(Turn::take(claims));
     let op = op(turn.clone());
-    future_to_promise(async move {
+    crate::bindings::js::promise(async move {
         turn.wait(&signal).await;
         let out = op.await.map_err(Into::into);
         drop(turn);
@@ -237,7 +237,7 @@ pub fn in_turn_sync(claims: Vec<Claim>, signal: Signal, op: impl FnOnce() -> Res
     if turn.ready() {
         return settled(op());
     }
-    future_to_promise(async move {
+    crate::bindings::js::promise(async move {
         turn.wait(&signal).await;
         let out = op();
         drop(turn);

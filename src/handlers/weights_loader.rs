@@ -8,7 +8,7 @@ use std::rc::Rc;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::fetch::{Progress, ShardReader, Transport};
 use super::limits::{Budget, DEFAULT_TIMEOUT_MS};
@@ -133,7 +133,7 @@ pub fn weights_loader_factory(fetch_weights: JsValue) -> JsResult<JsValue> {
         Error::invalid_argument(format!("weightsLoaderFactory expects a function, got {}", type_name(&v)))
     })?;
     let loader = Closure::<dyn FnMut(JsValue, JsValue, JsValue) -> Promise>::new(move |manifest, prefix, names| {
-        future_to_promise(load_groups(Fetcher::Js(f.clone()), manifest, prefix, names))
+        crate::bindings::js::promise(load_groups(Fetcher::Js(f.clone()), manifest, prefix, names))
     });
     Ok(loader.into_js_value())
 }
@@ -141,7 +141,7 @@ pub fn weights_loader_factory(fetch_weights: JsValue) -> JsResult<JsValue> {
 /// `loadWeights(manifest, filePathPrefix?, weightNames?, requestInit?)`.
 #[wasm_bindgen(js_name = loadWeights, skip_typescript)]
 pub fn load_weights(manifest: JsValue, prefix: JsValue, names: JsValue, request_init: JsValue) -> Promise {
-    future_to_promise(async move {
+    crate::bindings::js::promise(async move {
         let transport = Transport {
             fetch: Transport::fetch_or_global(&JsValue::UNDEFINED)?,
             request_init,
