@@ -129,9 +129,9 @@ export async function loadModel(src, {onProgress, signal} = {}) {
 }
 
 /** Saves artifacts to a destination from resolveDestination(). */
-export async function saveModel(dst, artifacts, {shardSizeBytes, hashes, singleWeightsFile} = {}) {
-  if (dst.kind === 'http') return ma.http(dst.url).save(artifacts);
-  const options = {};
+export async function saveModel(dst, artifacts, {shardSizeBytes, hashes, singleWeightsFile, signal} = {}) {
+  if (dst.kind === 'http') return ma.http(dst.url, {signal}).save(artifacts);
+  const options = {signal};
   if (shardSizeBytes !== undefined) options.shardSizeBytes = shardSizeBytes;
   if (hashes) options.hashes = true;
   if (singleWeightsFile) options.singleWeightsFile = true;

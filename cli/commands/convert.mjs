@@ -97,7 +97,7 @@ export async function run(positionals, values, ctx) {
       throw new CliError('E_WEIGHT_NOT_FOUND', `--weights ${patterns.join(',')}: no float32 weight to quantize matches`);
     }
   }
-  const result = await saveModel(dst, out, {shardSizeBytes, hashes: values.hashes, singleWeightsFile: values['single-file']});
+  const result = await saveModel(dst, out, {shardSizeBytes, hashes: values.hashes, singleWeightsFile: values['single-file'], signal: ctx.signal});
   const after = result?.modelArtifactsInfo?.weightDataBytes ?? compositeOf(out.weightData).byteLength;
   const report = {
     source: src.label, destination: dst.dir,

@@ -39,7 +39,7 @@ export async function run(positionals, values, ctx) {
   try {
     ({artifacts} = await loadModel(src, {onProgress: bar.onProgress, signal: ctx.signal}));
   } finally { bar.done(); }
-  await saveModel(dst, artifacts, {hashes: values.hashes});
+  await saveModel(dst, artifacts, {hashes: values.hashes, signal: ctx.signal});
   const bytes = compositeOf(artifacts.weightData).byteLength;
   const weights = (artifacts.weightSpecs ?? []).length;
   if (values.json) {

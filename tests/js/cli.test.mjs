@@ -7,7 +7,8 @@
 // with exit status 1, --help / --version, and no progress output on pipes.
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {execFile} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
+import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -314,6 +315,27 @@ describe('copy', () => {
     assert.equal(sha256(form['model.weights.bin'].bytes), readExpected(name).weightData.sha256);
     const mj = JSON.parse(form['model.json'].text());
     assert.deepEqual(mj.weightsManifest.flatMap(g => g.weights), modelJSONOf(fixture(name)).weightsManifest.flatMap(g => g.weights));
+  });
+
+  it('Ctrl-C stops a save: an upload to a server that never answers ends with E_ABORTED', {timeout: 20000}, async () => {
+    let arrived;
+    const got = new Promise(r => { arrived = r; });
+    const hanging = http.createServer(req => { req.resume(); arrived(); });   // never answers
+    await new Promise(r => hanging.listen(0, '127.0.0.1', r));
+    try {
+      const child = spawn(process.execPath, [BIN, 'copy', fixture('synth-layers-uint16'),
+        `http://127.0.0.1:${hanging.address().port}/upload/model`], {stdio: ['ignore', 'pipe', 'pipe']});
+      let stderr = '';
+      child.stderr.on('data', d => { stderr += d; });
+      await got;
+      child.kill('SIGINT');
+      const code = await new Promise(r => child.on('exit', r));
+      assert.equal(code, 1, `exit status (stderr: ${stderr})`);
+      assert.match(stderr, /^model-artifacts: E_ABORTED: /);
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
+    }
   });
 
   it('inspect and verify over http; HTTP failures are one-line errors', async () => {
