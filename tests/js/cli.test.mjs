@@ -322,8 +322,9 @@ describe('copy', () => {
     const got = new Promise(r => { arrived = r; });
     const hanging = http.createServer(req => { req.resume(); arrived(); });   // never answers
     await new Promise(r => hanging.listen(0, '127.0.0.1', r));
+    let child;
     try {
-      const child = spawn(process.execPath, [BIN, 'copy', fixture('synth-layers-uint16'),
+      child = spawn(process.execPath, [BIN, 'copy', fixture('synth-layers-uint16'),
         `http://127.0.0.1:${hanging.address().port}/upload/model`], {stdio: ['ignore', 'pipe', 'pipe']});
       let stderr = '';
       child.stderr.on('data', d => { stderr += d; });
@@ -333,6 +334,7 @@ describe('copy', () => {
       assert.equal(code, 1, `exit status (stderr: ${stderr})`);
       assert.match(stderr, /^model-artifacts: E_ABORTED: /);
     } finally {
+      child?.kill('SIGKILL');   // a CLI that ignored Ctrl-C must not outlive the test
       hanging.closeAllConnections();
       hanging.close();
     }
