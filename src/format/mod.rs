@@ -8,6 +8,7 @@ pub mod json;
 pub mod model_json;
 pub mod paths;
 pub mod pattern;
+pub mod plan;
 pub mod quantize;
 pub mod shards;
 pub mod spec;

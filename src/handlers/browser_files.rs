@@ -15,7 +15,7 @@ use crate::bindings::artifacts::{
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, byte_views, call_method, exact_buffer, get, json_text, present, set, type_name};
-use crate::format::spec::{check_group_bytes, group_name};
+use crate::format::plan::WeightPlan;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -202,19 +202,18 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
             weight_files.len()
         )));
     }
-    for (g, (group, group_files)) in groups.iter().zip(&matched).enumerate() {
-        let sizes: Option<Vec<u64>> = group_files.iter().map(|f| file_size(f)).collect();
-        if let Some(sizes) = sizes {
-            let names: Vec<String> = group_files.iter().map(|f| file_name(f)).collect();
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            check_group_bytes(&group_name(g, &names), group.stored_bytes().map_err(Error::from)?, sizes.iter().sum())
-                .map_err(Error::from)?;
+    let weights = WeightPlan::new(groups, matched.iter().flatten().map(|f| file_name(f))).map_err(Error::from)?;
+    // Sizes first where the files tell them, so a wrong file is named before anything is read.
+    let sizes: Vec<Option<u64>> = matched.iter().flatten().map(|f| file_size(f)).collect();
+    for g in 0..matched.len() {
+        let of_group = weights.files.iter().zip(&sizes).filter(|(f, _)| f.group == g);
+        if let Some(held) = of_group.map(|(_, size)| *size).sum::<Option<u64>>() {
+            weights.check_group(g, held).map_err(Error::from)?;
         }
     }
     let buffers = Array::new();
-    for (g, (group, group_files)) in groups.iter().zip(matched).enumerate() {
+    for (g, group_files) in matched.into_iter().enumerate() {
         let mut got = 0u64;
-        let mut names = Vec::new();
         for file in group_files {
             check(&file_name(file))?;
             let data = read(file, "arrayBuffer").await?;
@@ -222,12 +221,9 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
             let view = byte_view(&data, "arrayBuffer()")?;
             let buffer = exact_buffer(&view);
             got += u64::from(buffer.byte_length());
-            names.push(file_name(file));
             buffers.push(&buffer);
         }
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        check_group_bytes(&group_name(g, &names), group.stored_bytes().map_err(Error::from)?, got)
-            .map_err(Error::from)?;
+        weights.check_group(g, got).map_err(Error::from)?;
     }
     let specs = get_weight_specs(get(&json, "weightsManifest")).map_err(Error::thrown)?;
     get_model_artifacts_for_json_sync(json, specs.into(), buffers.into()).map(JsValue::from).map_err(Error::thrown)

@@ -19,10 +19,10 @@ use crate::bindings::artifacts::{
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, function_option, get, handler_paths, integer_option, json_text, present, set};
-use crate::format::integrity::group_hashes;
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
-use crate::format::spec::{check_group_bytes, group_name, ManifestGroup};
+use crate::format::plan::{PlannedFile, WeightPlan};
+use crate::format::spec::ManifestGroup;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -138,13 +138,6 @@ pub fn http_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> 
         .map(|path| HttpHandler { inner: Rc::new(Inner { path, options: parsed, fetch_func }) }.into()))
 }
 
-/// One weight file to fetch.
-struct Shard {
-    url: String,
-    sha256: Option<[u8; 32]>,
-    group: usize,
-}
-
 impl Inner {
     async fn load(&self) -> JsResult<JsValue> {
         let transport = self.options.transport(&self.fetch_func)?;
@@ -164,15 +157,9 @@ impl Inner {
         let manifest = get(&model_json, "weightsManifest");
         let specs: JsValue = get_weight_specs(manifest)?.into();
         let weights_url = self.path.last().expect("one or two paths");
-        let shards = self.shards(weights_url, groups).await?;
-        let needed = groups
-            .iter()
-            .map(ManifestGroup::stored_bytes)
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(Error::from)?;
-        let total = needed.iter().try_fold(0u64, |acc, n| n.map(|n| acc + n)).unwrap_or(0);
-        progress.borrow_mut().set_totals(total, shards.len());
-        let plan = Rc::new(Plan { transport, progress, shards, needed });
+        let weights = WeightPlan::new(groups, self.shard_urls(weights_url, groups).await?).map_err(Error::from)?;
+        progress.borrow_mut().set_totals(weights.total_bytes(), weights.files.len());
+        let plan = Rc::new(Plan { transport, progress, weights });
         if self.options.stream_weights {
             let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
             set(&artifacts, "weightSpecs", &specs);
@@ -206,9 +193,9 @@ impl Inner {
         Ok((js, model))
     }
 
-    /// Shard URLs (prefix and query rules, or the caller's converter) and
-    /// the optional per-path sha256 of each group.
-    async fn shards(&self, weights_url: &str, groups: &[ManifestGroup]) -> JsResult<Vec<Shard>> {
+    /// Shard URLs, one per manifest path: the prefix and query rules, or
+    /// the caller's converter.
+    async fn shard_urls(&self, weights_url: &str, groups: &[ManifestGroup]) -> JsResult<Vec<String>> {
         let paths: Vec<String> = groups.iter().flat_map(|g| g.paths.iter().cloned()).collect();
         let urls = match &self.options.weight_url_converter {
             None => weight_urls(weights_url, self.options.weight_path_prefix.as_deref(), &paths),
@@ -221,16 +208,7 @@ impl Inner {
                 Array::from(&converted).iter().map(|u| u.as_string().unwrap_or_default()).collect()
             }
         };
-        let mut shards = Vec::with_capacity(urls.len());
-        let mut urls = urls.into_iter();
-        for (g, group) in groups.iter().enumerate() {
-            let hashes = group_hashes(group, g).map_err(Error::from)?;
-            for i in 0..group.paths.len() {
-                let url = urls.next().unwrap_or_default();
-                shards.push(Shard { url, sha256: hashes.as_ref().map(|h| h[i]), group: g });
-            }
-        }
-        Ok(shards)
+        Ok(urls)
     }
 
     async fn save(&self, artifacts: JsValue) -> JsResult<JsValue> {
@@ -284,59 +262,39 @@ impl Inner {
 struct Plan {
     transport: Rc<Transport>,
     progress: Rc<RefCell<Progress>>,
-    shards: Vec<Shard>,
-    /// Bytes each group must hold (`None`: unknown, string weights).
-    needed: Vec<Option<u64>>,
+    weights: WeightPlan,
 }
 
 impl Plan {
-    /// Fresh budgets (one per fetch of the weights), one per group whose
-    /// byte count is known, shared by its shards: reading stops as soon as
-    /// they deliver more than the manifest needs.
-    fn budgets(&self) -> Vec<Option<Rc<Budget>>> {
-        let urls = |group| self.shards.iter().filter(|s| s.group == group).map(|s| s.url.as_str()).collect::<Vec<_>>();
-        self.needed
-            .iter()
-            .enumerate()
-            .map(|(g, need)| need.map(|need| Budget::group(&group_name(g, &urls(g)), need)))
-            .collect()
-    }
-
-    fn reader(&self, shard: &Shard, budgets: &[Option<Rc<Budget>>]) -> ShardReader {
-        ShardReader::new(self.transport.clone(), shard.url.clone(), self.progress.clone(), shard.sha256)
-            .with_budget(budgets[shard.group].clone())
+    fn reader(&self, file: &PlannedFile, budgets: &[Option<Rc<Budget>>]) -> ShardReader {
+        ShardReader::new(self.transport.clone(), file.name.clone(), self.progress.clone(), file.sha256)
+            .with_budget(budgets[file.group].clone())
     }
 
     /// Checks a group's total against its manifest.
     fn check_group(&self, group: usize, got: u64) -> Result<()> {
-        let urls: Vec<&str> = self.shards.iter().filter(|s| s.group == group).map(|s| s.url.as_str()).collect();
-        check_group_bytes(&group_name(group, &urls), self.needed[group], got).map_err(|e| {
+        self.weights.check_group(group, got).map_err(|e| {
             let e = Error::from(e);
-            // Only a one-file group says which file is wrong.
-            if let [url] = urls.as_slice() {
-                e.with_url(url)
-            } else {
-                e
+            match self.weights.only_file(group) {
+                Some(url) => e.with_url(url),
+                None => e,
             }
         })
     }
 
     /// Every shard, `concurrency` at a time, in manifest order.
     async fn fetch_all(&self, concurrency: usize) -> JsResult<Array> {
-        let budgets = &self.budgets();
-        let buffers: Vec<ArrayBuffer> = stream::iter(self.shards.iter().map(|shard| async move {
-            let buffer = self.reader(shard, budgets).read_all().await?;
+        let budgets = &Budget::groups(&self.weights);
+        let buffers: Vec<ArrayBuffer> = stream::iter(self.weights.files.iter().map(|file| async move {
+            let buffer = self.reader(file, budgets).read_all().await?;
             self.progress.borrow_mut().file_done();
             Ok::<_, JsValue>(buffer)
         }))
         .buffered(concurrency)
         .try_collect()
         .await?;
-        let mut sizes = vec![0u64; self.needed.len()];
-        for (shard, b) in self.shards.iter().zip(&buffers) {
-            sizes[shard.group] += u64::from(b.byte_length());
-        }
-        for (group, got) in sizes.into_iter().enumerate() {
+        let sizes: Vec<u64> = buffers.iter().map(|b| u64::from(b.byte_length())).collect();
+        for (group, got) in self.weights.held(&sizes).into_iter().enumerate() {
             self.check_group(group, got)?;
         }
         Ok(buffers.into_iter().collect())
@@ -355,14 +313,14 @@ fn weight_stream(plan: Rc<Plan>) -> JsValue {
         group_bytes: u64,
         budgets: Vec<Option<Rc<Budget>>>,
     }
-    let budgets = plan.budgets();
+    let budgets = Budget::groups(&plan.weights);
     let state = State { plan, shard: 0, reader: None, next: None, group_bytes: 0, budgets };
     let chunks = stream::try_unfold(state, |mut s| async move {
         loop {
-            let Some(shard) = s.plan.shards.get(s.shard) else { return Ok(None) };
+            let Some(shard) = s.plan.weights.files.get(s.shard) else { return Ok(None) };
             if s.reader.is_none() {
                 s.reader = Some(s.next.take().unwrap_or_else(|| s.plan.reader(shard, &s.budgets)));
-                if let Some(following) = s.plan.shards.get(s.shard + 1) {
+                if let Some(following) = s.plan.weights.files.get(s.shard + 1) {
                     let mut next = s.plan.reader(following, &s.budgets);
                     next.prefetch();
                     s.next = Some(next);
@@ -377,7 +335,7 @@ fn weight_stream(plan: Rc<Plan>) -> JsValue {
             s.plan.progress.borrow_mut().file_done();
             let group = shard.group;
             s.shard += 1;
-            if s.plan.shards.get(s.shard).is_none_or(|next| next.group != group) {
+            if s.plan.weights.files.get(s.shard).is_none_or(|next| next.group != group) {
                 s.plan.check_group(group, s.group_bytes).map_err(JsValue::from)?;
                 s.group_bytes = 0;
             }

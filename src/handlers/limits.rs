@@ -7,6 +7,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::bindings::error::Error;
+use crate::format::plan::WeightPlan;
 
 /// `maxModelJSONBytes` when not given (one default for every handler).
 pub use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
@@ -48,6 +49,14 @@ impl Budget {
     pub fn group(name: &str, need: u64) -> Rc<Self> {
         let message = format!("{name} holds more than the {need} bytes its manifest needs");
         Rc::new(Budget { limit: need, used: Cell::new(0), code: Code::SizeMismatch, message, trust_length: false })
+    }
+
+    /// Fresh budgets for one read of a plan's weights: one per group whose
+    /// byte count is known, shared by its files, so reading stops as soon as
+    /// they deliver more than the manifest needs.
+    pub fn groups(plan: &WeightPlan) -> Vec<Option<Rc<Self>>> {
+        let budget = |(g, need): (usize, &Option<u64>)| need.map(|need| Budget::group(&plan.group_name(g), need));
+        plan.needed.iter().enumerate().map(budget).collect()
     }
 
     /// Counts `n` more bytes; false once past the limit.

@@ -29,12 +29,13 @@ use crate::bindings::js::{
 };
 use crate::bindings::weights::specs_from_js;
 use crate::format::codec::layout_all;
-use crate::format::integrity::{group_hashes, to_hex};
+use crate::format::integrity::to_hex;
 use crate::format::model_json::ModelJson;
 use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
 use crate::format::paths::contained_path;
+use crate::format::plan::WeightPlan;
 use crate::format::shards::{self, ShardFile, DEFAULT_SHARD_SIZE};
-use crate::format::spec::{check_group_bytes, group_name, ManifestGroup, MAX_SAFE_INTEGER};
+use crate::format::spec::{ManifestGroup, MAX_SAFE_INTEGER};
 use crate::format::FormatError;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -434,30 +435,39 @@ struct WeightFile {
 /// The files of a manifest, each checked to stay inside the real folder
 /// `dir`, by its text and through symlinks, and to be a regular file (a
 /// FIFO or a device is refused before it is opened).
-async fn weight_files(fs: &Fs, dir: &str, real_dir: &str, groups: &[ManifestGroup]) -> Result<Vec<WeightFile>> {
-    let mut files = Vec::new();
-    for (g, group) in groups.iter().enumerate() {
-        let hashes = group_hashes(group, g)?;
-        for (i, p) in group.paths.iter().enumerate() {
-            let rel = contained_path(p).ok_or_else(|| {
-                Error::new(
-                    Code::UnsafePath,
-                    format!("weight path '{p}' leaves the model folder {dir}; refusing to read it"),
-                )
-                .with_path(p)
-            })?;
-            let path = fs.join(dir, &rel);
-            files.push(WeightFile { rel, path, group: g, sha256: hashes.as_ref().map(|h| h[i]), size: None });
-        }
+async fn weight_files(
+    fs: &Fs,
+    dir: &str,
+    real_dir: &str,
+    groups: &[ManifestGroup],
+) -> Result<(WeightPlan, Vec<WeightFile>)> {
+    let mut rels = Vec::new();
+    for p in groups.iter().flat_map(|g| &g.paths) {
+        rels.push(contained_path(p).ok_or_else(|| {
+            Error::new(
+                Code::UnsafePath,
+                format!("weight path '{p}' leaves the model folder {dir}; refusing to read it"),
+            )
+            .with_path(p)
+        })?);
     }
+    let plan = WeightPlan::new(groups, rels.iter().map(|rel| fs.join(dir, rel)))?;
+    let files = plan.files.iter().zip(rels).map(|(planned, rel)| WeightFile {
+        rel,
+        path: planned.name.clone(),
+        group: planned.group,
+        sha256: planned.sha256,
+        size: None,
+    });
     // A few files at a time, each with as few calls as it needs.
-    stream::iter(files.into_iter().map(|mut file| async move {
+    let files = stream::iter(files.map(|mut file| async move {
         file.size = checked_size(fs, real_dir, &file).await?;
         Ok::<_, Error>(file)
     }))
     .buffered(FILES_AT_ONCE)
     .try_collect()
-    .await
+    .await?;
+    Ok((plan, files))
 }
 
 /// The size of a weight file once it is known to be a regular file inside
@@ -487,19 +497,20 @@ async fn checked_size(fs: &Fs, real_dir: &str, file: &WeightFile) -> Result<Opti
 }
 
 /// A located model as read for listing, removing or replacing it: its
-/// model.json as JavaScript reads it, the validated manifest, and its
+/// model.json as JavaScript reads it, its weight plan, and its
 /// weight files (checked and sized).
 struct OnDisk {
     js: JsValue,
-    model: ModelJson,
+    weights: WeightPlan,
     files: Vec<WeightFile>,
 }
 
 async fn read_model(fs: &Fs, found: &Located) -> Result<OnDisk> {
     let text = fs.read_text(&found.model_json, DEFAULT_MAX_MODEL_JSON_BYTES).await?;
     let (js, model) = model_json_from_text(&text, &found.model_json).map_err(|e| e.with_path(&found.model_json))?;
-    let files = weight_files(fs, &found.dir, &found.real_dir, model.manifest.as_deref().unwrap_or_default()).await?;
-    Ok(OnDisk { js, model, files })
+    let groups = model.manifest.as_deref().unwrap_or_default();
+    let (weights, files) = weight_files(fs, &found.dir, &found.real_dir, groups).await?;
+    Ok(OnDisk { js, weights, files })
 }
 
 /// The weight files that are verifiably the model's: those of groups whose
@@ -507,42 +518,39 @@ async fn read_model(fs: &Fs, found: &Located) -> Result<OnDisk> {
 /// bytes the group's weights need. So a hostile model.json that lists some
 /// other file of the folder (`thesis.docx`) does not make a save or a
 /// remove delete it.
-fn own_files(on_disk: &OnDisk) -> Result<Vec<&WeightFile>> {
-    let groups = on_disk.model.manifest.as_deref().unwrap_or_default();
-    let mut verified = Vec::with_capacity(groups.len());
-    for (g, group) in groups.iter().enumerate() {
-        let mine = || on_disk.files.iter().filter(|f| f.group == g);
-        let held: u64 = mine().filter_map(|f| f.size).sum();
-        let complete = mine().all(|f| f.size.is_some());
-        verified.push(complete && group.stored_bytes()?.is_none_or(|need| need == held));
-    }
-    Ok(on_disk.files.iter().filter(|f| verified[f.group]).collect())
+fn own_files(on_disk: &OnDisk) -> Vec<&WeightFile> {
+    let verified: Vec<bool> = (on_disk.weights.needed.iter().enumerate())
+        .map(|(g, need)| {
+            let mine = || on_disk.files.iter().filter(|f| f.group == g);
+            let held: u64 = mine().filter_map(|f| f.size).sum();
+            mine().all(|f| f.size.is_some()) && need.is_none_or(|need| need == held)
+        })
+        .collect();
+    on_disk.files.iter().filter(|f| verified[f.group]).collect()
 }
 
 /// Checks, before anything is read, that every file is there and that
 /// each group's files hold the bytes its weights need.
-async fn check_sizes(fs: &Fs, files: &[WeightFile], needed: &[Option<u64>]) -> Result<()> {
+async fn check_sizes(fs: &Fs, plan: &WeightPlan, files: &[WeightFile]) -> Result<()> {
     if let Some(missing) = files.iter().find(|f| f.size.is_none()) {
         // Opening it says why (ENOENT, ENOTDIR...).
         fs.call("readRange", &[&missing.path.as_str().into(), &0.into(), &0.into()], &missing.path, "reading").await?;
         return Err(Error::new(Code::NotFound, format!("{} does not exist", missing.path)).with_path(&missing.path));
     }
-    for g in 0..needed.len() {
-        check_group(files, needed, g, files.iter().filter(|f| f.group == g).filter_map(|f| f.size).sum())?;
+    let sizes: Vec<u64> = files.iter().map(|f| f.size.unwrap_or(0)).collect();
+    for (g, got) in plan.held(&sizes).into_iter().enumerate() {
+        check_group(plan, g, got)?;
     }
     Ok(())
 }
 
 /// Checks group `g`'s files held `got` bytes, as its specs need.
-fn check_group(files: &[WeightFile], needed: &[Option<u64>], g: usize, got: u64) -> Result<()> {
-    let paths: Vec<&str> = files.iter().filter(|f| f.group == g).map(|f| f.path.as_str()).collect();
-    check_group_bytes(&group_name(g, &paths), needed[g], got).map_err(|e| {
+fn check_group(plan: &WeightPlan, g: usize, got: u64) -> Result<()> {
+    plan.check_group(g, got).map_err(|e| {
         let e = Error::from(e);
-        // Only a one-file group says which file is wrong.
-        if let [path] = paths.as_slice() {
-            e.with_path(path)
-        } else {
-            e
+        match plan.only_file(g) {
+            Some(path) => e.with_path(path),
+            None => e,
         }
     })
 }
@@ -582,17 +590,15 @@ impl Inner {
         };
         let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest")).map_err(Error::thrown)?.into();
         self.check_load()?;
-        let files = weight_files(&fs, &dir, &real_dir, groups).await?;
-        let needed = groups.iter().map(ManifestGroup::stored_bytes).collect::<std::result::Result<Vec<_>, _>>()?;
-        check_sizes(&fs, &files, &needed).await?;
+        let (weights, files) = weight_files(&fs, &dir, &real_dir, groups).await?;
+        check_sizes(&fs, &weights, &files).await?;
         self.check_load()?;
-        let total = needed.iter().try_fold(0u64, |acc, n| n.map(|n| acc + n)).unwrap_or(0);
-        let progress = Progress::new(self.options.common.on_progress.clone(), total, files.len());
+        let progress = Progress::new(self.options.common.on_progress.clone(), weights.total_bytes(), files.len());
         if self.options.stream_weights {
             let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
             set(&artifacts, "weightSpecs", &specs);
             let signal = self.options.common.signal.clone();
-            let plan = Rc::new(StreamPlan { fs: Rc::new(fs), files, needed, progress, signal });
+            let plan = Rc::new(StreamPlan { fs: Rc::new(fs), weights, files, progress, signal });
             let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || file_stream(plan.clone()));
             set(&artifacts, "getWeightStream", &get_stream.into_js_value());
             return Ok(artifacts.into());
@@ -632,15 +638,15 @@ impl Inner {
         self.check_load()?;
         read.sort_unstable_by_key(|&(i, ..)| i);
         let data = Array::new();
-        let mut group_bytes = vec![0u64; needed.len()];
-        for (file, (_, pieces, size)) in files.iter().zip(read) {
-            group_bytes[file.group] += size;
+        let mut sizes = Vec::with_capacity(read.len());
+        for (_, pieces, size) in read {
+            sizes.push(size);
             pieces.iter().for_each(|p| {
                 data.push(&p);
             });
         }
-        for (g, got) in group_bytes.into_iter().enumerate() {
-            check_group(&files, &needed, g, got)?;
+        for (g, got) in weights.held(&sizes).into_iter().enumerate() {
+            check_group(&weights, g, got)?;
         }
         get_model_artifacts_for_json_sync(model_json, specs, data.into()).map(JsValue::from).map_err(Error::thrown)
     }
@@ -807,7 +813,7 @@ impl Inner {
         let found =
             Located { model_json: fs.join(dir, MODEL_JSON), dir: dir.to_owned(), real_dir: fs.realpath(dir).await? };
         if let Ok(on_disk) = read_model(fs, &found).await {
-            known.extend(own_files(&on_disk).into_iter().flatten().map(|f| f.rel.clone()));
+            known.extend(own_files(&on_disk).into_iter().map(|f| f.rel.clone()));
         }
         let foreign: Vec<&str> =
             entries.iter().map(|(n, _)| n.as_str()).filter(|n| !known.iter().any(|k| k == n)).collect();
@@ -881,8 +887,8 @@ async fn commit(fs: &Fs, tmp: &str, dir: &str) -> Result<()> {
 /// What a weight stream over files needs.
 struct StreamPlan {
     fs: Rc<Fs>,
+    weights: WeightPlan,
     files: Vec<WeightFile>,
-    needed: Vec<Option<u64>>,
     progress: Rc<RefCell<Progress>>,
     signal: Signal,
 }
@@ -914,7 +920,7 @@ fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
                 let n = u64::from(chunk.length());
                 // A file that grew since it was checked stops here.
                 if s.offset + n > file.size.unwrap_or(0) {
-                    let need = s.plan.needed[file.group].unwrap_or(0);
+                    let need = s.plan.weights.needed[file.group].unwrap_or(0);
                     let what = format!("{} (grown since it was checked)", file.path);
                     return Err(error(
                         Error::from(FormatError::SizeMismatch { what, got: s.offset + n, need }).with_path(&file.path),
@@ -939,7 +945,7 @@ fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
             s.file += 1;
             s.offset = 0;
             if s.plan.files.get(s.file).is_none_or(|next| next.group != group) {
-                check_group(&s.plan.files, &s.plan.needed, group, s.group_bytes).map_err(error)?;
+                check_group(&s.plan.weights, group, s.group_bytes).map_err(error)?;
                 s.group_bytes = 0;
             }
         }
@@ -955,7 +961,7 @@ pub async fn remove(path: &str) -> Result<JsValue> {
     let info = folder_info(&fs, &found, &on_disk).await?;
     // Only files that verifiably belong to the model; a symlink is removed,
     // never what it points to.
-    for file in own_files(&on_disk)? {
+    for file in own_files(&on_disk) {
         fs.call("removeFile", &[&file.path.as_str().into()], &file.path, "removing").await?;
     }
     fs.call("removeFile", &[&found.model_json.as_str().into()], &found.model_json, "removing").await?;
