@@ -16,7 +16,7 @@ use crate::format::integrity::to_hex;
 use crate::format::model_json::ModelJson;
 use crate::format::pattern;
 use crate::format::quantize::{quantize, Segment};
-use crate::format::shards::{self, DEFAULT_SHARD_SIZE};
+use crate::format::shards::{self, ShardFile, DEFAULT_SHARD_SIZE};
 use crate::format::spec::QuantDType;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -268,6 +268,32 @@ fn weights_of(artifacts: &JsValue, what: &str) -> Result<(JsValue, JsComposite)>
     Ok((specs, JsComposite::from_js(&data, "weightData")?))
 }
 
+/// The model.json of `artifacts` saved as the weight files `files` (byte
+/// ranges of `data`), as `shardArtifacts` and `fileSystem().save` write it:
+/// one group listing every file, with their sha256 when `hashes`. The specs
+/// are checked to decode from `data` first, so no undecodable model is
+/// written; without specs (a topology-only model) the manifest is still
+/// loadable.
+pub fn sharded_model_json(
+    artifacts: &JsValue,
+    specs: &JsValue,
+    data: &JsComposite,
+    files: &[ShardFile],
+    hashes: bool,
+) -> Result<Object> {
+    if present(specs) {
+        layout_all(&specs_from_js(specs)?, data)?;
+    }
+    let group = Object::new();
+    set(&group, "paths", &files.iter().map(|f| JsValue::from_str(&f.path)).collect::<Array>());
+    set(&group, "weights", &if present(specs) { specs.clone() } else { Array::new().into() });
+    if hashes {
+        let hashes: Array = files.iter().map(|f| JsValue::from_str(&to_hex(&data.sha256(f.start, f.end)))).collect();
+        set(&group, "sha256", &hashes);
+    }
+    get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)
+}
+
 /// `quantizeArtifacts(artifacts, {dtype, weights?})`.
 #[wasm_bindgen(js_name = quantizeArtifacts, skip_typescript)]
 pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Object> {
@@ -369,26 +395,17 @@ pub fn shard_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Object>
         return Err(binary_topology("shardArtifacts").into());
     }
     let (specs, src) = weights_of(&artifacts, "shardArtifacts")?;
-    // Refuse to write shards that could not be decoded.
-    layout_all(&specs_from_js(&specs)?, &src).map_err(Error::from)?;
     let plan = shards::plan(src.index.byte_length(), shard_size, 1).map_err(Error::from)?;
-    let files = Array::new();
-    let paths = Array::new();
-    for f in &plan {
-        let file = Object::new();
-        set(&file, "path", &f.path.as_str().into());
-        set(&file, "data", &src.slice(f.start, f.end));
-        files.push(&file);
-        paths.push(&f.path.as_str().into());
-    }
-    let group = Object::new();
-    set(&group, "paths", &paths);
-    set(&group, "weights", &specs);
-    if get(&options, "hashes").is_truthy() {
-        let hashes: Array = plan.iter().map(|f| JsValue::from_str(&to_hex(&src.sha256(f.start, f.end)))).collect();
-        set(&group, "sha256", &hashes);
-    }
-    let model_json = get_model_json_for_model_artifacts(artifacts, Array::of1(&group).into())?;
+    let model_json = sharded_model_json(&artifacts, &specs, &src, &plan, get(&options, "hashes").is_truthy())?;
+    let files: Array = plan
+        .iter()
+        .map(|f| {
+            let file = Object::new();
+            set(&file, "path", &f.path.as_str().into());
+            set(&file, "data", &src.slice(f.start, f.end));
+            JsValue::from(file)
+        })
+        .collect();
     let out = Object::new();
     set(&out, "modelJSON", &model_json);
     set(&out, "files", &files);

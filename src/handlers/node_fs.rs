@@ -20,16 +20,12 @@ use super::fetch::Progress;
 use super::options::{Options as Common, Signal};
 use super::order::{in_turn, Access, Claim, Medium, Place};
 use crate::bindings::artifacts::{
-    bare_manifest, get_model_artifacts_for_json_sync, get_model_json_for_model_artifacts, get_weight_specs,
-    model_json_from_text,
+    bare_manifest, get_model_artifacts_for_json_sync, get_weight_specs, model_json_from_text, sharded_model_json,
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{
     get, handler_paths, integer_option, json_text, present, set, stringified_byte_length, type_name, JsComposite,
 };
-use crate::bindings::weights::specs_from_js;
-use crate::format::codec::layout_all;
-use crate::format::integrity::to_hex;
 use crate::format::model_json::ModelJson;
 use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
 use crate::format::paths::contained_path;
@@ -714,25 +710,13 @@ impl Inner {
         // What will be written: the weight files' byte ranges and model.json.
         let specs = get(&artifacts, "weightSpecs");
         let data = JsComposite::from_js(&get(&artifacts, "weightData"), "weightData")?;
-        if present(&specs) {
-            layout_all(&specs_from_js(&specs)?, &data)?;
-        }
         let total = data.index.byte_length();
         let plan: Vec<ShardFile> = if self.options.single_file {
             vec![ShardFile { path: "weights.bin".into(), start: 0, end: total }]
         } else {
             shards::plan(total, self.options.shard_size, 1)?
         };
-        let group = Object::new();
-        set(&group, "paths", &plan.iter().map(|f| JsValue::from_str(&f.path)).collect::<Array>());
-        // A topology-only model still gets a loadable manifest.
-        set(&group, "weights", &if present(&specs) { specs.clone() } else { Array::new().into() });
-        if self.options.hashes {
-            let hashes: Array = plan.iter().map(|f| JsValue::from_str(&to_hex(&data.sha256(f.start, f.end)))).collect();
-            set(&group, "sha256", &hashes);
-        }
-        let model_json =
-            get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
+        let model_json = sharded_model_json(&artifacts, &specs, &data, &plan, self.options.hashes)?;
         let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
 
         self.check_save(&dir)?;
