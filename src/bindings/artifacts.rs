@@ -237,10 +237,15 @@ pub fn model_json_from_text(text: &JsValue, source: &str) -> Result<(JsValue, Mo
     Ok((js, model))
 }
 
-/// A bare weights manifest's text (`weights_manifest.json`) as the text of
-/// a model.json that holds only it.
-pub fn bare_manifest(text: &str) -> JsValue {
-    format!("{{\"weightsManifest\":{text}}}").into()
+/// The binary form, `[model.pb, weights_manifest.json]`, as one model: the
+/// bare manifest's text (named `source` in errors) read as a model.json that
+/// holds only it, with the GraphDef bytes as its topology. (http and
+/// `file://` read the two files their own way.)
+pub fn binary_form_model(topology: &JsValue, manifest_text: &str, source: &str) -> Result<(JsValue, ModelJson)> {
+    let text = format!("{{\"weightsManifest\":{manifest_text}}}");
+    let (js, model) = model_json_from_text(&text.into(), source)?;
+    set(js.unchecked_ref(), "modelTopology", topology);
+    Ok((js, model))
 }
 
 /// `isHTTPScheme(url)`: `/^https?:\/\//`.

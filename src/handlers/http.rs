@@ -14,7 +14,7 @@ use super::fetch::{describe, Progress, ShardReader, Transport};
 use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::options::Options as Common;
 use crate::bindings::artifacts::{
-    bare_manifest, get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json,
+    binary_form_model, get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json,
     get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text,
 };
 use crate::bindings::error::{Error, Result};
@@ -187,10 +187,7 @@ impl Inner {
         let (pb_url, manifest_url) = (&self.path[0], &self.path[1]);
         let topology = self.fetch_capped(transport, pb_url, true).await?;
         let text = utf8(&self.fetch_capped(transport, manifest_url, false).await?).as_string().unwrap_or_default();
-        let (js, model) =
-            model_json_from_text(&bare_manifest(&text), manifest_url).map_err(|e| e.with_url(manifest_url))?;
-        set(js.unchecked_ref(), "modelTopology", &topology);
-        Ok((js, model))
+        Ok(binary_form_model(&topology, &text, manifest_url).map_err(|e| e.with_url(manifest_url))?)
     }
 
     /// Shard URLs, one per manifest path: the prefix and query rules, or

@@ -20,7 +20,7 @@ use super::fetch::Progress;
 use super::options::{Options as Common, Signal};
 use super::order::{in_turn, Access, Claim, Medium, Place};
 use crate::bindings::artifacts::{
-    bare_manifest, get_model_artifacts_for_json_sync, get_weight_specs, model_json_from_text, sharded_model_json,
+    binary_form_model, get_model_artifacts_for_json_sync, get_weight_specs, model_json_from_text, sharded_model_json,
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{
@@ -671,9 +671,8 @@ impl Inner {
             .await?;
         let topology = crate::bindings::weights::concatenate_array_buffers(pieces).map_err(Error::thrown)?;
         let text = fs.read_text(&manifest_path, self.options.max_model_json_bytes).await?;
-        let (js, model) = model_json_from_text(&bare_manifest(&text.as_string().unwrap_or_default()), &manifest_path)
+        let (js, model) = binary_form_model(&topology, &text.as_string().unwrap_or_default(), &manifest_path)
             .map_err(|e| e.with_path(&manifest_path))?;
-        set(js.unchecked_ref(), "modelTopology", &topology);
         let dir = fs.dirname(&manifest_path);
         let real_dir = fs.realpath(&dir).await?;
         Ok((js, model, dir, real_dir))
