@@ -233,20 +233,44 @@ export async function releaseHold() {
  * store in this realm (observing what the package really does, not
  * changing it), until restore().
  */
-function observeStores(onPut, onDelete = () => {}) {
-  const P = IDBObjectStore.prototype;
-  const put = P.put, del = P.delete;
-  P.put = function (value, key) {
-    const r = key === undefined ? put.call(this, value) : put.call(this, value, key);
-    onPut(this.name, value, key, this.transaction);
-    return r;
-  };
-  P.delete = function (key) {
-    const r = del.call(this, key);
-    onDelete(this.name, key, this.transaction);
-    return r;
-  };
-  return () => { P.put = put; P.delete = del; };
+function observeStores(onPut, onDelete = () => {}, realms = [globalThis]) {
+  const restores = realms.map(realm => {
+    const P = realm.IDBObjectStore.prototype;
+    const put = P.put, del = P.delete;
+    P.put = function (value, key) {
+      const r = key === undefined ? put.call(this, value) : put.call(this, value, key);
+      onPut(this.name, value, key, this.transaction);
+      return r;
+    };
+    P.delete = function (key) {
+      const r = del.call(this, key);
+      onDelete(this.name, key, this.transaction);
+      return r;
+    };
+    return () => { P.put = put; P.delete = del; };
+  });
+  return () => restores.forEach(restore => restore());
+}
+
+/** The package, and this module, in a second realm (a same-origin iframe of
+ * the test page): its own instance and call-order queue, as another tab has.
+ * Within one realm, two saves of one model run in call order, so the forced
+ * interleavings below put the second save here, as a second tab would. */
+let secondTab = null;
+function otherTab() {
+  secondTab ??= (async () => {
+    const frame = document.createElement('iframe');
+    frame.src = '/test.html';
+    await new Promise((resolve, reject) => {
+      frame.onload = resolve;
+      frame.onerror = () => reject(new Error('the second tab (iframe) did not load'));
+      document.body.append(frame);
+    });
+    const realm = frame.contentWindow;
+    const [ma, support] = await Promise.all([realm.eval("import('model-artifacts')"), realm.eval(`import(${JSON.stringify(import.meta.url)})`)]);
+    return {realm, ma, support};
+  })();
+  return secondTab;
 }
 const until = (check, what, ms = 10_000) => new Promise((resolve, reject) => {
   const t0 = performance.now();
@@ -492,13 +516,15 @@ export async function aborts(ma, path, tfjsPath) {
 // chunk transactions; Y must fail without leaving its later chunks.
 export async function chunkedLoser(ma, path) {
   const x = {seed: 61, bytes: 128 * KiB}, y = {seed: 62, bytes: 4 * MiB};
+  const tab = await otherTab();
   let xSave = null, yId = null;
   const restore = observeStores((store, v, key, tx) => {
     if (store !== 'chunks' || key?.[0] !== path) return;
     if (yId === null) {
       yId = key[1];
       tx.addEventListener('complete', () => {
-        xSave = outcome(handler(ma, path, {chunkThreshold: 64 * KiB, chunkSize: 256 * KiB}).save(makeModel(x.seed, x.bytes)), ma);
+        const xOptions = {chunkThreshold: 64 * KiB, chunkSize: 256 * KiB};
+        xSave = outcome(handler(tab.ma, path, xOptions).save(tab.support.makeModel(x.seed, x.bytes)), tab.ma);
       });
     }
   });
@@ -518,16 +544,19 @@ export async function chunkedLoser(ma, path) {
 // it replaced. Forced by holding tfjs's database while both queue there.
 export async function mixedLayouts(ma, path) {
   const x = {seed: 71, bytes: 2 * MiB}, y = {seed: 72, bytes: 64 * KiB};
+  const tab = await otherTab();
   const h = await hold(TFJS);
   const log = [];
   const restore = observeStores(
     (store, v, key) => { if ((key?.[0] ?? v?.modelPath) === path) log.push(`put ${store}`); },
-    (store, key) => { if (key === path || key?.lower?.[0] === path) log.push(`delete ${store}`); });
+    (store, key) => { if (key === path || key?.lower?.[0] === path) log.push(`delete ${store}`); },
+    [globalThis, tab.realm]);
   let xSave, ySave;
   try {
     ySave = outcome(handler(ma, path).save(makeModel(y.seed, y.bytes)), ma);
     await until(() => log.includes('put models_store'), "Y's tfjs-layout put");
-    xSave = outcome(handler(ma, path, {chunkThreshold: MiB, chunkSize: 512 * KiB}).save(makeModel(x.seed, x.bytes)), ma);
+    const xOptions = {chunkThreshold: MiB, chunkSize: 512 * KiB};
+    xSave = outcome(handler(tab.ma, path, xOptions).save(tab.support.makeModel(x.seed, x.bytes)), tab.ma);
     // X has committed while Y's put and X's removal of the older layout
     // both wait on the held tfjs database: Y's put runs first, then X's
     // removal, which must leave Y's newer record alone.

@@ -398,6 +398,14 @@ class FirefoxContext {
   close() { return this.pp.close(); }
 }
 
+/** fs.statSync / fs.readFileSync, or null for a file that is gone (ENOENT). */
+function statIfThere(file) {
+  try { return fs.statSync(file); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
+}
+function readIfThere(file) {
+  try { return fs.readFileSync(file); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
+}
+
 /** Firefox and WebKitGTK save downloads straight into `dir`. A file there
  * with no .part/.wkdownload beside it whose size and mtime held for
  * `settle` polls is a finished download; a name that finishes again (a
@@ -425,15 +433,19 @@ class DownloadFolder {
     const done = [];
     for (const n of names) {
       if (busy(n)) { this.watching.delete(n); continue; }
-      const st = fs.statSync(path.join(this.dir, n));
+      // Firefox renames its temporary names away between our readdir and stat.
+      const st = statIfThere(path.join(this.dir, n));
+      if (!st) { this.watching.delete(n); continue; }
       const sig = `${st.size}:${st.mtimeMs}`;
       if (this.emitted.get(n) === sig) continue;
       const w = this.watching.get(n);
       if (w?.sig !== sig) { this.watching.set(n, {sig, polls: 1}); continue; }
       if (++w.polls < this.settle) continue;
       this.watching.delete(n);
+      const bytes = readIfThere(path.join(this.dir, n));
+      if (!bytes) continue;
       this.emitted.set(n, sig);
-      done.push({n, born: st.birthtimeMs, bytes: fs.readFileSync(path.join(this.dir, n))});
+      done.push({n, born: st.birthtimeMs, bytes});
     }
     done.sort((a, b) => a.born - b.born || (a.n < b.n ? -1 : 1));
     for (const {n, bytes} of done) {
