@@ -7,17 +7,9 @@ import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as ma from 'model-artifacts';
-import {rejectsMa, throwsMa} from './support/common.mjs';
+import {MemoryStorage, rejectsMa, throwsMa} from './support/common.mjs';
 import {tempDir, removeTempDirs, fileUrl} from './support/fs-helpers.mjs';
 
-class MemoryStorage {
-  #items = new Map();
-  get length() { return this.#items.size; }
-  key(i) { return [...this.#items.keys()][i] ?? null; }
-  getItem(k) { return this.#items.has(k) ? this.#items.get(k) : null; }
-  setItem(k, v) { this.#items.set(String(k), String(v)); }
-  removeItem(k) { this.#items.delete(k); }
-}
 globalThis.localStorage = new MemoryStorage();
 
 let root;

@@ -8,19 +8,10 @@ import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import * as ma from 'model-artifacts';
-import {rejectsMa} from './support/common.mjs';
+import {MemoryStorage, rejectsMa} from './support/common.mjs';
 import {CASES} from './support/ordering-cases.mjs';
 import {tempDir, removeTempDirs, fileUrl} from './support/fs-helpers.mjs';
 
-/** Web Storage's interface over a Map (Node has no localStorage). */
-class MemoryStorage {
-  #items = new Map();
-  get length() { return this.#items.size; }
-  key(i) { return [...this.#items.keys()][i] ?? null; }
-  getItem(k) { return this.#items.has(k) ? this.#items.get(k) : null; }
-  setItem(k, v) { this.#items.set(String(k), String(v)); }
-  removeItem(k) { this.#items.delete(k); }
-}
 globalThis.localStorage = new MemoryStorage();
 
 let root;

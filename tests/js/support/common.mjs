@@ -257,3 +257,14 @@ export async function rejectsMa(fn, code, mentions = []) {
   assert.ok(threw, `expected a rejection with code ${code}`);
   return assertMaError(err, code, mentions);
 }
+
+/** Web Storage's interface over a Map, for Node-side tests of
+ * localstorage:// (Node has no localStorage; browsers test the real one). */
+export class MemoryStorage {
+  #items = new Map();
+  get length() { return this.#items.size; }
+  key(i) { return [...this.#items.keys()][i] ?? null; }
+  getItem(k) { return this.#items.has(k) ? this.#items.get(k) : null; }
+  setItem(k, v) { this.#items.set(String(k), String(v)); }
+  removeItem(k) { this.#items.delete(k); }
+}
