@@ -121,7 +121,8 @@ pub fn to_json(value: &JsValue, what: &str) -> Result<Value> {
 
 /// JSON back to a JS value (key order kept).
 pub fn from_json(value: &Value) -> JsValue {
-    JSON::parse(&crate::format::json::stringify(value)).expect("our JSON text parses")
+    // Our own JSON text always parses (no `expect`: its Debug formatting costs wasm bytes).
+    JSON::parse(&crate::format::json::stringify(value)).unwrap_or(JsValue::NULL)
 }
 
 /// `JSON.stringify(value)` as Rust text, or `E_INVALID_ARGUMENT` naming
