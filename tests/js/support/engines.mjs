@@ -398,12 +398,9 @@ class FirefoxContext {
   close() { return this.pp.close(); }
 }
 
-/** fs.statSync / fs.readFileSync, or null for a file that is gone (ENOENT). */
-function statIfThere(file) {
-  try { return fs.statSync(file); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
-}
-function readIfThere(file) {
-  try { return fs.readFileSync(file); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
+/** `read()` (a sync fs call on one file), or null when the file is gone (ENOENT). */
+function ifThere(read) {
+  try { return read(); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
 }
 
 /** Firefox and WebKitGTK save downloads straight into `dir`. A file there
@@ -434,7 +431,7 @@ class DownloadFolder {
     for (const n of names) {
       if (busy(n)) { this.watching.delete(n); continue; }
       // Firefox renames its temporary names away between our readdir and stat.
-      const st = statIfThere(path.join(this.dir, n));
+      const st = ifThere(() => fs.statSync(path.join(this.dir, n)));
       if (!st) { this.watching.delete(n); continue; }
       const sig = `${st.size}:${st.mtimeMs}`;
       if (this.emitted.get(n) === sig) continue;
@@ -442,7 +439,7 @@ class DownloadFolder {
       if (w?.sig !== sig) { this.watching.set(n, {sig, polls: 1}); continue; }
       if (++w.polls < this.settle) continue;
       this.watching.delete(n);
-      const bytes = readIfThere(path.join(this.dir, n));
+      const bytes = ifThere(() => fs.readFileSync(path.join(this.dir, n)));
       if (!bytes) continue;
       this.emitted.set(n, sig);
       done.push({n, born: st.birthtimeMs, bytes});
