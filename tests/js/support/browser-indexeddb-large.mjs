@@ -268,6 +268,9 @@ function otherTab() {
     });
     const realm = frame.contentWindow;
     const [ma, support] = await Promise.all([realm.eval("import('model-artifacts')"), realm.eval(`import(${JSON.stringify(import.meta.url)})`)]);
+    // WebKitGTK once handed out the namespace before the iframe's start-up
+    // (index.browser.js's top-level await) had finished: wait for it here.
+    await ma.init();
     return {realm, ma, support};
   })();
   return secondTab;
