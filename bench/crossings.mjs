@@ -4,7 +4,8 @@
 // wasm export, for one http load, one IndexedDB save and load (fake-indexeddb:
 // Node only, the same Rust code path as in a browser), and one file:// save
 // and load, of the same 16-shard model. Counts, not timings: they are exact
-// and repeatable, so they are compared across commits.
+// and repeatable, so they are compared across commits. The IndexedDB rows
+// also count database opens and transactions.
 //
 //   node bench/crossings.mjs            # a table
 //   node bench/crossings.mjs --detail   # plus the 12 most-called functions per operation
@@ -38,6 +39,12 @@ WebAssembly.Instance = function (module, imports) {
   return {exports};
 };
 const ma = await import('../index.node.js');
+// IndexedDB opens and transactions, counted apart from the crossings.
+const idb = {opens: 0, transactions: 0};
+const open = indexedDB.open.bind(indexedDB);
+indexedDB.open = (...args) => { idb.opens++; return open(...args); };
+const transaction = IDBDatabase.prototype.transaction;
+IDBDatabase.prototype.transaction = function (...args) { idb.transactions++; return transaction.apply(this, args); };
 
 // The model: 64 float32 tensors of 16 Ki values in 16 shards of 256 KiB.
 const N = 64;
@@ -60,18 +67,20 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-crossings-'));
 async function measure(name, op) {
   await op(); // warm: first-use paths (routers, lazy statics) are not counted
   counts.clear();
+  idb.opens = idb.transactions = 0;
   await op();
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const imports = [...counts].filter(([k]) => k.startsWith('import')).reduce((a, [, v]) => a + v, 0);
-  console.log(`| ${name} | ${total} | ${imports} | ${total - imports} |`);
+  const db = name.startsWith('indexeddb') ? ` ${idb.opens} | ${idb.transactions} |` : ' | |';
+  console.log(`| ${name} | ${total} | ${imports} | ${total - imports} |${db}`);
   if (detail) {
-    for (const [k, v] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`|   ${k} | ${v} | | |`);
+    for (const [k, v] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`|   ${k} | ${v} | | | | |`);
   }
 }
 
 const artifacts = await ma.http(url).load();
 console.log(`${files.length} shards, ${N} weights, ${data.byteLength} bytes\n`);
-console.log('| operation | crossings | Rust -> JS | JS -> Rust |\n|---|---:|---:|---:|');
+console.log('| operation | crossings | Rust -> JS | JS -> Rust | IndexedDB opens | transactions |\n|---|---:|---:|---:|---:|---:|');
 await measure('http load', () => ma.http(url).load());
 await measure('http load, streamWeights, stream read to the end', async () => {
   const a = await ma.http(url, {streamWeights: true}).load();
@@ -80,6 +89,10 @@ await measure('http load, streamWeights, stream read to the end', async () => {
 });
 await measure('indexeddb:// save', () => ma.browserIndexedDB('crossings').save(artifacts));
 await measure('indexeddb:// load', () => ma.browserIndexedDB('crossings').load());
+// The chunked layout (commit-last), in 1 MiB chunks.
+const chunked = {chunkThreshold: 0, chunkSize: 1 << 20};
+await measure('indexeddb:// save, chunked', () => ma.browserIndexedDB('crossings-chunked', chunked).save(artifacts));
+await measure('indexeddb:// load, chunked', () => ma.browserIndexedDB('crossings-chunked', chunked).load());
 await measure('file:// save', () => ma.fileSystem(`file://${dir}`).save(artifacts));
 await measure('file:// load', () => ma.fileSystem(`file://${dir}/model.json`).load());
 server.close();

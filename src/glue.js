@@ -197,7 +197,7 @@ function done(request) {
 }
 // The database, created if `create`; null when it does not exist and
 // `create` is false (the upgrade that would create it is aborted).
-async function openDb([name, stores], create = true) {
+async function openDb([name, stores], create) {
   const request = factory().open(name, 1);
   request.onupgradeneeded = () => {
     if (!create) return request.transaction.abort();
@@ -206,34 +206,67 @@ async function openDb([name, stores], create = true) {
     }
   };
   try {
-    const db = await done(request);
-    // Never block another page's upgrade of the database.
-    db.onversionchange = () => db.close();
-    return db;
+    return await done(request);
   } catch (e) {
     if (!create && e && e.name === 'AbortError') return null;
     throw e;
   }
 }
-// Runs `work(...stores)` in one transaction over every store of `db`;
-// resolves with its result once the transaction has committed. `signal`
-// aborts the transaction.
-async function run(spec, mode, work, signal, create = true) {
-  const db = await openDb(spec, create);
-  if (!db) return undefined;
-  const names = Object.keys(spec[1]);
-  return new Promise((resolve, reject) => {
-    let tx;
-    try {
-      tx = db.transaction(names, mode);
-    } catch (e) {
+// One connection per database, opened once and reused (opening costs a
+// round trip to the browser's storage process each time). It is dropped
+// when the browser closes it, and closed at once when another page
+// upgrades or deletes the database, which it must never block.
+const connections = new Map();
+async function connect(spec, create = true) {
+  const name = spec[0];
+  const cached = connections.get(name);
+  if (cached) {
+    const db = await cached;
+    if (db || !create) return db;
+  }
+  const opening = openDb(spec, create);
+  connections.set(name, opening);
+  let db;
+  try {
+    db = await opening;
+  } finally {
+    if (!db && connections.get(name) === opening) connections.delete(name);
+  }
+  if (db) {
+    const drop = () => {
+      if (connections.get(name) === opening) connections.delete(name);
       db.close();
-      return reject(e);
+    };
+    db.onversionchange = drop;
+    db.onclose = drop;
+  }
+  return db;
+}
+// A transaction over every store of the database (null when it does not
+// exist and `create` is false); once more on a new connection when the
+// cached one was closing.
+async function transaction(spec, mode, create) {
+  for (let attempt = 0; ; attempt++) {
+    const db = await connect(spec, create);
+    if (!db) return null;
+    try {
+      return db.transaction(Object.keys(spec[1]), mode);
+    } catch (e) {
+      if (attempt > 0 || e.name !== 'InvalidStateError') throw e;
+      connections.delete(spec[0]);
     }
+  }
+}
+// Runs `work(...stores)` in one transaction over every store of the
+// database; resolves with its result once the transaction has committed.
+// `signal` aborts the transaction.
+async function run(spec, mode, work, signal, create = true) {
+  const tx = await transaction(spec, mode, create);
+  if (!tx) return undefined;
+  return new Promise((resolve, reject) => {
     const abort = () => { try { tx.abort(); } catch { /* already finished */ } };
     let result;
     const finish = (settle) => {
-      db.close();
       if (signal) signal.removeEventListener('abort', abort);
       settle();
     };
@@ -247,7 +280,7 @@ async function run(spec, mode, work, signal, create = true) {
     // queued in this transaction commits on its own.
     const failed = (e) => { abort(); reject(e); };
     try {
-      Promise.resolve(work(...names.map((n) => tx.objectStore(n)))).then((r) => { result = r; }, failed);
+      Promise.resolve(work(...Object.keys(spec[1]).map((n) => tx.objectStore(n)))).then((r) => { result = r; }, failed);
     } catch (e) {
       failed(e);
     }

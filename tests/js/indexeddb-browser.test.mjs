@@ -193,6 +193,18 @@ describe('IndexedDB shared with TensorFlow.js 4.22', () => {
   });
 });
 
+describe('connections', () => {
+  it('one connection per database, reused by every later operation; a delete of either database is never blocked', async () => {
+    const r = await inPage('connections');
+    assert.equal(r.opens, 0, 'loads, saves and a listing after the first ones open no database');
+    assert.deepEqual(r.deleted, ['deleted', 'deleted'], 'the cached connections close for the delete');
+    assert.equal(r.afterDelete.small?.code, 'E_NOT_FOUND');
+    assert.equal(r.afterDelete.chunked?.code, 'E_NOT_FOUND');
+    assert.deepEqual(r.again, [16, 16], 'saves after the delete open the databases again and load back');
+    assert.deepEqual(r.listed, ['indexeddb://conn/chunked', 'indexeddb://conn/small']);
+  });
+});
+
 describe('page health', () => {
   it('no page errors, console errors or failed requests', () => {
     assert.deepEqual(pageErrors, []);

@@ -480,7 +480,15 @@ export async function aborts(ma, path, tfjsPath) {
       if (store !== 'chunks' || key?.[0] !== path || key[1] === out.before.own.saveId) return;
       seen.add(key[2]);
       if (when === 'complete' && key[2] === 0) {
-        tx.addEventListener('complete', () => { abortedAt = seen.size; ac.abort(new Error('stop')); });
+        // Ahead of the package's own oncomplete (set before its first put),
+        // so the abort lands between the two transactions: once that handler
+        // runs, the next transaction starts at once on the cached connection.
+        const ours = tx.oncomplete;
+        tx.oncomplete = function (event) {
+          abortedAt = seen.size;
+          ac.abort(new Error('stop'));
+          return ours?.call(this, event);
+        };
       }
       if (when === 'put' && key[2] === 2 && abortedAt === null) { abortedAt = seen.size; ac.abort(new Error('stop')); }
     });

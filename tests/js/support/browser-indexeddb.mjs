@@ -313,3 +313,41 @@ export async function workerRoundTrip() {
   }
   return {...r, tfPredictsSame, tfList: Object.keys(await tf().io.listModels())};
 }
+
+// 8. Connections: opened once and reused, and never in the way of a delete.
+function deleteDatabase(name) {
+  return new Promise(resolve => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve('deleted');
+    request.onerror = () => resolve(`error: ${request.error?.name}`);
+    // Fired while a connection stays open; the delete then waits for it.
+    request.onblocked = () => resolve('blocked');
+  });
+}
+export async function connections(ma) {
+  const weightData = new Float32Array([1, 2, 3, 4]).buffer;
+  const artifacts = {modelTopology: {node: []}, weightSpecs: [{name: 'w', shape: [4], dtype: 'float32'}], weightData};
+  const small = ma.browserIndexedDB('conn/small');
+  const chunked = ma.browserIndexedDB('conn/chunked', {chunkThreshold: 0, chunkSize: 8});
+  await small.save(artifacts);
+  await chunked.save(artifacts);
+  let opens = 0;
+  const open = indexedDB.open;
+  indexedDB.open = function (...args) { opens++; return open.apply(this, args); };
+  try {
+    await small.load();
+    await chunked.load();
+    await small.save(artifacts);
+    await chunked.save(artifacts);
+    await ma.listModels();
+  } finally {
+    indexedDB.open = open;
+  }
+  const deleted = [await deleteDatabase('tensorflowjs'), await deleteDatabase('model-artifacts')];
+  const afterDelete = {small: await rejection(small.load()), chunked: await rejection(chunked.load())};
+  await small.save(artifacts);
+  await chunked.save(artifacts);
+  const bytes = a => [a.weightData].flat().reduce((n, b) => n + b.byteLength, 0);
+  const again = [bytes(await small.load()), bytes(await chunked.load())];
+  return {opens, deleted, afterDelete, again, listed: Object.keys(await ma.listModels()).sort()};
+}
