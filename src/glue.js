@@ -215,26 +215,28 @@ async function openDb([name, stores], create) {
 // One connection per database, opened once and reused (opening costs a
 // round trip to the browser's storage process each time). It is dropped
 // when the browser closes it, and closed at once when another page
-// upgrades or deletes the database, which it must never block.
+// upgrades or deletes the database, which it must never block; and it is
+// not used once `globalThis.indexedDB` is another factory (tests that reset
+// fake-indexeddb between cases).
 const connections = new Map();
 async function connect(spec, create = true) {
-  const name = spec[0];
+  const [name] = spec;
   const cached = connections.get(name);
-  if (cached) {
-    const db = await cached;
+  if (cached && cached.factory === factory()) {
+    const db = await cached.opening;
     if (db || !create) return db;
   }
-  const opening = openDb(spec, create);
-  connections.set(name, opening);
+  const entry = { factory: factory(), opening: openDb(spec, create) };
+  connections.set(name, entry);
   let db;
   try {
-    db = await opening;
+    db = await entry.opening;
   } finally {
-    if (!db && connections.get(name) === opening) connections.delete(name);
+    if (!db && connections.get(name) === entry) connections.delete(name);
   }
   if (db) {
     const drop = () => {
-      if (connections.get(name) === opening) connections.delete(name);
+      if (connections.get(name) === entry) connections.delete(name);
       db.close();
     };
     db.onversionchange = drop;
