@@ -27,11 +27,14 @@ pub struct WeightPlan {
 impl WeightPlan {
     /// The plan of `groups`, its files called by `names` (one per manifest
     /// path, in order).
-    pub fn new(groups: &[ManifestGroup], names: impl IntoIterator<Item = String>) -> Result<Self> {
+    pub fn new<'a>(
+        groups: impl IntoIterator<Item = &'a ManifestGroup>,
+        names: impl IntoIterator<Item = String>,
+    ) -> Result<Self> {
         let mut names = names.into_iter();
         let mut files = Vec::new();
-        let mut needed = Vec::with_capacity(groups.len());
-        for (group, manifest_group) in groups.iter().enumerate() {
+        let mut needed = Vec::new();
+        for (group, manifest_group) in groups.into_iter().enumerate() {
             let hashes = group_hashes(manifest_group, group)?;
             for i in 0..manifest_group.paths.len() {
                 let name = names.next().unwrap_or_default();

@@ -2,12 +2,18 @@
 //! files) and `browserFiles(files)` (load from `File`s a user picked).
 
 use crate::format::Code;
-use js_sys::{Array, Object, Promise};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures_util::future::LocalBoxFuture;
+use js_sys::{Array, ArrayBuffer, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::fetch::Progress;
 use super::limits::{too_large, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::options::Options;
+use super::shards::{ShardSource, Shards};
 use super::store::savable;
 use crate::bindings::artifacts::{
     get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
@@ -211,22 +217,38 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
             weights.check_group(g, held).map_err(Error::from)?;
         }
     }
-    let buffers = Array::new();
-    for (g, group_files) in matched.into_iter().enumerate() {
-        let mut got = 0u64;
-        for file in group_files {
-            check(&file_name(file))?;
-            let data = read(file, "arrayBuffer").await?;
-            // Exactly the file's bytes, whatever `arrayBuffer()` gave.
-            let view = byte_view(&data, "arrayBuffer()")?;
-            let buffer = exact_buffer(&view);
-            got += u64::from(buffer.byte_length());
-            buffers.push(&buffer);
-        }
-        weights.check_group(g, got).map_err(Error::from)?;
-    }
+    let progress = Progress::new(options.on_progress.clone(), weights.total_bytes(), weights.files.len());
+    let files = matched.into_iter().flatten().cloned().collect();
+    let source = Rc::new(PickedFiles { files, progress: progress.clone() });
+    let shards = Shards { source, plan: weights, progress, signal: options.signal.clone() };
+    let buffers = shards.load_all(FILES_AT_ONCE).await?;
     let specs = get_weight_specs(get(&json, "weightsManifest")).map_err(Error::thrown)?;
     get_model_artifacts_for_json_sync(json, specs.into(), buffers.into()).map(JsValue::from).map_err(Error::thrown)
+}
+
+/// Files read at once: a File's bytes come from disk, not the network.
+const FILES_AT_ONCE: usize = 4;
+
+/// The weight files a user picked, in plan order.
+struct PickedFiles {
+    files: Vec<JsValue>,
+    progress: Rc<RefCell<Progress>>,
+}
+
+impl ShardSource for PickedFiles {
+    fn read(self: Rc<Self>, index: usize) -> LocalBoxFuture<'static, Result<Vec<ArrayBuffer>>> {
+        Box::pin(async move {
+            let data = read(&self.files[index], "arrayBuffer").await?;
+            // Exactly the file's bytes, whatever `arrayBuffer()` gave.
+            let buffer = exact_buffer(&byte_view(&data, "arrayBuffer()")?);
+            self.progress.borrow_mut().add_bytes(u64::from(buffer.byte_length()));
+            Ok(vec![buffer])
+        })
+    }
+
+    fn locate(&self, error: Error, name: &str) -> Error {
+        error.with_path(name)
+    }
 }
 
 /// `browserFiles(files, options?)`: `files[0]` is model.json, the rest its

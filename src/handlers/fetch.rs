@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Uint8Array};
-use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -17,7 +16,6 @@ use super::limits::Budget;
 use super::options::Signal;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, call_method, get, present};
-use crate::format::integrity::to_hex;
 use crate::format::paths::{content_range_start, is_retryable_status, retry_after_ms, retry_delay_ms};
 
 /// First retry waits about this long; later ones double, up to the cap.
@@ -283,15 +281,13 @@ pub fn describe(error: &JsValue) -> String {
 
 /// Reads one shard's bytes chunk by chunk, resuming a cut body with a
 /// `Range` request (or re-reading and skipping what was already delivered
-/// when the server ignores Range), verifying a SHA-256 if one is expected,
-/// counting new bytes against its budget (stopping the moment it is passed)
-/// and treating a stall like a cut.
+/// when the server ignores Range), counting new bytes against its budget
+/// (stopping the moment it is passed) and treating a stall like a cut. The
+/// `ShardSource` of http (`http.rs`; `shards.rs` checks sha256 and sizes).
 pub struct ShardReader {
     transport: Rc<Transport>,
     pub url: String,
     progress: Rc<RefCell<Progress>>,
-    expected_sha256: Option<[u8; 32]>,
-    hasher: Option<Sha256>,
     /// Shared with the other shards of its group (or its own, for model.json).
     budget: Option<Rc<Budget>>,
     /// Sent to a caller's `fetchFunc` as `{isBinary: true}` (tf.io's flag).
@@ -314,19 +310,12 @@ pub struct ShardReader {
 }
 
 impl ShardReader {
-    pub fn new(
-        transport: Rc<Transport>,
-        url: String,
-        progress: Rc<RefCell<Progress>>,
-        expected_sha256: Option<[u8; 32]>,
-    ) -> Self {
+    pub fn new(transport: Rc<Transport>, url: String, progress: Rc<RefCell<Progress>>) -> Self {
         let watch = transport.watch();
         ShardReader {
             transport,
             url,
             progress,
-            hasher: expected_sha256.map(|_| Sha256::new()),
-            expected_sha256,
             budget: None,
             binary: true,
             delivered: 0,
@@ -541,7 +530,7 @@ impl ShardReader {
     }
 
     /// Takes one body chunk: drops bytes already delivered before a restart,
-    /// hashes, counts (unless `drain` already counted it). `None` when
+    /// counts (unless `drain` already counted it). `None` when
     /// nothing of it is new.
     fn accept(&mut self, chunk: Uint8Array, count: bool) -> Result<Option<Uint8Array>> {
         let len = u64::from(chunk.length());
@@ -559,14 +548,11 @@ impl ShardReader {
         if count {
             self.count(u64::from(chunk.length()))?;
         }
-        if let Some(hasher) = &mut self.hasher {
-            hasher.update(chunk.to_vec());
-        }
         self.delivered += u64::from(chunk.length());
         Ok(Some(chunk))
     }
 
-    /// The body said it is done: true if the shard is complete and verified,
+    /// The body said it is done: true if the shard is complete,
     /// false if it was cut short and a retry was arranged.
     async fn body_ended(&mut self) -> Result<bool> {
         if let Some(owed) = self.owed.filter(|&n| n > 0) {
@@ -581,75 +567,53 @@ impl ShardReader {
     fn finish(&mut self) -> Result<()> {
         self.done = true;
         self.reader = None;
-        if let (Some(hasher), Some(expected)) = (self.hasher.take(), self.expected_sha256) {
-            let got: [u8; 32] = hasher.finalize().into();
-            if got != expected {
-                return Err(Error::new(
-                    Code::Integrity,
-                    format!(
-                        "{} does not match its sha256: expected {}, got {}",
-                        self.url,
-                        to_hex(&expected),
-                        to_hex(&got)
-                    ),
-                )
-                .with_url(&self.url));
-            }
-        }
         Ok(())
     }
 
-    /// Every byte of the shard as one ArrayBuffer. Without a hash to check,
-    /// bodies are read by a JS loop (one boundary crossing per body, not per
-    /// chunk); progress then comes from that loop.
+    /// Every byte of the shard as one ArrayBuffer, each body read by a JS
+    /// loop (one boundary crossing per body, not per chunk) that counts the
+    /// bytes as they arrive, so reading stops at the budget.
     pub async fn read_all(&mut self) -> Result<js_sys::ArrayBuffer> {
         let mut chunks = Vec::new();
-        if self.hasher.is_some() {
-            while let Some(chunk) = self.next().await? {
-                chunks.push(chunk);
-            }
+        let (progress, budget) = (self.progress.clone(), self.budget.clone());
+        let on_bytes = if progress.borrow().callback.is_some() || budget.is_some() {
+            Closure::<dyn FnMut(f64) -> bool>::new(move |n: f64| {
+                let within = budget.as_ref().is_none_or(|b| b.take(n as u64));
+                if within {
+                    progress.borrow_mut().add_bytes(n as u64);
+                }
+                within
+            })
+            .into_js_value()
         } else {
-            // Counted in JS as chunks arrive, so reading stops at the budget.
-            let (progress, budget) = (self.progress.clone(), self.budget.clone());
-            let on_bytes = if progress.borrow().callback.is_some() || budget.is_some() {
-                Closure::<dyn FnMut(f64) -> bool>::new(move |n: f64| {
-                    let within = budget.as_ref().is_none_or(|b| b.take(n as u64));
-                    if within {
-                        progress.borrow_mut().add_bytes(n as u64);
-                    }
-                    within
-                })
-                .into_js_value()
+            JsValue::UNDEFINED
+        };
+        while !self.done {
+            if self.transport.aborted() {
+                return Err(self.transport.abort_error(&self.url));
+            }
+            if self.reader.is_none() {
+                self.open().await?;
+            }
+            let reader = self.reader.clone().expect("opened above");
+            let batch = JsFuture::from(drain(&reader, self.skip as f64, &on_bytes, &self.watch))
+                .await
+                .unwrap_or(JsValue::UNDEFINED);
+            if get(&batch, "stopped").is_truthy() {
+                self.drop_body();
+                return Err(self.over_budget());
+            }
+            for chunk in Array::from(&get(&batch, "chunks")).iter() {
+                chunks.extend(self.accept(byte_view(&chunk, "a response body chunk")?, false)?);
+            }
+            if get(&batch, "done").is_truthy() {
+                self.body_ended().await?;
+            } else if get(&batch, "stalled").is_truthy() {
+                let failure = self.transport.stall_failure(&self.url);
+                self.retry(failure).await?;
             } else {
-                JsValue::UNDEFINED
-            };
-            while !self.done {
-                if self.transport.aborted() {
-                    return Err(self.transport.abort_error(&self.url));
-                }
-                if self.reader.is_none() {
-                    self.open().await?;
-                }
-                let reader = self.reader.clone().expect("opened above");
-                let batch = JsFuture::from(drain(&reader, self.skip as f64, &on_bytes, &self.watch))
-                    .await
-                    .unwrap_or(JsValue::UNDEFINED);
-                if get(&batch, "stopped").is_truthy() {
-                    self.drop_body();
-                    return Err(self.over_budget());
-                }
-                for chunk in Array::from(&get(&batch, "chunks")).iter() {
-                    chunks.extend(self.accept(byte_view(&chunk, "a response body chunk")?, false)?);
-                }
-                if get(&batch, "done").is_truthy() {
-                    self.body_ended().await?;
-                } else if get(&batch, "stalled").is_truthy() {
-                    let failure = self.transport.stall_failure(&self.url);
-                    self.retry(failure).await?;
-                } else {
-                    let failure = self.transport.network_failure(&self.url, get(&batch, "error"));
-                    self.retry(failure).await?;
-                }
+                let failure = self.transport.network_failure(&self.url, get(&batch, "error"));
+                self.retry(failure).await?;
             }
         }
         let whole = match chunks.as_slice() {
@@ -666,6 +630,16 @@ impl ShardReader {
             }
         };
         Ok(whole)
+    }
+}
+
+impl crate::handlers::shards::Chunks for ShardReader {
+    fn next(&mut self) -> futures_util::future::LocalBoxFuture<'_, Result<Option<Uint8Array>>> {
+        Box::pin(ShardReader::next(self))
+    }
+
+    fn prefetch(&mut self) {
+        ShardReader::prefetch(self);
     }
 }
 

@@ -5,7 +5,7 @@ use crate::format::Code;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::future::LocalBoxFuture;
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::fetch::{describe, Progress, ShardReader, Transport};
 use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::options::Options as Common;
+use super::shards::{stream, Chunks, ShardSource, Shards};
 use crate::bindings::artifacts::{
     binary_form_model, get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json,
     get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text,
@@ -21,7 +22,7 @@ use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, function_option, get, handler_paths, integer_option, json_text, present, set};
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
-use crate::format::plan::{PlannedFile, WeightPlan};
+use crate::format::plan::WeightPlan;
 use crate::format::spec::ManifestGroup;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -159,15 +160,20 @@ impl Inner {
         let weights_url = self.path.last().expect("one or two paths");
         let weights = WeightPlan::new(groups, self.shard_urls(weights_url, groups).await?).map_err(Error::from)?;
         progress.borrow_mut().set_totals(weights.total_bytes(), weights.files.len());
-        let plan = Rc::new(Plan { transport, progress, weights });
+        // Each read of the weights (the load, each stream) with budgets of its own.
+        let shards = move || {
+            let (signal, source) =
+                (transport.signal.clone(), HttpShards::over(transport.clone(), &weights, progress.clone()));
+            Shards { source, plan: weights.clone(), progress: progress.clone(), signal }
+        };
         if self.options.stream_weights {
             let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
             set(&artifacts, "weightSpecs", &specs);
-            let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || weight_stream(plan.clone()));
+            let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || stream(Rc::new(shards())));
             set(&artifacts, "getWeightStream", &get_stream.into_js_value());
             return Ok(artifacts.into());
         }
-        let buffers = plan.fetch_all(self.options.common.concurrency).await?;
+        let buffers = shards().load_all(self.options.common.concurrency).await?;
         get_model_artifacts_for_json_sync(model_json, specs, buffers.into()).map(JsValue::from)
     }
 
@@ -176,8 +182,8 @@ impl Inner {
     /// of a shard.
     async fn fetch_capped(&self, transport: &Rc<Transport>, url: &str, binary: bool) -> Result<ArrayBuffer> {
         let budget = Budget::model_file(url, self.options.max_model_json_bytes);
-        let reader = ShardReader::new(transport.clone(), url.to_owned(), Progress::new(None, 0, 0), None)
-            .with_budget(Some(budget));
+        let reader =
+            ShardReader::new(transport.clone(), url.to_owned(), Progress::new(None, 0, 0)).with_budget(Some(budget));
         let mut reader = if binary { reader } else { reader.for_text() };
         reader.read_all().await
     }
@@ -255,88 +261,38 @@ impl Inner {
     }
 }
 
-/// Everything needed to fetch the weights, shared by load and streams.
-struct Plan {
+/// Weight files over HTTP: each a `ShardReader`, its bytes counted
+/// against its group's budget as they arrive.
+pub struct HttpShards {
     transport: Rc<Transport>,
     progress: Rc<RefCell<Progress>>,
-    weights: WeightPlan,
+    /// Each file's URL and its group's budget.
+    files: Vec<(String, Option<Rc<Budget>>)>,
 }
 
-impl Plan {
-    fn reader(&self, file: &PlannedFile, budgets: &[Option<Rc<Budget>>]) -> ShardReader {
-        ShardReader::new(self.transport.clone(), file.name.clone(), self.progress.clone(), file.sha256)
-            .with_budget(budgets[file.group].clone())
+impl HttpShards {
+    pub fn over(transport: Rc<Transport>, plan: &WeightPlan, progress: Rc<RefCell<Progress>>) -> Rc<Self> {
+        let budgets = Budget::groups(plan);
+        let files = plan.files.iter().map(|f| (f.name.clone(), budgets[f.group].clone())).collect();
+        Rc::new(HttpShards { transport, progress, files })
     }
 
-    /// Checks a group's total against its manifest.
-    fn check_group(&self, group: usize, got: u64) -> Result<()> {
-        self.weights.check_group(group, got).map_err(|e| {
-            let e = Error::from(e);
-            match self.weights.only_file(group) {
-                Some(url) => e.with_url(url),
-                None => e,
-            }
-        })
-    }
-
-    /// Every shard, `concurrency` at a time, in manifest order.
-    async fn fetch_all(&self, concurrency: usize) -> JsResult<Array> {
-        let budgets = &Budget::groups(&self.weights);
-        let buffers: Vec<ArrayBuffer> = stream::iter(self.weights.files.iter().map(|file| async move {
-            let buffer = self.reader(file, budgets).read_all().await?;
-            self.progress.borrow_mut().file_done();
-            Ok::<_, JsValue>(buffer)
-        }))
-        .buffered(concurrency)
-        .try_collect()
-        .await?;
-        let sizes: Vec<u64> = buffers.iter().map(|b| u64::from(b.byte_length())).collect();
-        for (group, got) in self.weights.held(&sizes).into_iter().enumerate() {
-            self.check_group(group, got)?;
-        }
-        Ok(buffers.into_iter().collect())
+    fn reader(&self, index: usize) -> ShardReader {
+        let (url, budget) = &self.files[index];
+        ShardReader::new(self.transport.clone(), url.clone(), self.progress.clone()).with_budget(budget.clone())
     }
 }
 
-/// `getWeightStream()`: a fresh ReadableStream of every shard's bytes in
-/// order, with the same checks as a load.
-fn weight_stream(plan: Rc<Plan>) -> JsValue {
-    struct State {
-        plan: Rc<Plan>,
-        shard: usize,
-        reader: Option<ShardReader>,
-        /// The next shard's reader, its request already sent (read-ahead).
-        next: Option<ShardReader>,
-        group_bytes: u64,
-        budgets: Vec<Option<Rc<Budget>>>,
+impl ShardSource for HttpShards {
+    fn read(self: Rc<Self>, index: usize) -> LocalBoxFuture<'static, Result<Vec<ArrayBuffer>>> {
+        Box::pin(async move { Ok(vec![self.reader(index).read_all().await?]) })
     }
-    let budgets = Budget::groups(&plan.weights);
-    let state = State { plan, shard: 0, reader: None, next: None, group_bytes: 0, budgets };
-    let chunks = stream::try_unfold(state, |mut s| async move {
-        loop {
-            let Some(shard) = s.plan.weights.files.get(s.shard) else { return Ok(None) };
-            if s.reader.is_none() {
-                s.reader = Some(s.next.take().unwrap_or_else(|| s.plan.reader(shard, &s.budgets)));
-                if let Some(following) = s.plan.weights.files.get(s.shard + 1) {
-                    let mut next = s.plan.reader(following, &s.budgets);
-                    next.prefetch();
-                    s.next = Some(next);
-                }
-            }
-            let reader = s.reader.as_mut().expect("set above");
-            if let Some(chunk) = reader.next().await.map_err(JsValue::from)? {
-                s.group_bytes += u64::from(chunk.length());
-                return Ok(Some((JsValue::from(chunk), s)));
-            }
-            s.reader = None;
-            s.plan.progress.borrow_mut().file_done();
-            let group = shard.group;
-            s.shard += 1;
-            if s.plan.weights.files.get(s.shard).is_none_or(|next| next.group != group) {
-                s.plan.check_group(group, s.group_bytes).map_err(JsValue::from)?;
-                s.group_bytes = 0;
-            }
-        }
-    });
-    crate::bindings::stream::readable_stream(chunks)
+
+    fn chunks(self: Rc<Self>, index: usize) -> Option<Box<dyn Chunks>> {
+        Some(Box::new(self.reader(index)))
+    }
+
+    fn locate(&self, error: Error, url: &str) -> Error {
+        error.with_url(url)
+    }
 }

@@ -13,5 +13,6 @@ pub mod node_fs;
 pub mod options;
 pub mod order;
 pub mod router;
+pub mod shards;
 pub mod store;
 pub mod weights_loader;

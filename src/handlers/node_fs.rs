@@ -10,15 +10,16 @@ use crate::format::Code;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures_util::future::LocalBoxFuture;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array};
-use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::fetch::Progress;
-use super::options::{Options as Common, Signal};
+use super::options::Options as Common;
 use super::order::{in_turn, Access, Claim, Medium, Place};
+use super::shards::{stream as weight_stream, Chunks, ShardSource, Shards};
 use crate::bindings::artifacts::{
     binary_form_model, get_model_artifacts_for_json_sync, get_weight_specs, model_json_from_text, sharded_model_json,
 };
@@ -423,7 +424,6 @@ struct WeightFile {
     rel: String,
     path: String,
     group: usize,
-    sha256: Option<[u8; 32]>,
     /// Its size, `None` when it is missing.
     size: Option<u64>,
 }
@@ -452,7 +452,6 @@ async fn weight_files(
         rel,
         path: planned.name.clone(),
         group: planned.group,
-        sha256: planned.sha256,
         size: None,
     });
     // A few files at a time, each with as few calls as it needs.
@@ -551,10 +550,6 @@ fn check_group(plan: &WeightPlan, g: usize, got: u64) -> Result<()> {
     })
 }
 
-fn integrity_error(path: &str) -> Error {
-    Error::new(Code::Integrity, format!("{path} does not match the sha256 its manifest lists")).with_path(path)
-}
-
 impl Inner {
     /// `E_ABORTED` once the signal is aborted: checked before each step.
     fn check_load(&self) -> Result<()> {
@@ -590,60 +585,16 @@ impl Inner {
         check_sizes(&fs, &weights, &files).await?;
         self.check_load()?;
         let progress = Progress::new(self.options.common.on_progress.clone(), weights.total_bytes(), files.len());
+        let source = Rc::new(Files { fs, files, progress: progress.clone() });
+        let shards = Rc::new(Shards { source, plan: weights, progress, signal: self.options.common.signal.clone() });
         if self.options.stream_weights {
             let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
             set(&artifacts, "weightSpecs", &specs);
-            let signal = self.options.common.signal.clone();
-            let plan = Rc::new(StreamPlan { fs: Rc::new(fs), weights, files, progress, signal });
-            let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || file_stream(plan.clone()));
+            let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || weight_stream(shards.clone()));
             set(&artifacts, "getWeightStream", &get_stream.into_js_value());
             return Ok(artifacts.into());
         }
-        // A few files at a time, always that many in flight (`buffered` would
-        // start no new read until the oldest one is done); then back in
-        // manifest order.
-        let mut read: Vec<(usize, Array, u64)> = stream::iter(files.iter().enumerate().map(|(i, file)| {
-            let (fs, progress) = (&fs, &progress);
-            async move {
-                self.check_load()?;
-                let expected = file.size.unwrap_or(0) as f64;
-                let pieces = fs
-                    .call(
-                        "readPieces",
-                        &[&file.path.as_str().into(), &MAX_PIECE.into(), &expected.into()],
-                        &file.path,
-                        "reading",
-                    )
-                    .await?;
-                let pieces = Array::from(&pieces);
-                let size: u64 = pieces.iter().map(|p| p.unchecked_into::<ArrayBuffer>().byte_length() as u64).sum();
-                if let Some(expected) = file.sha256 {
-                    if JsComposite::from_js(&pieces, "file")?.sha256(0, size) != expected {
-                        return Err(integrity_error(&file.path));
-                    }
-                }
-                let mut p = progress.borrow_mut();
-                p.add_bytes(size);
-                p.file_done();
-                Ok((i, pieces, size))
-            }
-        }))
-        .buffer_unordered(FILES_AT_ONCE)
-        .try_collect()
-        .await?;
-        self.check_load()?;
-        read.sort_unstable_by_key(|&(i, ..)| i);
-        let data = Array::new();
-        let mut sizes = Vec::with_capacity(read.len());
-        for (_, pieces, size) in read {
-            sizes.push(size);
-            pieces.iter().for_each(|p| {
-                data.push(&p);
-            });
-        }
-        for (g, got) in weights.held(&sizes).into_iter().enumerate() {
-            check_group(&weights, g, got)?;
-        }
+        let data = shards.load_all(FILES_AT_ONCE).await?;
         get_model_artifacts_for_json_sync(model_json, specs, data.into()).map(JsValue::from).map_err(Error::thrown)
     }
 
@@ -867,73 +818,65 @@ async fn commit(fs: &Fs, tmp: &str, dir: &str) -> Result<()> {
         .with_path(dir))
 }
 
-/// What a weight stream over files needs.
-struct StreamPlan {
-    fs: Rc<Fs>,
-    weights: WeightPlan,
+/// A model's weight files on disk, checked and sized (`check_sizes`).
+struct Files {
+    fs: Fs,
     files: Vec<WeightFile>,
     progress: Rc<RefCell<Progress>>,
-    signal: Signal,
 }
 
-/// `getWeightStream()` over files: each file read in 4 MiB steps, checked
-/// for size and hash as it ends.
-fn file_stream(plan: Rc<StreamPlan>) -> JsValue {
-    struct State {
-        plan: Rc<StreamPlan>,
-        file: usize,
-        offset: u64,
-        hasher: Option<Sha256>,
-        group_bytes: u64,
+impl ShardSource for Files {
+    fn read(self: Rc<Self>, index: usize) -> LocalBoxFuture<'static, Result<Vec<ArrayBuffer>>> {
+        Box::pin(async move {
+            let file = &self.files[index];
+            let expected = file.size.unwrap_or(0) as f64;
+            let args = [&file.path.as_str().into(), &MAX_PIECE.into(), &expected.into()];
+            let pieces = self.fs.call("readPieces", &args, &file.path, "reading").await?;
+            let pieces: Vec<ArrayBuffer> = Array::from(&pieces).iter().map(JsCast::unchecked_into).collect();
+            let size: u64 = pieces.iter().map(|p| u64::from(p.byte_length())).sum();
+            self.progress.borrow_mut().add_bytes(size);
+            Ok(pieces)
+        })
     }
-    let state = State { plan, file: 0, offset: 0, hasher: None, group_bytes: 0 };
-    let chunks = stream::try_unfold(state, |mut s| async move {
-        let error = |e: Error| JsValue::from(e);
-        loop {
-            let Some(file) = s.plan.files.get(s.file) else { return Ok(None) };
-            let path = &file.path;
-            s.plan.signal.check(|| format!("streaming {path} was aborted")).map_err(|e| error(e.with_path(path)))?;
-            if s.offset == 0 && s.hasher.is_none() && file.sha256.is_some() {
-                s.hasher = Some(Sha256::new());
-            }
-            let args = [&file.path.as_str().into(), &(s.offset as f64).into(), &(STREAM_CHUNK as f64).into()];
+
+    fn chunks(self: Rc<Self>, index: usize) -> Option<Box<dyn Chunks>> {
+        Some(Box::new(FileChunks { files: self, index, offset: 0 }))
+    }
+
+    fn locate(&self, error: Error, path: &str) -> Error {
+        error.with_path(path)
+    }
+}
+
+/// A weight file in `STREAM_CHUNK` steps.
+struct FileChunks {
+    files: Rc<Files>,
+    index: usize,
+    offset: u64,
+}
+
+impl Chunks for FileChunks {
+    fn next(&mut self) -> LocalBoxFuture<'_, Result<Option<Uint8Array>>> {
+        Box::pin(async move {
+            let file = &self.files.files[self.index];
+            let args = [&file.path.as_str().into(), &(self.offset as f64).into(), &(STREAM_CHUNK as f64).into()];
             let chunk: Uint8Array =
-                s.plan.fs.call("readRange", &args, &file.path, "reading").await.map_err(error)?.unchecked_into();
-            if chunk.length() > 0 {
-                let n = u64::from(chunk.length());
-                // A file that grew since it was checked stops here.
-                if s.offset + n > file.size.unwrap_or(0) {
-                    let need = s.plan.weights.needed[file.group].unwrap_or(0);
-                    let what = format!("{} (grown since it was checked)", file.path);
-                    return Err(error(
-                        Error::from(FormatError::SizeMismatch { what, got: s.offset + n, need }).with_path(&file.path),
-                    ));
-                }
-                if let Some(h) = &mut s.hasher {
-                    h.update(chunk.to_vec());
-                }
-                s.offset += n;
-                s.group_bytes += n;
-                s.plan.progress.borrow_mut().add_bytes(n);
-                return Ok(Some((JsValue::from(chunk), s)));
+                self.files.fs.call("readRange", &args, &file.path, "reading").await?.unchecked_into();
+            if chunk.length() == 0 {
+                return Ok(None);
             }
-            // End of this file: verify it, then move on.
-            if let (Some(h), Some(expected)) = (s.hasher.take(), file.sha256) {
-                if <[u8; 32]>::from(h.finalize()) != expected {
-                    return Err(error(integrity_error(&file.path)));
-                }
+            let n = u64::from(chunk.length());
+            // A file that grew since it was checked stops here.
+            if self.offset + n > file.size.unwrap_or(0) {
+                let what = format!("{} (grown since it was checked)", file.path);
+                let error = FormatError::SizeMismatch { what, got: self.offset + n, need: file.size.unwrap_or(0) };
+                return Err(Error::from(error).with_path(&file.path));
             }
-            s.plan.progress.borrow_mut().file_done();
-            let group = file.group;
-            s.file += 1;
-            s.offset = 0;
-            if s.plan.files.get(s.file).is_none_or(|next| next.group != group) {
-                check_group(&s.plan.weights, group, s.group_bytes).map_err(error)?;
-                s.group_bytes = 0;
-            }
-        }
-    });
-    crate::bindings::stream::readable_stream(chunks)
+            self.offset += n;
+            self.files.progress.borrow_mut().add_bytes(n);
+            Ok(Some(chunk))
+        })
+    }
 }
 
 /// `removeModel` for `file://`: the model's files, then its folder if empty.

@@ -5,17 +5,20 @@
 use crate::format::Code;
 use std::rc::Rc;
 
-use futures_util::stream::{self, StreamExt, TryStreamExt};
 use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::fetch::{Progress, ShardReader, Transport};
-use super::limits::{Budget, DEFAULT_TIMEOUT_MS};
+use super::fetch::{Progress, Transport};
+use super::http::HttpShards;
+use super::limits::DEFAULT_TIMEOUT_MS;
+use super::options::Signal;
+use super::shards::Shards;
 use crate::bindings::error::Error;
 use crate::bindings::js::{get, present, set, to_json, type_name};
 use crate::bindings::weights::decode_weights;
-use crate::format::spec::{group_name, parse_manifest};
+use crate::format::plan::WeightPlan;
+use crate::format::spec::{parse_manifest, ManifestGroup};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -29,30 +32,25 @@ enum Fetcher {
 }
 
 impl Fetcher {
-    /// One buffer per URL; ours stop a body once its group's budget is passed.
-    async fn fetch(&self, urls: Vec<String>, budgets: Vec<Option<Rc<Budget>>>) -> JsResult<Array> {
+    /// The files of `groups` at `urls`, one buffer each, in order; ours
+    /// through the shard path (budgets, sha256, group sizes).
+    async fn fetch(&self, groups: &[&ManifestGroup], urls: Vec<String>) -> JsResult<Array> {
         match self {
             Fetcher::Js(f) => {
-                let list: Array = urls.iter().map(|u| JsValue::from_str(u)).collect();
+                let n = urls.len();
+                let list: Array = urls.into_iter().map(JsValue::from).collect();
                 let result = JsFuture::from(Promise::resolve(&f.call1(&JsValue::NULL, &list)?)).await?;
-                if !Array::is_array(&result) || Array::from(&result).length() as usize != urls.len() {
+                if !Array::is_array(&result) || Array::from(&result).length() as usize != n {
                     return Err(Error::invalid_argument("fetchWeights must resolve to one ArrayBuffer per URL").into());
                 }
                 Ok(result.into())
             }
             Fetcher::Transport(transport) => {
-                let progress = Progress::new(None, 0, urls.len());
-                let buffers: Vec<JsValue> = stream::iter(urls.into_iter().zip(budgets).map(|(url, budget)| {
-                    let reader = ShardReader::new(transport.clone(), url, progress.clone(), None).with_budget(budget);
-                    async move {
-                        let mut reader = reader;
-                        Ok::<_, JsValue>(JsValue::from(reader.read_all().await?))
-                    }
-                }))
-                .buffered(6)
-                .try_collect()
-                .await?;
-                Ok(buffers.into_iter().collect())
+                let plan = WeightPlan::new(groups.iter().copied(), urls).map_err(Error::from)?;
+                let progress = Progress::new(None, 0, plan.files.len());
+                let source = HttpShards::over(transport.clone(), &plan, progress.clone());
+                let shards = Shards { source, plan, progress, signal: Signal::none() };
+                Ok(shards.load_all(6).await?)
             }
         }
     }
@@ -88,27 +86,18 @@ async fn load_groups(fetcher: Fetcher, manifest: JsValue, prefix: JsValue, names
             .into());
         }
     }
-    let selected: Vec<_> =
-        groups.iter().filter(|g| wanted.as_ref().is_none_or(|w| g.specs.iter().any(|s| w.contains(&s.name)))).collect();
+    let chosen = |g: &ManifestGroup| wanted.as_ref().is_none_or(|w| g.specs.iter().any(|s| w.contains(&s.name)));
+    let selected: Vec<&ManifestGroup> = groups.iter().filter(|g| chosen(g)).collect();
     // tf.io: prefix + (prefix ends with "/" ? "" : "/") + path, so "" gives "/path".
     let join = if prefix.ends_with('/') { "" } else { "/" };
     let urls: Vec<String> =
         selected.iter().flat_map(|g| g.paths.iter().map(|p| format!("{prefix}{join}{p}"))).collect();
-    let mut budgets = Vec::with_capacity(urls.len());
-    let mut at = 0;
-    for (g, group) in groups.iter().enumerate().filter(|(_, g)| selected.iter().any(|s| std::ptr::eq(*s, *g))) {
-        let group_urls: Vec<&str> = urls[at..at + group.paths.len()].iter().map(String::as_str).collect();
-        let budget =
-            group.stored_bytes().map_err(Error::from)?.map(|need| Budget::group(&group_name(g, &group_urls), need));
-        budgets.extend(std::iter::repeat_n(budget, group.paths.len()));
-        at += group.paths.len();
-    }
-    let buffers = fetcher.fetch(urls, budgets).await?;
+    let buffers = fetcher.fetch(&selected, urls).await?;
     let out = Object::new();
     let mut at = 0;
     let manifest_js = Array::from(&manifest);
     for (index, group) in groups.iter().enumerate() {
-        if !selected.iter().any(|g| std::ptr::eq(*g, group)) {
+        if !chosen(group) {
             continue;
         }
         let n = group.paths.len() as u32;
@@ -145,7 +134,7 @@ pub fn load_weights(manifest: JsValue, prefix: JsValue, names: JsValue, request_
         let transport = Transport {
             fetch: Transport::fetch_or_global(&JsValue::UNDEFINED)?,
             request_init,
-            signal: super::options::Signal::none(),
+            signal: Signal::none(),
             retries: 3,
             timeout_ms: DEFAULT_TIMEOUT_MS,
         };
