@@ -427,6 +427,17 @@ describe('http load: integrity (sha256 per path)', () => {
     await rejectsMa(() => ma.decodeWeightsStream(a.getWeightStream(), a.weightSpecs), 'E_INTEGRITY');
   });
 
+  it('loadWeights checks the same hashes (one shard path), and loads when they match', async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, NAME, 'model.json'), 'utf8')).weightsManifest;
+    manifest[0].sha256 = goodHashes();
+    const prefix = fx(NAME, '');
+    const weights = await ma.loadWeights(manifest, prefix);
+    assert.equal(Object.keys(weights).length, manifest.flatMap(g => g.weights).length);
+    srv.faults.set(fxPath(NAME, 'group1-shard3of5.bin'), {corrupt: true});
+    const e = await rejectsMa(() => ma.loadWeights(manifest, prefix), 'E_INTEGRITY');
+    assert.ok(e.url?.endsWith('group1-shard3of5.bin'), e.url);
+  });
+
   it('without hashes a corrupted shard loads (nothing to check against)', async () => {
     srv.faults.set(fxPath(NAME, 'group1-shard4of5.bin'), {corrupt: true});
     const a = await ma.http(fx(NAME)).load();
