@@ -23,9 +23,11 @@
 //! decisions are here.
 
 use crate::format::Code;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
-use futures_util::stream;
+use futures_util::future::LocalBoxFuture;
 use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -33,11 +35,13 @@ use wasm_bindgen_futures::JsFuture;
 use super::fetch::Progress;
 use super::options::Options as Common;
 use super::order::{in_turn, Access, Claim, Medium, Place};
+use super::shards::{self, stream, ShardSource, Shards};
 use super::store::{available_bytes, quota_exceeded, record_without_weights, savable, storage_error, store_path};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, exact_buffer, get, integer_option, present, set};
 use crate::format::composite::tfjs_last_shard_cut;
+use crate::format::plan::{PlannedFile, WeightPlan};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -220,65 +224,76 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
 /// A chunked model's artifacts, or `None` when a newer save removed its
 /// chunks while they were read.
 async fn load_chunked(path: &str, record: &JsValue, options: &Options) -> Result<Option<JsValue>> {
-    let chunks = Chunks::of(path, record, options.chunk_size);
     let artifacts = Object::assign(&Object::new(), get(record, "modelArtifacts").unchecked_ref());
+    let source = StoredChunks::of(path, record, options);
+    let plan = source.plan();
+    let (signal, progress) = (options.common.signal.clone(), source.progress.clone());
+    let shards = Rc::new(Shards { source: source.clone(), plan, progress, signal });
     if options.stream_weights {
-        let stream = Closure::<dyn FnMut() -> JsValue>::new(move || chunk_stream(chunks.clone()));
+        let stream = Closure::<dyn FnMut() -> JsValue>::new(move || stream(shards.clone()));
         set(&artifacts, "getWeightStream", &stream.into_js_value());
         return Ok(Some(artifacts.into()));
     }
-    let batches = chunks.batches();
-    let progress = options.progress(chunks.lengths.iter().sum(), batches.len());
-    let buffers = Array::new();
-    for batch in batches {
-        options.check_load(path)?;
-        let Some(read) = chunks.read(batch).await? else { return Ok(None) };
-        for buffer in &read {
-            buffers.push(buffer);
-            progress.borrow_mut().add_bytes(u64::from(buffer.byte_length()));
+    // One transaction at a time, as they were written.
+    match shards.load_all(1).await {
+        Ok(buffers) => {
+            set(&artifacts, "weightData", &buffers);
+            Ok(Some(artifacts.into()))
         }
-        progress.borrow_mut().file_done();
+        Err(_) if source.replaced.get() => Ok(None),
+        Err(e) => Err(e),
     }
-    set(&artifacts, "weightData", &buffers);
-    Ok(Some(artifacts.into()))
 }
 
-/// Where a chunked model's weights are, and how long each chunk must be.
-#[derive(Clone)]
-struct Chunks {
+/// A chunked model's weights, as the shard path reads them: each "file" is
+/// one batch of chunks read in one transaction (about the handler's
+/// `chunkSize` of bytes), each chunk checked against its recorded length.
+struct StoredChunks {
     path: String,
     save_id: String,
     lengths: Vec<u64>,
-    /// Bytes read per transaction (the handler's `chunkSize`).
-    batch_bytes: u64,
+    batches: Vec<std::ops::Range<usize>>,
+    progress: Rc<RefCell<Progress>>,
+    /// Set once a newer save turned out to have removed the chunks.
+    replaced: Cell<bool>,
 }
 
-impl Chunks {
-    fn of(path: &str, record: &JsValue, batch_bytes: u64) -> Self {
-        let lengths = Array::from(&get(record, "chunks")).iter().map(|n| n.as_f64().unwrap_or(-1.0) as u64).collect();
-        Chunks {
+impl StoredChunks {
+    fn of(path: &str, record: &JsValue, options: &Options) -> Rc<Self> {
+        let lengths: Vec<u64> =
+            Array::from(&get(record, "chunks")).iter().map(|n| n.as_f64().unwrap_or(-1.0) as u64).collect();
+        let batches = batches(&lengths, options.chunk_size);
+        Rc::new(StoredChunks {
             path: path.to_owned(),
             save_id: get(record, "saveId").as_string().unwrap_or_default(),
+            progress: options.progress(lengths.iter().sum(), batches.len()),
             lengths,
-            batch_bytes,
-        }
+            batches,
+            replaced: Cell::new(false),
+        })
     }
 
-    /// The chunks read together, one transaction each: about
-    /// `batch_bytes`, at least one chunk.
-    fn batches(&self) -> Vec<std::ops::Range<usize>> {
-        batches(&self.lengths, self.batch_bytes)
+    /// One group (all the chunks, as many bytes as the record says), one
+    /// file per batch.
+    fn plan(&self) -> WeightPlan {
+        let name = |r: &std::ops::Range<usize>| format!("chunks {}..{} of '{}'", r.start, r.end, self.path);
+        let files = self.batches.iter().map(|r| PlannedFile { name: name(r), group: 0, sha256: None }).collect();
+        WeightPlan { files, needed: vec![Some(self.lengths.iter().sum())] }
     }
 
-    /// Chunks `range`, each checked against its recorded length; `None` if
-    /// a newer save removed them.
-    async fn read(&self, range: std::ops::Range<usize>) -> Result<Option<Vec<ArrayBuffer>>> {
+    /// Chunks `range`, each checked against its recorded length.
+    async fn read_batch(&self, range: std::ops::Range<usize>) -> Result<Vec<ArrayBuffer>> {
         let count = range.len() as u32;
         let values =
             settle(chunks_get(&self.path, &self.save_id, range.start as u32, count), &self.path, "loading").await?;
         let values = Array::from(&values);
         if values.length() != count {
-            return Ok(None);
+            self.replaced.set(true);
+            return Err(Error::new(
+                Code::Storage,
+                format!("the model at '{}' in IndexedDB was replaced while its weights were read", self.path),
+            )
+            .with_path(&self.path));
         }
         let mut out = Vec::with_capacity(range.len());
         for (index, value) in range.zip(values.iter()) {
@@ -290,9 +305,10 @@ impl Chunks {
                     format!("holds {} bytes, its record says {}", buffer.byte_length(), self.lengths[index]),
                 ));
             }
+            self.progress.borrow_mut().add_bytes(self.lengths[index]);
             out.push(buffer);
         }
-        Ok(Some(out))
+        Ok(out)
     }
 
     fn corrupt(&self, index: usize, what: String) -> Error {
@@ -301,28 +317,36 @@ impl Chunks {
     }
 }
 
-/// `getWeightStream()` of a chunked model: its chunks in order, one read at
-/// a time.
-fn chunk_stream(chunks: Chunks) -> JsValue {
-    let batches = chunks.batches();
-    let state = (chunks, batches.into_iter(), std::collections::VecDeque::new());
-    let reads = stream::try_unfold(state, |(chunks, mut batches, mut ready)| async move {
-        if ready.is_empty() {
-            let Some(batch) = batches.next() else { return Ok(None) };
-            let Some(buffers) = chunks.read(batch).await? else {
-                return Err(JsValue::from(
-                    Error::new(
-                        Code::Storage,
-                        format!("the model at '{}' in IndexedDB was replaced while its weights streamed", chunks.path),
-                    )
-                    .with_path(&chunks.path),
-                ));
-            };
-            ready.extend(buffers);
-        }
-        Ok(ready.pop_front().map(|b| (JsValue::from(Uint8Array::new(&b)), (chunks, batches, ready))))
-    });
-    crate::bindings::stream::readable_stream(reads)
+impl ShardSource for StoredChunks {
+    fn read(self: Rc<Self>, index: usize) -> LocalBoxFuture<'static, Result<Vec<ArrayBuffer>>> {
+        Box::pin(async move { self.read_batch(self.batches[index].clone()).await })
+    }
+
+    /// A batch's chunks one by one, read in one transaction.
+    fn chunks(self: Rc<Self>, index: usize) -> Option<Box<dyn shards::Chunks>> {
+        Some(Box::new(Batch { read: Some(self.read(index)), ready: Vec::new().into_iter() }))
+    }
+
+    fn locate(&self, error: Error, _batch: &str) -> Error {
+        error.with_path(&self.path)
+    }
+}
+
+/// One batch of a stream.
+struct Batch {
+    read: Option<LocalBoxFuture<'static, Result<Vec<ArrayBuffer>>>>,
+    ready: std::vec::IntoIter<ArrayBuffer>,
+}
+
+impl shards::Chunks for Batch {
+    fn next(&mut self) -> LocalBoxFuture<'_, Result<Option<Uint8Array>>> {
+        Box::pin(async move {
+            if let Some(read) = self.read.take() {
+                self.ready = read.await?.into_iter();
+            }
+            Ok(self.ready.next().map(|b| Uint8Array::new(&b)))
+        })
+    }
 }
 
 async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsValue> {
