@@ -37,3 +37,38 @@ describe('a new globalThis.indexedDB is the one used', () => {
     });
   }
 });
+
+describe('a chunked model loads through the shared shard path', () => {
+  // 4 float32 values in chunks of 4 bytes, read 8 bytes per transaction:
+  // two batches ("files") of two chunks.
+  const values = new Float32Array([1, 2, 3, 4]);
+  const artifacts = {modelTopology: {}, weightSpecs: [{name: 'w', dtype: 'float32', shape: [4]}],
+    weightData: values.buffer.slice(0)};
+  const options = {chunkThreshold: 0, chunkSize: 8};
+
+  it('onProgress rises to exactly 1 with the bytes read, for load and for a weight stream', async () => {
+    await ma.browserIndexedDB('chunks/progress', options).save(artifacts);
+    for (const streamWeights of [false, true]) {
+      const seen = [];
+      const onProgress = (f, d) => seen.push([f, d?.loadedBytes]);
+      const loaded = await ma.browserIndexedDB('chunks/progress', {...options, onProgress, streamWeights}).load();
+      const bytes = streamWeights
+        ? new Uint8Array(await new Response(loaded.getWeightStream()).arrayBuffer())
+        : new Uint8Array(await new Blob([loaded.weightData].flat()).arrayBuffer());
+      assert.deepEqual(new Float32Array(bytes.buffer), values);
+      assert.ok(seen.length >= 2, JSON.stringify(seen));
+      assert.deepEqual(seen.at(-1), [1, 16]);
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i][0] >= seen[i - 1][0], JSON.stringify(seen));
+    }
+    await ma.removeModel('indexeddb://chunks/progress');
+  });
+
+  it('an abort once the first batch is read stops the load: E_ABORTED', async () => {
+    await ma.browserIndexedDB('chunks/abort', options).save(artifacts);
+    const controller = new AbortController();
+    const onProgress = (f, d) => { if (d?.loadedBytes === 8) controller.abort(); };
+    await rejectsMa(() => ma.browserIndexedDB('chunks/abort', {...options, onProgress, signal: controller.signal})
+      .load(), 'E_ABORTED');
+    await ma.removeModel('indexeddb://chunks/abort');
+  });
+});
