@@ -48,11 +48,11 @@ fn object_arg(value: &JsValue, what: &str) -> Result<()> {
 
 /// `getModelArtifactsInfoForJSON(artifacts)`.
 #[wasm_bindgen(js_name = getModelArtifactsInfoForJSON, skip_typescript)]
-pub fn get_model_artifacts_info_for_json(artifacts: JsValue) -> JsResult<Object> {
+pub fn get_model_artifacts_info_for_json(artifacts: JsValue) -> Result<Object> {
     object_arg(&artifacts, "modelArtifacts")?;
     let topology = get(&artifacts, "modelTopology");
     if topology.is_instance_of::<ArrayBuffer>() {
-        return Err(binary_topology("getModelArtifactsInfoForJSON").into());
+        return Err(binary_topology("getModelArtifactsInfoForJSON"));
     }
     let bytes_of = |key: &str| -> Result<u64> {
         let v = get(&artifacts, key);
@@ -78,7 +78,7 @@ pub fn get_model_artifacts_for_json_sync(
     model_json: JsValue,
     weight_specs: JsValue,
     weight_data: JsValue,
-) -> JsResult<Object> {
+) -> Result<Object> {
     object_arg(&model_json, "modelJSON")?;
     let field = |k: &str| get(&model_json, k);
     let manifest = field("weightsManifest");
@@ -86,8 +86,7 @@ pub fn get_model_artifacts_for_json_sync(
         return Err(Error::new(
             Code::InvalidModelJson,
             "modelJSON contains neither 'modelTopology' nor 'weightsManifest'",
-        )
-        .into());
+        ));
     }
     let out = Object::new();
     for key in ["modelTopology", "format", "generatedBy", "convertedBy"] {
@@ -98,10 +97,10 @@ pub fn get_model_artifacts_for_json_sync(
     }
     if present(&manifest) {
         if !present(&weight_specs) {
-            return Err(Error::invalid_argument("modelJSON has weightsManifest but weightSpecs is null").into());
+            return Err(Error::invalid_argument("modelJSON has weightsManifest but weightSpecs is null"));
         }
         if !present(&weight_data) {
-            return Err(Error::invalid_argument("modelJSON has weightsManifest but weightData is null").into());
+            return Err(Error::invalid_argument("modelJSON has weightsManifest but weightData is null"));
         }
         specs_from_js(&weight_specs)?;
         set(&out, "weightSpecs", &weight_specs);
@@ -122,17 +121,18 @@ pub fn get_model_artifacts_for_json_js(model_json: JsValue, load_weights: JsValu
     promise(async move { Ok(get_model_artifacts_for_json(model_json, load_weights).await?.into()) })
 }
 
-pub async fn get_model_artifacts_for_json(model_json: JsValue, load_weights: JsValue) -> JsResult<Object> {
+pub async fn get_model_artifacts_for_json(model_json: JsValue, load_weights: JsValue) -> Result<Object> {
     object_arg(&model_json, "modelJSON")?;
     let manifest = get(&model_json, "weightsManifest");
     let (mut specs, mut data) = (JsValue::UNDEFINED, JsValue::UNDEFINED);
     if present(&manifest) {
         let Some(loader) = load_weights.dyn_ref::<Function>() else {
-            return Err(Error::invalid_argument("loadWeights must be a function").into());
+            return Err(Error::invalid_argument("loadWeights must be a function"));
         };
-        let result = JsFuture::from(Promise::resolve(&loader.call1(&JsValue::NULL, &manifest)?)).await?;
+        let called = loader.call1(&JsValue::NULL, &manifest).map_err(Error::thrown)?;
+        let result = JsFuture::from(Promise::resolve(&called)).await.map_err(Error::thrown)?;
         if !Array::is_array(&result) {
-            return Err(Error::invalid_argument("loadWeights must resolve to [weightSpecs, weightData]").into());
+            return Err(Error::invalid_argument("loadWeights must resolve to [weightSpecs, weightData]"));
         }
         let pair: Array = result.unchecked_into();
         (specs, data) = (pair.get(0), pair.get(1));
@@ -142,7 +142,7 @@ pub async fn get_model_artifacts_for_json(model_json: JsValue, load_weights: JsV
 
 /// `getModelJSONForModelArtifacts(artifacts, manifest)`.
 #[wasm_bindgen(js_name = getModelJSONForModelArtifacts, skip_typescript)]
-pub fn get_model_json_for_model_artifacts(artifacts: JsValue, manifest: JsValue) -> JsResult<Object> {
+pub fn get_model_json_for_model_artifacts(artifacts: JsValue, manifest: JsValue) -> Result<Object> {
     object_arg(&artifacts, "modelArtifacts")?;
     let field = |k: &str| get(&artifacts, k);
     let out = Object::new();
@@ -161,19 +161,15 @@ pub fn get_model_json_for_model_artifacts(artifacts: JsValue, manifest: JsValue)
 /// `getWeightSpecs(manifest)`: the groups' weights, flattened in order
 /// (the same objects, not copies).
 #[wasm_bindgen(js_name = getWeightSpecs, skip_typescript)]
-pub fn get_weight_specs(manifest: JsValue) -> JsResult<Array> {
+pub fn get_weight_specs(manifest: JsValue) -> Result<Array> {
     if !Array::is_array(&manifest) {
-        return Err(
-            Error::invalid_argument(format!("weightsManifest must be an array, got {}", type_name(&manifest))).into()
-        );
+        return Err(Error::invalid_argument(format!("weightsManifest must be an array, got {}", type_name(&manifest))));
     }
     let out = Array::new();
     for (i, group) in Array::from(&manifest).iter().enumerate() {
         let weights = get(&group, "weights");
         if !Array::is_array(&weights) {
-            return Err(
-                Error::new(Code::InvalidModelJson, format!("weightsManifest[{i}] has no 'weights' array")).into()
-            );
+            return Err(Error::new(Code::InvalidModelJson, format!("weightsManifest[{i}] has no 'weights' array")));
         }
         for w in Array::from(&weights).iter() {
             out.push(&w);
@@ -189,7 +185,7 @@ pub fn get_weight_specs(manifest: JsValue) -> JsResult<Array> {
 /// cannot be measured (a string weight without `weightData`, or data that
 /// ends too soon) on, `byteLength` is null, and so is every later `offset`.
 #[wasm_bindgen(js_name = getWeightLayout, skip_typescript)]
-pub fn get_weight_layout(specs: JsValue, weight_data: JsValue) -> JsResult<Array> {
+pub fn get_weight_layout(specs: JsValue, weight_data: JsValue) -> Result<Array> {
     let specs = specs_from_js(&specs)?;
     let data = if present(&weight_data) { Some(JsComposite::from_js(&weight_data, "weightData")?) } else { None };
     let out = Array::new();
@@ -211,7 +207,7 @@ pub fn get_weight_layout(specs: JsValue, weight_data: JsValue) -> JsResult<Array
 
 /// `parseModelJSON(text)`: parses and validates model.json text.
 #[wasm_bindgen(js_name = parseModelJSON, skip_typescript)]
-pub fn parse_model_json(text: JsValue) -> JsResult<JsValue> {
+pub fn parse_model_json(text: JsValue) -> Result<JsValue> {
     string_arg(&text, "parseModelJSON")?;
     Ok(model_json_from_text(&text, "model.json")?.0)
 }
@@ -250,7 +246,7 @@ pub fn binary_form_model(topology: &JsValue, manifest_text: &str, source: &str) 
 
 /// `isHTTPScheme(url)`: `/^https?:\/\//`.
 #[wasm_bindgen(js_name = isHTTPScheme, skip_typescript)]
-pub fn is_http_scheme(url: JsValue) -> JsResult<bool> {
+pub fn is_http_scheme(url: JsValue) -> Result<bool> {
     let url = string_arg(&url, "isHTTPScheme")?;
     Ok(url.starts_with("http://") || url.starts_with("https://"))
 }
@@ -296,12 +292,12 @@ pub fn sharded_model_json(
         let hashes: Array = files.iter().map(|f| JsValue::from_str(&to_hex(&data.sha256(f.start, f.end)))).collect();
         set(&group, "sha256", &hashes);
     }
-    get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)
+    get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into())
 }
 
 /// `quantizeArtifacts(artifacts, {dtype, weights?})`.
 #[wasm_bindgen(js_name = quantizeArtifacts, skip_typescript)]
-pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Object> {
+pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> Result<Object> {
     let dtype = match get(&options, "dtype").as_string().as_deref() {
         Some("float16") => QuantDType::Float16,
         Some("uint8") => QuantDType::Uint8,
@@ -309,8 +305,7 @@ pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Obje
         _ => {
             return Err(Error::invalid_argument(
                 "quantizeArtifacts: options.dtype must be 'float16', 'uint8' or 'uint16'",
-            )
-            .into())
+            ))
         }
     };
     let patterns = weight_patterns(&get(&options, "weights"))?;
@@ -320,7 +315,7 @@ pub fn quantize_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Obje
     if let Some(patterns) = &patterns {
         for p in patterns {
             if !specs.iter().any(|s| s["name"].as_str().is_some_and(|n| pattern::matches(p, n))) {
-                return Err(Error::invalid_argument(format!("quantizeArtifacts: no weight matches '{p}'")).into());
+                return Err(Error::invalid_argument(format!("quantizeArtifacts: no weight matches '{p}'")));
             }
         }
     }
@@ -394,10 +389,10 @@ fn weight_patterns(value: &JsValue) -> Result<Option<Vec<String>>> {
 /// `shardArtifacts(artifacts, {shardSizeBytes})`: converter-named shard
 /// files and the model.json that lists them.
 #[wasm_bindgen(js_name = shardArtifacts, skip_typescript)]
-pub fn shard_artifacts(artifacts: JsValue, options: JsValue) -> JsResult<Object> {
+pub fn shard_artifacts(artifacts: JsValue, options: JsValue) -> Result<Object> {
     let shard_size = integer_option(&options, "shardSizeBytes", 1, u64::from(u32::MAX))?.unwrap_or(DEFAULT_SHARD_SIZE);
     if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
-        return Err(binary_topology("shardArtifacts").into());
+        return Err(binary_topology("shardArtifacts"));
     }
     let (specs, src) = weights_of(&artifacts, "shardArtifacts")?;
     let plan = shards::plan(src.index.byte_length(), shard_size, 1).map_err(Error::from)?;

@@ -231,7 +231,7 @@ impl Decoder<'_> {
 /// arrays. All specs are located (and checked against the data) before any
 /// output is allocated. Bytes after the last weight are ignored, as in tf.io.
 #[wasm_bindgen(js_name = decodeWeights, skip_typescript)]
-pub fn decode_weights(weight_data: JsValue, specs: JsValue) -> std::result::Result<Object, JsValue> {
+pub fn decode_weights(weight_data: JsValue, specs: JsValue) -> Result<Object> {
     let parsed = specs_from_js(&specs)?;
     let src = JsComposite::from_js(&weight_data, "weightData")?;
     let layouts = layout_all(&parsed, &src).map_err(Error::from)?;
@@ -354,11 +354,7 @@ pub fn decode_weights_stream_js(stream: JsValue, specs: JsValue, options: JsValu
     promise(async move { Ok(decode_weights_stream(stream, specs, options).await?.into()) })
 }
 
-pub async fn decode_weights_stream(
-    stream: JsValue,
-    specs: JsValue,
-    options: JsValue,
-) -> std::result::Result<Object, JsValue> {
+pub async fn decode_weights_stream(stream: JsValue, specs: JsValue, options: JsValue) -> Result<Object> {
     let parsed = specs_from_js(&specs)?;
     let on_tensor = get(&options, "onTensor");
     let on_tensor: Option<Function> = if present(&on_tensor) {
@@ -538,7 +534,7 @@ pub fn encode_weights_js(tensors: JsValue, group: JsValue) -> Promise {
     promise(async move { Ok(encode_weights(tensors, group).await?.into()) })
 }
 
-pub async fn encode_weights(tensors: JsValue, group: JsValue) -> std::result::Result<Object, JsValue> {
+pub async fn encode_weights(tensors: JsValue, group: JsValue) -> Result<Object> {
     let entries: Vec<(String, JsValue)> = if Array::is_array(&tensors) {
         Array::from(&tensors)
             .iter()
@@ -563,11 +559,10 @@ pub async fn encode_weights(tensors: JsValue, group: JsValue) -> std::result::Re
         return Err(Error::invalid_argument(format!(
             "tensors must be an object or an array, got {}",
             type_name(&tensors)
-        ))
-        .into());
+        )));
     };
     if present(&group) && !matches!(group.as_string().as_deref(), Some("model" | "optimizer")) {
-        return Err(Error::invalid_argument("group must be 'model' or 'optimizer'").into());
+        return Err(Error::invalid_argument("group must be 'model' or 'optimizer'"));
     }
     let mut resolved = Vec::with_capacity(entries.len());
     for (name, tensor) in &entries {
@@ -607,7 +602,7 @@ pub struct CompositeArrayBuffer {
 #[wasm_bindgen(js_class = CompositeArrayBuffer)]
 impl CompositeArrayBuffer {
     #[wasm_bindgen(constructor)]
-    pub fn new(buffers: JsValue) -> std::result::Result<CompositeArrayBuffer, JsValue> {
+    pub fn new(buffers: JsValue) -> Result<CompositeArrayBuffer> {
         Ok(CompositeArrayBuffer { inner: JsComposite::from_js(&buffers, "buffers")? })
     }
 
@@ -626,7 +621,7 @@ impl CompositeArrayBuffer {
     }
 
     /// All buffers joined into one new ArrayBuffer.
-    pub fn join(buffers: JsValue) -> std::result::Result<ArrayBuffer, JsValue> {
+    pub fn join(buffers: JsValue) -> Result<ArrayBuffer> {
         let inner = JsComposite::from_js(&buffers, "buffers")?;
         let len = inner.byte_length();
         let out = Uint8Array::new_with_length(
@@ -640,6 +635,6 @@ impl CompositeArrayBuffer {
 
 /// `concatenateArrayBuffers(buffers)`: same as `CompositeArrayBuffer.join`.
 #[wasm_bindgen(js_name = concatenateArrayBuffers, skip_typescript)]
-pub fn concatenate_array_buffers(buffers: JsValue) -> std::result::Result<ArrayBuffer, JsValue> {
+pub fn concatenate_array_buffers(buffers: JsValue) -> Result<ArrayBuffer> {
     CompositeArrayBuffer::join(buffers)
 }

@@ -65,10 +65,9 @@ async fn save_downloads(prefix: &str, artifacts: &JsValue, options: &Options) ->
     let group = Object::new();
     set(&group, "paths", &Array::of1(&format!("./{weights_file}").into()));
     set(&group, "weights", &get(artifacts, "weightSpecs"));
-    let model_json =
-        get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into()).map_err(Error::thrown)?;
+    let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into())?;
     let text = json_text(&model_json, "browserDownloads: the model's JSON (modelTopology, signature, metadata...)")?;
-    let info = get_model_artifacts_info_for_json(artifacts.clone()).map_err(Error::thrown)?;
+    let info = get_model_artifacts_info_for_json(artifacts.clone())?;
     let downloaded = |name: String, parts: Array, mime: &'static str| async move {
         JsFuture::from(download(&name, &parts, mime))
             .await
@@ -174,9 +173,7 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
         // model.json alone: the topology and metadata, no weights (as tf.io).
         js_sys::Reflect::delete_property(json.unchecked_ref::<Object>(), &"weightsManifest".into())
             .map_err(Error::thrown)?;
-        return get_model_artifacts_for_json_sync(json, JsValue::UNDEFINED, JsValue::UNDEFINED)
-            .map(JsValue::from)
-            .map_err(Error::thrown);
+        return get_model_artifacts_for_json_sync(json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
     }
     let Some(groups) = &model.manifest else {
         return Err(invalid(&name, format!("weightsManifest field is missing from file {name}")));
@@ -222,8 +219,8 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
     let source = Rc::new(PickedFiles { files, progress: progress.clone() });
     let shards = Shards { source, plan: weights, progress, signal: options.signal.clone() };
     let buffers = shards.load_all(FILES_AT_ONCE).await?;
-    let specs = get_weight_specs(get(&json, "weightsManifest")).map_err(Error::thrown)?;
-    get_model_artifacts_for_json_sync(json, specs.into(), buffers.into()).map(JsValue::from).map_err(Error::thrown)
+    let specs = get_weight_specs(get(&json, "weightsManifest"))?;
+    get_model_artifacts_for_json_sync(json, specs.into(), buffers.into()).map(JsValue::from)
 }
 
 /// Files read at once: a File's bytes come from disk, not the network.

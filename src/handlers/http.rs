@@ -25,8 +25,6 @@ use crate::format::paths::weight_urls;
 use crate::format::plan::WeightPlan;
 use crate::format::spec::ManifestGroup;
 
-type JsResult<T> = std::result::Result<T, JsValue>;
-
 #[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     fn multipart(model_json: &str, parts: &JsValue) -> JsValue;
@@ -100,12 +98,12 @@ struct Inner {
 impl HttpHandler {
     pub fn load(&self) -> Promise {
         let inner = self.inner.clone();
-        crate::bindings::js::promise(async move { inner.load().await })
+        crate::bindings::js::promise(async move { Ok(inner.load().await?) })
     }
 
     pub fn save(&self, artifacts: JsValue) -> Promise {
         let inner = self.inner.clone();
-        crate::bindings::js::promise(async move { inner.save(artifacts).await })
+        crate::bindings::js::promise(async move { Ok(inner.save(artifacts).await?) })
     }
 }
 
@@ -140,7 +138,7 @@ pub fn http_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> 
 }
 
 impl Inner {
-    async fn load(&self) -> JsResult<JsValue> {
+    async fn load(&self) -> Result<JsValue> {
         let transport = self.options.transport(&self.fetch_func)?;
         let progress = Progress::new(self.options.common.on_progress.clone(), 0, 0);
         progress.borrow_mut().start();
@@ -189,16 +187,16 @@ impl Inner {
     }
 
     /// `[model.pb, weights_manifest.json]`: binary topology + bare manifest.
-    async fn load_binary_form(&self, transport: &Rc<Transport>) -> JsResult<(JsValue, ModelJson)> {
+    async fn load_binary_form(&self, transport: &Rc<Transport>) -> Result<(JsValue, ModelJson)> {
         let (pb_url, manifest_url) = (&self.path[0], &self.path[1]);
         let topology = self.fetch_capped(transport, pb_url, true).await?;
         let text = utf8(&self.fetch_capped(transport, manifest_url, false).await?).as_string().unwrap_or_default();
-        Ok(binary_form_model(&topology, &text, manifest_url).map_err(|e| e.with_url(manifest_url))?)
+        binary_form_model(&topology, &text, manifest_url).map_err(|e| e.with_url(manifest_url))
     }
 
     /// Shard URLs, one per manifest path: the prefix and query rules, or
     /// the caller's converter.
-    async fn shard_urls(&self, weights_url: &str, groups: &[ManifestGroup]) -> JsResult<Vec<String>> {
+    async fn shard_urls(&self, weights_url: &str, groups: &[ManifestGroup]) -> Result<Vec<String>> {
         let paths: Vec<String> = groups.iter().flat_map(|g| g.paths.iter().cloned()).collect();
         let urls = match &self.options.weight_url_converter {
             None => weight_urls(weights_url, self.options.weight_path_prefix.as_deref(), &paths),
@@ -206,21 +204,20 @@ impl Inner {
                 let calls: Array = paths
                     .iter()
                     .map(|p| convert.call1(&JsValue::NULL, &p.into()))
-                    .collect::<std::result::Result<_, _>>()?;
-                let converted = JsFuture::from(Promise::all(&calls)).await?;
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(Error::thrown)?;
+                let converted = JsFuture::from(Promise::all(&calls)).await.map_err(Error::thrown)?;
                 Array::from(&converted).iter().map(|u| u.as_string().unwrap_or_default()).collect()
             }
         };
         Ok(urls)
     }
 
-    async fn save(&self, artifacts: JsValue) -> JsResult<JsValue> {
+    async fn save(&self, artifacts: JsValue) -> Result<JsValue> {
         let url = &self.path[0];
         let transport = self.options.transport(&self.fetch_func)?;
         if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
-            return Err(
-                Error::new(Code::BinaryTopology, "http save does not support saving a binary model topology").into()
-            );
+            return Err(Error::new(Code::BinaryTopology, "http save does not support saving a binary model topology"));
         }
         let group = Object::new();
         set(&group, "paths", &Array::of1(&"./model.weights.bin".into()));
@@ -235,7 +232,7 @@ impl Inner {
             JsValue::NULL
         };
         let init = save_init(&transport.request_init, &multipart(&text, &parts), transport.signal.js());
-        let sent = transport.fetch.call2(&JsValue::UNDEFINED, &url.into(), &init)?;
+        let sent = transport.fetch.call2(&JsValue::UNDEFINED, &url.into(), &init).map_err(Error::thrown)?;
         let response = JsFuture::from(Promise::resolve(&sent)).await.map_err(|e| {
             if transport.aborted() {
                 transport.abort_error(url)
@@ -251,8 +248,7 @@ impl Inner {
                 status: Some(status),
                 ..Error::new(Code::HttpStatus, format!("saving to {url} failed with HTTP status {status}"))
                     .with_url(url)
-            }
-            .into());
+            });
         }
         let result = Object::new();
         set(&result, "modelArtifactsInfo", &get_model_artifacts_info_for_json(artifacts)?.into());

@@ -351,7 +351,7 @@ impl shards::Chunks for Batch {
 
 async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsValue> {
     let data = savable(artifacts, "browserIndexedDB")?;
-    let info = get_model_artifacts_info_for_json(artifacts.clone()).map_err(Error::thrown)?;
+    let info = get_model_artifacts_info_for_json(artifacts.clone())?;
     let views: Vec<Uint8Array> = byte_views(&data, "weightData")?.into_iter().filter(|v| v.length() > 0).collect();
     let total: u64 = views.iter().map(|v| u64::from(v.length())).sum();
     if options.aborted() {

@@ -198,7 +198,7 @@ fn load(path: &str) -> Result<JsValue> {
 fn save(path: &str, artifacts: &JsValue) -> Result<JsValue> {
     let data = savable(artifacts, "browserLocalStorage")?;
     let store = store()?;
-    let info = get_model_artifacts_info_for_json(artifacts.clone()).map_err(Error::thrown)?;
+    let info = get_model_artifacts_info_for_json(artifacts.clone())?;
     let weights = byte_views(&data, "weightData")?.into_iter().collect::<js_sys::Array>();
     let record = record_without_weights(artifacts);
     let metadata = Object::new();

@@ -576,10 +576,9 @@ impl Inner {
         };
         let Some(groups) = &model.manifest else {
             return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED)
-                .map(JsValue::from)
-                .map_err(Error::thrown);
+                .map(JsValue::from);
         };
-        let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest")).map_err(Error::thrown)?.into();
+        let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest"))?.into();
         self.check_load()?;
         let (weights, files) = weight_files(&fs, &dir, &real_dir, groups).await?;
         check_sizes(&fs, &weights, &files).await?;
@@ -595,7 +594,7 @@ impl Inner {
             return Ok(artifacts.into());
         }
         let data = shards.load_all(FILES_AT_ONCE).await?;
-        get_model_artifacts_for_json_sync(model_json, specs, data.into()).map(JsValue::from).map_err(Error::thrown)
+        get_model_artifacts_for_json_sync(model_json, specs, data.into()).map(JsValue::from)
     }
 
     /// `[model.pb, weights_manifest.json]`: binary topology + bare manifest.
@@ -620,7 +619,7 @@ impl Inner {
         let pieces = fs
             .call("readPieces", &[&pb.as_str().into(), &MAX_PIECE.into(), &(pb_size as f64).into()], &pb, "reading")
             .await?;
-        let topology = crate::bindings::weights::concatenate_array_buffers(pieces).map_err(Error::thrown)?;
+        let topology = crate::bindings::weights::concatenate_array_buffers(pieces)?;
         let text = fs.read_text(&manifest_path, self.options.max_model_json_bytes).await?;
         let (js, model) = binary_form_model(&topology, &text.as_string().unwrap_or_default(), &manifest_path)
             .map_err(|e| e.with_path(&manifest_path))?;
@@ -710,7 +709,7 @@ impl Inner {
             let _ = fs.remove_tree(&tmp).await;
             return Err(e);
         }
-        let info = crate::bindings::artifacts::get_model_artifacts_info_for_json(artifacts).map_err(Error::thrown)?;
+        let info = crate::bindings::artifacts::get_model_artifacts_info_for_json(artifacts)?;
         let result = Object::new();
         set(&result, "modelArtifactsInfo", &info);
         Ok(result.into())
@@ -902,8 +901,7 @@ async fn folder_info(fs: &Fs, found: &Located, on_disk: &OnDisk) -> Result<JsVal
     let js = &on_disk.js;
     let bytes_of = |v: JsValue, what: &str| if present(&v) { stringified_byte_length(&v, what) } else { Ok(0) };
     let manifest = get(js, "weightsManifest");
-    let specs =
-        if present(&manifest) { get_weight_specs(manifest).map_err(Error::thrown)?.into() } else { JsValue::UNDEFINED };
+    let specs = if present(&manifest) { get_weight_specs(manifest)?.into() } else { JsValue::UNDEFINED };
     let data_bytes: u64 = on_disk.files.iter().filter_map(|f| f.size).sum();
     // When the model was saved: its model.json is written last.
     let stat = fs.call("stat", &[&found.model_json.as_str().into()], &found.model_json, "reading").await?;
