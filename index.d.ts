@@ -338,8 +338,9 @@ export function quantizeArtifacts(artifacts: ModelArtifacts, options: QuantizeOp
 export interface ShardOptions {
   /** Default 4194304 (4 MiB), the converter's. */
   shardSizeBytes?: number;
-  /** Add `sha256: [hex per path]` to the manifest group (verified by `http`
-   * and `fileSystem` loads; TensorFlow.js ignores it). */
+  /** Add `sha256: [hex per path]` to the manifest group (verified by the
+   * `http`, `loadWeights`, `fileSystem` and `browserFiles` loads;
+   * TensorFlow.js ignores it). */
   hashes?: boolean;
 }
 
@@ -413,8 +414,13 @@ export function browserDownloads(fileNamePrefix?: string, options?: {signal?: Ab
  * manifest's paths by basename. Invalid JSON, missing, duplicate or extra
  * files and wrong sizes are typed errors; sizes are checked before any file
  * is read (weight files: `E_SIZE_MISMATCH`; a model.json over 256 MiB:
- * `E_TOO_LARGE`). */
-export function browserFiles(files: ArrayLike<File>, options?: {signal?: AbortSignal}): IOHandler;
+ * `E_TOO_LARGE`), and a weight file that does not match a `sha256` the
+ * manifest lists is `E_INTEGRITY`. `onProgress` reports the weight bytes
+ * read; `signal` stops between files. */
+export function browserFiles(
+  files: ArrayLike<File>,
+  options?: {signal?: AbortSignal; onProgress?: OnProgressCallback},
+): IOHandler;
 
 /** This origin's storage as `navigator.storage` reports it, or undefined
  * where it does not. */
@@ -488,7 +494,8 @@ export function moveModel(sourceURL: string, destURL: string): Promise<ModelArti
 export function weightsLoaderFactory(
   fetchWeights: (fetchUrls: string[]) => Promise<ArrayBuffer[]>,
 ): (manifest: WeightsManifestConfig, filePathPrefix?: string, weightNames?: string[]) => Promise<NamedTensorMap>;
-/** tf.io's `loadWeights`, over `fetch` with this package's checks. */
+/** tf.io's `loadWeights`, over `fetch` with this package's checks (status,
+ * each group's byte count, the `sha256` a manifest group lists). */
 export function loadWeights(
   manifest: WeightsManifestConfig, filePathPrefix?: string, weightNames?: string[], requestInit?: RequestInit,
 ): Promise<NamedTensorMap>;
