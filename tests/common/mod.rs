@@ -147,7 +147,7 @@ async fn a_stream_that_ends_early_is_a_typed_error() {
     let all: Vec<u8> = FIXTURES[0].3.concat();
     let chunks = vec![Ok(JsValue::from(Uint8Array::from(&all[..100])))];
     let stream = readable_stream(futures_util::stream::iter(chunks));
-    let err = weights::decode_weights_stream(stream, specs, JsValue::UNDEFINED).await.unwrap_err();
+    let err = JsValue::from(weights::decode_weights_stream(stream, specs, JsValue::UNDEFINED).await.unwrap_err());
     assert_model_artifacts_error(&err, "E_WEIGHT_DATA_TOO_SHORT");
 }
 
@@ -232,13 +232,16 @@ fn bad_input_is_a_model_artifacts_error() {
         (r#"[{"name":"w","shape":[3],"dtype":"string"}]"#, "E_STRING_OVERRUN"),
     ];
     for (specs, code) in cases {
-        let err = weights::decode_weights(data.clone(), spec(specs)).unwrap_err();
+        let err = JsValue::from(weights::decode_weights(data.clone(), spec(specs)).unwrap_err());
         assert_model_artifacts_error(&err, code);
         assert_eq!(get(&err, "weight").as_string().as_deref(), Some("w"));
     }
-    assert_model_artifacts_error(&artifacts::parse_model_json("{".into()).unwrap_err(), "E_INVALID_JSON");
     assert_model_artifacts_error(
-        &artifacts::parse_model_json(r#"{"format":"x"}"#.into()).unwrap_err(),
+        &JsValue::from(artifacts::parse_model_json("{".into()).unwrap_err()),
+        "E_INVALID_JSON",
+    );
+    assert_model_artifacts_error(
+        &JsValue::from(artifacts::parse_model_json(r#"{"format":"x"}"#.into()).unwrap_err()),
         "E_INVALID_MODEL_JSON",
     );
 }
