@@ -72,13 +72,24 @@ pub fn get_model_artifacts_info_for_json(artifacts: JsValue) -> Result<Object> {
     Ok(info)
 }
 
-/// `getModelArtifactsForJSONSync(modelJSON, weightSpecs?, weightData?)`.
+/// `getModelArtifactsForJSONSync(modelJSON, weightSpecs?, weightData?)`:
+/// the caller's specs are validated here.
 #[wasm_bindgen(js_name = getModelArtifactsForJSONSync, skip_typescript)]
 pub fn get_model_artifacts_for_json_sync(
     model_json: JsValue,
     weight_specs: JsValue,
     weight_data: JsValue,
 ) -> Result<Object> {
+    let out = artifacts_for_model_json(model_json, weight_specs.clone(), weight_data)?;
+    if present(&get(&out, "weightSpecs")) {
+        specs_from_js(&weight_specs)?;
+    }
+    Ok(out)
+}
+
+/// The artifacts of `model_json` with these weights, for a handler whose
+/// specs were validated when its model.json was parsed (not parsed again).
+pub fn artifacts_for_model_json(model_json: JsValue, weight_specs: JsValue, weight_data: JsValue) -> Result<Object> {
     object_arg(&model_json, "modelJSON")?;
     let field = |k: &str| get(&model_json, k);
     let manifest = field("weightsManifest");
@@ -102,7 +113,6 @@ pub fn get_model_artifacts_for_json_sync(
         if !present(&weight_data) {
             return Err(Error::invalid_argument("modelJSON has weightsManifest but weightData is null"));
         }
-        specs_from_js(&weight_specs)?;
         set(&out, "weightSpecs", &weight_specs);
         set(&out, "weightData", &weight_data);
     }

@@ -16,8 +16,8 @@ use super::options::Options;
 use super::shards::{ShardSource, Shards};
 use super::store::savable;
 use crate::bindings::artifacts::{
-    get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
-    get_weight_specs, model_json_from_text,
+    artifacts_for_model_json, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs,
+    model_json_from_text,
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, byte_views, call_method, exact_buffer, get, json_text, present, set, type_name};
@@ -173,7 +173,7 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
         // model.json alone: the topology and metadata, no weights (as tf.io).
         js_sys::Reflect::delete_property(json.unchecked_ref::<Object>(), &"weightsManifest".into())
             .map_err(Error::thrown)?;
-        return get_model_artifacts_for_json_sync(json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
+        return artifacts_for_model_json(json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
     }
     let Some(groups) = &model.manifest else {
         return Err(invalid(&name, format!("weightsManifest field is missing from file {name}")));
@@ -220,7 +220,7 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
     let shards = Shards { source, plan: weights, progress, signal: options.signal.clone() };
     let buffers = shards.load_all(FILES_AT_ONCE).await?;
     let specs = get_weight_specs(get(&json, "weightsManifest"))?;
-    get_model_artifacts_for_json_sync(json, specs.into(), buffers.into()).map(JsValue::from)
+    artifacts_for_model_json(json, specs.into(), buffers.into()).map(JsValue::from)
 }
 
 /// Files read at once: a File's bytes come from disk, not the network.

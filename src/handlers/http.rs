@@ -15,8 +15,8 @@ use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::options::Options as Common;
 use super::shards::{stream, Chunks, ShardSource, Shards};
 use crate::bindings::artifacts::{
-    binary_form_model, get_model_artifacts_for_json_sync, get_model_artifacts_info_for_json,
-    get_model_json_for_model_artifacts, get_weight_specs, model_json_from_text,
+    artifacts_for_model_json, binary_form_model, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
+    get_weight_specs, model_json_from_text,
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, function_option, get, handler_paths, integer_option, json_text, present, set};
@@ -150,8 +150,7 @@ impl Inner {
                 .map_err(|e| e.with_url(url))?
         };
         let Some(groups) = &model.manifest else {
-            return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED)
-                .map(JsValue::from);
+            return artifacts_for_model_json(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
         };
         let manifest = get(&model_json, "weightsManifest");
         let specs: JsValue = get_weight_specs(manifest)?.into();
@@ -172,7 +171,7 @@ impl Inner {
             return Ok(artifacts.into());
         }
         let buffers = shards().load_all(self.options.common.concurrency).await?;
-        get_model_artifacts_for_json_sync(model_json, specs, buffers.into()).map(JsValue::from)
+        artifacts_for_model_json(model_json, specs, buffers.into()).map(JsValue::from)
     }
 
     /// A model file's bytes (model.json, the manifest, model.pb) under

@@ -21,7 +21,7 @@ use super::options::Options as Common;
 use super::order::{in_turn, Access, Claim, Medium, Place};
 use super::shards::{stream as weight_stream, Chunks, ShardSource, Shards};
 use crate::bindings::artifacts::{
-    binary_form_model, get_model_artifacts_for_json_sync, get_weight_specs, model_json_from_text, sharded_model_json,
+    artifacts_for_model_json, binary_form_model, get_weight_specs, model_json_from_text, sharded_model_json,
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{
@@ -575,8 +575,7 @@ impl Inner {
             (js, model, found.dir, found.real_dir)
         };
         let Some(groups) = &model.manifest else {
-            return get_model_artifacts_for_json_sync(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED)
-                .map(JsValue::from);
+            return artifacts_for_model_json(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
         };
         let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest"))?.into();
         self.check_load()?;
@@ -594,7 +593,7 @@ impl Inner {
             return Ok(artifacts.into());
         }
         let data = shards.load_all(FILES_AT_ONCE).await?;
-        get_model_artifacts_for_json_sync(model_json, specs, data.into()).map(JsValue::from)
+        artifacts_for_model_json(model_json, specs, data.into()).map(JsValue::from)
     }
 
     /// `[model.pb, weights_manifest.json]`: binary topology + bare manifest.
