@@ -19,8 +19,10 @@
 //! chunked save, its commit), and each layout switch removes the other
 //! layout's model only if it is older, inside the removing transaction.
 //!
-//! The request plumbing (IDB requests as promises) is JS in `glue.js`; the
-//! decisions are here.
+//! The request plumbing (IDB requests as promises) is JS in `glue.js`, and
+//! so are two decisions made inside its transactions: which unfinished
+//! saves are stale (`sweepStale`) and whether a commit has all its chunks
+//! (`ownCommit`). The other decisions are here.
 
 use crate::format::Code;
 use std::cell::{Cell, RefCell};
