@@ -1,20 +1,38 @@
 // The key hostile-server cases of hostile-http.test.mjs in each real
 // browser engine (support/engines.mjs), whose fetch decodes gzip and
 // buffers bodies its own way: a gzip
-// bomb, a shard 10x its manifest size (plain and streamed), an endless
+// bomb, a shard far past its manifest size (plain and streamed), an endless
 // model.json, a dripping shard; and browserFiles refusing wrong sizes
 // before reading. The page is on one origin, the hostile server (CORS) on
 // another.
 import {describe, it, before, after, beforeEach} from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import {REPO_ROOT} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
 import {startFaultServer} from './support/fault-server.mjs';
 import {DIFFERS, forEachEngine, openTestPage, callInPage} from './support/engines.mjs';
 
 const MiB = 2 ** 20;
-const IN_FLIGHT = 12 * MiB;
+/** What may be in flight once the page stops reading: the server counts
+ * what its kernel accepted, and on loopback that is up to the server's
+ * send buffer and the browser's receive buffer at their autotuned maximums
+ * (tcp_wmem, tcp_rmem: 4 + 32 MiB here), plus the engine's own buffers.
+ * Measured here in 8 runs, Firefox: 4-12 MiB past the size wanted; once
+ * 16.4 MiB (a 12 MiB allowance failed 1 run in 6); Chromium: 0.2-8 MiB. */
+const IN_FLIGHT = socketBuffersMax() + 4 * MiB;
+function socketBuffersMax() {
+  const max = name => Number(fs.readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8').trim().split(/\s+/)[2]);
+  try {
+    return max('tcp_wmem') + max('tcp_rmem');
+  } catch {
+    return 36 * MiB;
+  }
+}
+/** A hostile body's size past what a test wants: so large that a page
+ * that kept reading would be told apart from the slack above. */
+const FAR_PAST = 4 * IN_FLIGHT;
 let pageServer;
 let srv;
 
@@ -58,8 +76,8 @@ const inPage = (fn, ...args) => callInPage(page, '/tests/js/support/browser-host
  * (DIFFERS.cancelStopsTransfer), so there the count is only reported. */
 function sentLittleMore(t, path, bytes) {
   const sent = sentFor(path);
+  t.diagnostic(`${engine}: the server sent ${sent} bytes of ${path} (${bytes} wanted)`);
   if (DIFFERS.cancelStopsTransfer(engine)) assert.ok(sent < bytes + IN_FLIGHT, `server sent ${sent} bytes`);
-  else t.diagnostic(`${engine}: the server sent ${sent} bytes of ${path} (not bounded by the page's cancel)`);
 }
 
 describe('hostile servers', () => {
@@ -73,10 +91,10 @@ describe('hostile servers', () => {
     });
 
   for (const stream of [false, true]) {
-    it(`a shard 10x its manifest size${stream ? ', streamWeights' : ''}: E_SIZE_MISMATCH, the server sent little more`,
+    it(`a shard far past its manifest size${stream ? ', streamWeights' : ''}: E_SIZE_MISMATCH, the server sent little more`,
       {timeout: 60_000}, async t => {
         const m = serveModel(stream ? 'x10s' : 'x10', MiB);
-        srv.faults.set(m.shardPath, {generate: {bytes: 10 * m.bytes}});
+        srv.faults.set(m.shardPath, {generate: {bytes: m.bytes + FAR_PAST}});
         const e = await inPage('loadErrorTakingIn', m.url, {}, {stream});
         assert.equal(e.code, 'E_SIZE_MISMATCH', e.message);
         assert.ok(e.loadedBytes <= m.bytes, `took in ${e.loadedBytes} bytes`);
