@@ -1,7 +1,9 @@
 // The JavaScript side of the wasm bindings, in one module (every inline
 // snippet would be a module of its own for the browser to fetch): small
 // helpers that are simpler and smaller here than through js-sys, called
-// from the Rust files named above each part. Decisions stay in Rust.
+// from the Rust files named above each part. Decisions stay in Rust, but
+// for the IndexedDB part: its transaction bodies (src/handlers/indexed_db.rs
+// says which decide what, and why they are not Rust).
 
 // ---- src/bindings/error.rs (also exported by the package, through pkg/start.js)
 export class ModelArtifactsError extends Error {

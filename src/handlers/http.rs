@@ -13,7 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::fetch::{describe, Progress, ShardReader, Transport};
 use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::options::Options as Common;
-use super::shards::{stream, Chunks, ShardSource, Shards};
+use super::shards::{self, Chunks, ShardSource, Shards};
 use crate::bindings::artifacts::{
     artifacts_for_model_json, binary_form_model, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
     get_weight_specs, model_json_from_text,
@@ -161,17 +161,10 @@ impl Inner {
         let shards = move || {
             let (signal, source) =
                 (transport.signal.clone(), HttpShards::over(transport.clone(), &weights, progress.clone()));
-            Shards { source, plan: weights.clone(), progress: progress.clone(), signal }
+            Rc::new(Shards { source, plan: weights.clone(), progress: progress.clone(), signal })
         };
-        if self.options.stream_weights {
-            let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
-            set(&artifacts, "weightSpecs", &specs);
-            let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || stream(Rc::new(shards())));
-            set(&artifacts, "getWeightStream", &get_stream.into_js_value());
-            return Ok(artifacts.into());
-        }
-        let buffers = shards().load_all(self.options.common.concurrency).await?;
-        artifacts_for_model_json(model_json, specs, buffers.into()).map(JsValue::from)
+        let (stream_weights, concurrency) = (self.options.stream_weights, self.options.common.concurrency);
+        shards::artifacts(model_json, specs, shards, stream_weights, concurrency).await
     }
 
     /// A model file's bytes (model.json, the manifest, model.pb) under

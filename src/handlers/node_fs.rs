@@ -19,7 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::fetch::Progress;
 use super::options::Options as Common;
 use super::order::{in_turn, Access, Claim, Medium, Place};
-use super::shards::{stream as weight_stream, Chunks, ShardSource, Shards};
+use super::shards::{self as shard_path, Chunks, ShardSource, Shards};
 use crate::bindings::artifacts::{
     artifacts_for_model_json, binary_form_model, get_weight_specs, model_json_from_text, sharded_model_json,
 };
@@ -585,15 +585,8 @@ impl Inner {
         let progress = Progress::new(self.options.common.on_progress.clone(), weights.total_bytes(), files.len());
         let source = Rc::new(Files { fs, files, progress: progress.clone() });
         let shards = Rc::new(Shards { source, plan: weights, progress, signal: self.options.common.signal.clone() });
-        if self.options.stream_weights {
-            let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
-            set(&artifacts, "weightSpecs", &specs);
-            let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || weight_stream(shards.clone()));
-            set(&artifacts, "getWeightStream", &get_stream.into_js_value());
-            return Ok(artifacts.into());
-        }
-        let data = shards.load_all(FILES_AT_ONCE).await?;
-        artifacts_for_model_json(model_json, specs, data.into()).map(JsValue::from)
+        shard_path::artifacts(model_json, specs, move || shards.clone(), self.options.stream_weights, FILES_AT_ONCE)
+            .await
     }
 
     /// `[model.pb, weights_manifest.json]`: binary topology + bare manifest.

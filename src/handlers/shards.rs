@@ -12,14 +12,16 @@ use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use js_sys::{Array, ArrayBuffer, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use sha2::{Digest, Sha256};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::fetch::Progress;
 use super::options::Signal;
+use crate::bindings::artifacts::artifacts_for_model_json;
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::JsComposite;
+use crate::bindings::js::{set, JsComposite};
 use crate::format::integrity::to_hex;
 use crate::format::plan::{PlannedFile, WeightPlan};
 use crate::format::Code;
@@ -108,6 +110,27 @@ impl Shards {
         }
         Ok(files.into_iter().flatten().collect())
     }
+}
+
+/// The artifacts of a loaded `model_json` with its weights: with
+/// `streamWeights`, `getWeightStream()`, each call a fresh read through
+/// `shards()`; else every file read now, `concurrency` at a time.
+pub async fn artifacts(
+    model_json: JsValue,
+    specs: JsValue,
+    shards: impl Fn() -> Rc<Shards> + 'static,
+    stream_weights: bool,
+    concurrency: usize,
+) -> Result<JsValue> {
+    if stream_weights {
+        let artifacts = Object::assign(&Object::new(), model_json.unchecked_ref());
+        set(&artifacts, "weightSpecs", &specs);
+        let get_stream = Closure::<dyn FnMut() -> JsValue>::new(move || stream(shards()));
+        set(&artifacts, "getWeightStream", &get_stream.into_js_value());
+        return Ok(artifacts.into());
+    }
+    let buffers = shards().load_all(concurrency).await?;
+    artifacts_for_model_json(model_json, specs, buffers.into()).map(JsValue::from)
 }
 
 /// `getWeightStream()`: a fresh ReadableStream of every file's bytes in
