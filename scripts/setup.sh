@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
-# 1b. rustfmt and clippy, which npm test runs.
-for component in rustfmt clippy; do
+# 1b. rustfmt and clippy, which npm test runs; rust-src, for the standard
+#     library scripts/build.sh rebuilds.
+for component in rustfmt clippy rust-src; do
   if ! rustup component list --installed | grep -q "^$component"; then
     rustup component add "$component"
   fi
