@@ -398,6 +398,32 @@ export interface IndexedDBOptions {
  * reached through `indexeddb://` URLs. */
 export function browserIndexedDB(modelPath: string, options?: IndexedDBOptions): IOHandler;
 
+/** Options of `browserOPFS`. */
+export interface OPFSOptions {
+  /** `load()` resolves with `getWeightStream()` instead of `weightData`. */
+  streamWeights?: boolean;
+  /** Aborts a save (`E_ABORTED`; the model saved before stays) or a load
+   * (checked between files). */
+  signal?: AbortSignal;
+  /** Progress of a save or load by weight bytes, one step per file. */
+  onProgress?: OnProgressCallback;
+}
+
+/** The origin private file system (`navigator.storage.getDirectory()`): a
+ * folder per model under `model-artifacts/` (the path percent-encoded)
+ * holding model.json and 4 MiB weight files. Saves are commit-last: the
+ * weight files are written first, under names of their own save, then
+ * model.json, which the browser swaps in whole; until then the model saved
+ * before is what loads, and its files are removed only after. An
+ * interrupted save leaves the previous model whole; its files are removed
+ * by a later save of that path once they are an hour old. A full quota is
+ * `E_QUOTA_EXCEEDED`; a weight file changed or removed behind the package's
+ * back is `E_SIZE_MISMATCH` or `E_WEIGHT_NOT_FOUND`. Where there is no OPFS
+ * (Node, WebKitGTK, private browsing in some browsers) a save or load is
+ * `E_NOT_SUPPORTED` (or the browser's own error, as `E_STORAGE`). Also
+ * reached through `opfs://` URLs. */
+export function browserOPFS(modelPath: string, options?: OPFSOptions): IOHandler;
+
 /** localStorage, in TensorFlow.js's layout (five keys under
  * `tensorflowjs_models/<path>/`, weights in base64). A failed save (quota:
  * `E_QUOTA_EXCEEDED`) puts back what was stored at that path before. Pages
@@ -462,15 +488,15 @@ export function fileSystem(path: string | string[], options?: FileSystemOptions)
  * naming it, whichever store the URL is. */
 export interface SaveOptions extends IndexedDBOptions, FileSystemOptions {}
 
-/** Operations on the stores (`indexeddb://`, `localstorage://`, `file://`:
+/** Operations on the stores (`indexeddb://`, `localstorage://`, `opfs://`, `file://`:
  * handlers' `load`/`save`, `load`, `save` and the four functions below) run
  * in the order they are called, as in tf.io: `removeModel(url)` not awaited,
  * then `await listModels()`, does not list `url`. A later reader waits for
  * earlier writers of its model (or store, when it lists), a writer for
  * everything earlier; a failed or aborted operation gives up its turn. */
 
-/** Models in the stores that can list: in browsers IndexedDB and
- * localStorage; `listModels('file:///some/folder')` lists the model folders
+/** Models in the stores that can list: in browsers IndexedDB,
+ * localStorage and OPFS; `listModels('file:///some/folder')` lists the model folders
  * directly under that folder (Node). Keys are URLs. */
 export function listModels(root?: string): Promise<{[url: string]: ModelArtifactsInfo}>;
 /** Removes a stored model. For `file://`: model.json and the weight files
@@ -486,7 +512,7 @@ export function removeModel(url: string): Promise<ModelArtifactsInfo>;
 export function copyModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
 /** Copies, checks the copy, and only then removes the source (tf.io removes
  * first). The source must be removable (`file://`, `indexeddb://`,
- * `localstorage://`). */
+ * `localstorage://`, `opfs://`). */
 export function moveModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
 
 /** tf.io's `weightsLoaderFactory`: loads only the groups holding the

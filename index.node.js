@@ -18,7 +18,7 @@ registerFileSystem(nodeFsPort);
 // The public API (index.d.ts), not wasm-bindgen's internal classes.
 export {
   CompositeArrayBuffer, browserDownloads, browserFiles, browserHTTPRequest,
-  browserIndexedDB, browserLocalStorage, concatenateArrayBuffers, copyModel,
+  browserIndexedDB, browserLocalStorage, browserOPFS, concatenateArrayBuffers, copyModel,
   decodeWeights, decodeWeightsStream, encodeWeights, fileSystem, fromMemory,
   fromMemorySync, getLoadHandlers, getModelArtifactsForJSON,
   getModelArtifactsForJSONSync, getModelArtifactsInfoForJSON,

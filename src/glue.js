@@ -323,9 +323,15 @@ export function idbDelete(path, olderThan) {
     infos.delete(path);
   });
 }
-// Save ids start with their start time (base 36 ms), for sweepStale.
+// Save ids start with their start time (base 36 ms): see saveAge.
 export function newSaveId() {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+// ms since the save whose id starts `name` started; Infinity when `name`
+// starts with no save id.
+export function saveAge(name) {
+  const started = /^[0-9a-z]+-/.test(name) ? parseInt(name, 36) : NaN;
+  return Number.isNaN(started) ? Infinity : Date.now() - started;
 }
 // Removes the chunks of saves that started over `maxAgeMs` ago and never
 // committed (their tab closed mid-save), at any path.
@@ -335,8 +341,7 @@ export function sweepStale(maxAgeMs) {
     const live = new Set(records.map((r) => `${r.modelPath}\0${r.saveId}`));
     const stale = new Map();
     for (const [path, saveId] of keys) {
-      const started = parseInt(String(saveId).split('-')[0], 36);
-      if (!live.has(`${path}\0${saveId}`) && !(Date.now() - started < maxAgeMs)) stale.set(`${path}\0${saveId}`, [path, saveId]);
+      if (!live.has(`${path}\0${saveId}`) && !(saveAge(String(saveId)) < maxAgeMs)) stale.set(`${path}\0${saveId}`, [path, saveId]);
     }
     for (const [path, saveId] of stale.values()) chunks.delete(IDBKeyRange.bound([path, saveId, 0], [path, saveId, Infinity]));
     return stale.size;
@@ -467,6 +472,69 @@ export async function download(name, parts, type) {
 }
 export function canDownload() {
   return typeof document === 'object' && document !== null && typeof URL.createObjectURL === 'function';
+}
+
+// ---- src/handlers/opfs.rs: the origin private file system's handles,
+// with "not found" as null (the layout and every decision are there).
+export function opfsAvailable() {
+  return typeof navigator === 'object' && navigator !== null && !!navigator.storage
+    && typeof navigator.storage.getDirectory === 'function';
+}
+const absent = (e) => e && (e.name === 'NotFoundError' || e.name === 'TypeMismatchError');
+// The folder down `names` from the origin's root (each made if `create`),
+// or null.
+export async function opfsFolder(names, create) {
+  let dir = await navigator.storage.getDirectory();
+  for (const name of names) {
+    try {
+      dir = await dir.getDirectoryHandle(name, { create });
+    } catch (e) {
+      if (!create && absent(e)) return null;
+      throw e;
+    }
+  }
+  return dir;
+}
+// File `name` of `dir` (a File, a snapshot of its bytes), or null.
+export async function opfsFile(dir, name) {
+  try {
+    return await (await dir.getFileHandle(name)).getFile();
+  } catch (e) {
+    if (absent(e)) return null;
+    throw e;
+  }
+}
+// Writes `parts` as file `name` of `dir`. The browser writes aside and
+// swaps the file in whole at close(), so nobody sees part of it; a failure
+// or `signal` discards what was written.
+export async function opfsWrite(dir, name, parts, signal) {
+  const writable = await (await dir.getFileHandle(name, { create: true })).createWritable();
+  try {
+    for (const part of parts) {
+      if (signal && signal.aborted) throw signal.reason;
+      await writable.write(part);
+    }
+    await writable.close();
+  } catch (e) {
+    await writable.abort().catch(() => {});
+    throw e;
+  }
+}
+export async function opfsNames(dir) {
+  const names = [];
+  for await (const name of dir.keys()) names.push(name);
+  return names;
+}
+// Removes entry `name` of `dir` (a folder with everything in it); false
+// when there was none.
+export async function opfsRemove(dir, name) {
+  try {
+    await dir.removeEntry(name, { recursive: true });
+    return true;
+  } catch (e) {
+    if (absent(e)) return false;
+    throw e;
+  }
 }
 
 // ---- src/bindings/stream.rs: pull() resolves to the next chunk, or to

@@ -241,6 +241,14 @@ impl JsComposite {
         }
     }
 
+    /// `start..end` as views into the parts, no copy.
+    pub fn views(&self, start: u64, end: u64) -> Array {
+        self.index
+            .pieces(start, end)
+            .map(|p| JsValue::from(self.parts[p.part].subarray(p.start as u32, p.end as u32)))
+            .collect()
+    }
+
     /// A fresh ArrayBuffer holding `start..end`.
     pub fn slice(&self, start: u64, end: u64) -> ArrayBuffer {
         let mut pieces = self.index.pieces(start, end);

@@ -6,14 +6,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
-use js_sys::{Array, ArrayBuffer, Object, Promise};
+use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::fetch::Progress;
 use super::limits::{too_large, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::options::Options;
-use super::shards::{ShardSource, Shards};
+use super::shards::{Chunks, ShardSource, Shards};
 use super::store::savable;
 use crate::bindings::artifacts::{
     artifacts_for_model_json, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts, get_weight_specs,
@@ -216,7 +216,7 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
     }
     let progress = Progress::new(options.on_progress.clone(), weights.total_bytes(), weights.files.len());
     let files = matched.into_iter().flatten().cloned().collect();
-    let source = Rc::new(PickedFiles { files, progress: progress.clone() });
+    let source = Rc::new(FileObjects { files, progress: progress.clone() });
     let shards = Shards { source, plan: weights, progress, signal: options.signal.clone() };
     let buffers = shards.load_all(FILES_AT_ONCE).await?;
     let specs = get_weight_specs(get(&json, "weightsManifest"))?;
@@ -226,13 +226,21 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
 /// Files read at once: a File's bytes come from disk, not the network.
 const FILES_AT_ONCE: usize = 4;
 
-/// The weight files a user picked, in plan order.
-struct PickedFiles {
-    files: Vec<JsValue>,
-    progress: Rc<RefCell<Progress>>,
+/// Weight files as `File` objects, in plan order: those a user picked, or
+/// OPFS's (`opfs.rs`).
+pub struct FileObjects {
+    pub files: Vec<JsValue>,
+    pub progress: Rc<RefCell<Progress>>,
 }
 
-impl ShardSource for PickedFiles {
+#[wasm_bindgen]
+extern "C" {
+    type Blob;
+    #[wasm_bindgen(method, catch)]
+    fn stream(this: &Blob) -> JsResult<web_sys::ReadableStream>;
+}
+
+impl ShardSource for FileObjects {
     fn read(self: Rc<Self>, index: usize) -> LocalBoxFuture<'static, Result<Vec<ArrayBuffer>>> {
         Box::pin(async move {
             let data = read(&self.files[index], "arrayBuffer").await?;
@@ -243,8 +251,45 @@ impl ShardSource for PickedFiles {
         })
     }
 
+    fn chunks(self: Rc<Self>, index: usize) -> Option<Box<dyn Chunks>> {
+        Some(Box::new(FileChunks { files: self, index, reader: None }))
+    }
+
     fn locate(&self, error: Error, name: &str) -> Error {
         error.with_path(name)
+    }
+}
+
+/// One file's bytes as its `stream()` gives them.
+struct FileChunks {
+    files: Rc<FileObjects>,
+    index: usize,
+    reader: Option<web_sys::ReadableStreamDefaultReader>,
+}
+
+impl Chunks for FileChunks {
+    fn next(&mut self) -> LocalBoxFuture<'_, Result<Option<Uint8Array>>> {
+        Box::pin(async move {
+            let file = &self.files.files[self.index];
+            let failed = |e: JsValue| {
+                let name = file_name(file);
+                Error::new(Code::Storage, format!("reading the file '{name}' failed")).with_path(&name).with_cause(e)
+            };
+            let reader = match &self.reader {
+                Some(reader) => reader,
+                None => {
+                    let stream = file.unchecked_ref::<Blob>().stream().map_err(failed)?;
+                    self.reader.insert(stream.get_reader().unchecked_into())
+                }
+            };
+            let step = JsFuture::from(reader.read()).await.map_err(failed)?;
+            if get(&step, "done").is_truthy() {
+                return Ok(None);
+            }
+            let chunk = byte_view(&get(&step, "value"), "a file's stream")?;
+            self.files.progress.borrow_mut().add_bytes(u64::from(chunk.length()));
+            Ok(Some(chunk))
+        })
     }
 }
 

@@ -43,7 +43,9 @@ use super::fetch::Progress;
 use super::options::Options as Common;
 use super::order::{in_turn, Access, Claim, Medium, Place};
 use super::shards::{self, stream, ShardSource, Shards};
-use super::store::{available_bytes, quota_exceeded, record_without_weights, savable, storage_error, store_path};
+use super::store::{
+    available_bytes, new_save_id, quota_exceeded, record_without_weights, savable, storage_error, store_path,
+};
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_views, exact_buffer, get, integer_option, present, set};
@@ -77,8 +79,6 @@ extern "C" {
     fn idb_infos() -> Promise;
     #[wasm_bindgen(js_name = idbDelete)]
     fn idb_delete(path: &str, older_than: Option<f64>) -> Promise;
-    #[wasm_bindgen(js_name = newSaveId)]
-    fn new_save_id() -> String;
     #[wasm_bindgen(js_name = chunksPut)]
     fn chunks_put(path: &str, save_id: &str, first: u32, buffers: &Array, signal: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = chunksGet)]

@@ -14,7 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::node_fs;
 use super::options::Signal;
 use super::order::{in_turn, Access, Claim, Medium, Place, Turn};
-use super::{indexed_db, local_storage, router};
+use super::{indexed_db, local_storage, opfs, router};
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{get, present, type_name, JsComposite};
 use crate::format::codec::ByteSource;
@@ -40,7 +40,7 @@ fn split_url(url: &JsValue, what: &str) -> Result<(String, String)> {
     match text.as_bytes().windows(3).position(|w| w == b"://") {
         Some(at) if at > 0 => Ok((text[..at].to_owned(), text[at + 3..].to_owned())),
         _ => Err(Error::invalid_argument(format!(
-            "the URL '{text}' has no scheme; use file://, indexeddb://, localstorage://, http:// or https://"
+            "the URL '{text}' has no scheme; use file://, indexeddb://, localstorage://, opfs://, http:// or https://"
         ))),
     }
 }
@@ -53,6 +53,7 @@ fn claims(url: &JsValue, access: Access) -> Vec<Claim> {
     match scheme.as_str() {
         "indexeddb" => vec![indexed_db::claim(&path, access)],
         "localstorage" => vec![local_storage::claim(&path, access)],
+        "opfs" => vec![opfs::claim(&path, access)],
         #[cfg(feature = "node")]
         "file" => node_fs::claim(&path, access).into_iter().collect(),
         _ => Vec::new(),
@@ -61,7 +62,7 @@ fn claims(url: &JsValue, access: Access) -> Vec<Claim> {
 
 /// Schemes whose stores can list and remove models.
 fn removable(scheme: &str) -> bool {
-    scheme == "indexeddb" || scheme == "localstorage" || (cfg!(feature = "node") && scheme == "file")
+    matches!(scheme, "indexeddb" | "localstorage" | "opfs") || (cfg!(feature = "node") && scheme == "file")
 }
 
 /// Removes a model from the store its URL names.
@@ -70,6 +71,7 @@ async fn remove_from(scheme: &str, path: &str) -> Result<JsValue> {
         "file" => remove_file(path).await,
         "indexeddb" => indexed_db::remove(path).await,
         "localstorage" => local_storage::remove(path),
+        "opfs" => opfs::remove(path).await,
         _ => Err(Error::new(Code::NotSupported, format!("models cannot be removed from {scheme}:// URLs"))),
     }
 }
@@ -100,7 +102,7 @@ pub fn list_models(root: JsValue) -> Promise {
     let claims = if present(&root) {
         claims(&root, Access::Read)
     } else {
-        vec![(Place::store(Medium::IndexedDb), Access::Read), (Place::store(Medium::LocalStorage), Access::Read)]
+        [Medium::IndexedDb, Medium::LocalStorage, Medium::Opfs].map(|m| (Place::store(m), Access::Read)).to_vec()
     };
     in_turn(claims, Signal::none(), move |_| list(root))
 }
@@ -110,7 +112,8 @@ async fn list(root: JsValue) -> JsResult<JsValue> {
         // The browser stores that exist where this runs, localStorage
         // first as in tf.io.
         let out = local_storage::list();
-        return Ok(js_sys::Object::assign(&out, &indexed_db::list().await?).into());
+        js_sys::Object::assign(&out, &indexed_db::list().await?);
+        return Ok(js_sys::Object::assign(&out, &opfs::list().await?).into());
     }
     match split_url(&root, "listModels root")? {
         (scheme, path) if scheme == "file" => Ok(list_files(&path).await?),

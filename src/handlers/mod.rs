@@ -10,6 +10,7 @@ pub mod management;
 pub mod memory;
 #[cfg(feature = "node")]
 pub mod node_fs;
+pub mod opfs;
 pub mod options;
 pub mod order;
 pub mod router;

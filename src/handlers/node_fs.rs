@@ -673,11 +673,7 @@ impl Inner {
                 async move {
                     self.check_save(dir)?;
                     let target = fs.join(tmp, &f.path);
-                    let parts: Array = data
-                        .index
-                        .pieces(f.start, f.end)
-                        .map(|p| JsValue::from(data.parts[p.part].subarray(p.start as u32, p.end as u32)))
-                        .collect();
+                    let parts = data.views(f.start, f.end);
                     fs.call("writeFile", &[&target.as_str().into(), &parts], &target, "writing").await?;
                     let mut p = progress.borrow_mut();
                     p.add_bytes(f.end - f.start);

@@ -39,6 +39,7 @@ extern "C" {
 pub enum Medium {
     IndexedDb,
     LocalStorage,
+    Opfs,
     File,
 }
 

@@ -26,6 +26,7 @@ fn builtin(save: bool) -> Vec<Router> {
         Router::Builtin(super::http::http_router),
         Router::Builtin(super::indexed_db::indexed_db_router),
         Router::Builtin(super::local_storage::local_storage_router),
+        Router::Builtin(super::opfs::opfs_router),
         #[cfg(feature = "node")]
         Router::Builtin(super::node_fs::file_router),
     ];

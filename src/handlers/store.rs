@@ -16,6 +16,13 @@ extern "C" {
     fn storage_estimate_js() -> Promise;
     #[wasm_bindgen(js_name = persistStorage)]
     fn persist_storage() -> Promise;
+    /// A fresh save id, its start time first (see `saveAge`).
+    #[wasm_bindgen(js_name = newSaveId)]
+    pub fn new_save_id() -> String;
+    /// How long ago (ms) the save whose id starts `name` started
+    /// (Infinity for a name that starts with none).
+    #[wasm_bindgen(js_name = saveAge)]
+    pub fn save_age(name: &str) -> f64;
 }
 
 /// The artifacts' `weightData` (possibly undefined) once they are known to

@@ -47,6 +47,7 @@ describe('a bad option is the same typed error everywhere', () => {
       }
       throwsMa(() => ma.browserIndexedDB('options/m', options), 'E_INVALID_ARGUMENT', [name]);
       throwsMa(() => ma.browserLocalStorage('options/m', options), 'E_INVALID_ARGUMENT', [name]);
+      throwsMa(() => ma.browserOPFS('options/m', options), 'E_INVALID_ARGUMENT', [name]);
       throwsMa(() => ma.fileSystem(`${root}/m`, options), 'E_INVALID_ARGUMENT', [name]);
       throwsMa(() => ma.http('http://127.0.0.1:9/model.json', options), 'E_INVALID_ARGUMENT', [name]);
       throwsMa(() => ma.browserFiles([new File(['{}'], 'model.json')], options), 'E_INVALID_ARGUMENT', [name]);

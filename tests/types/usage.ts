@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   await ma.save(viaRouter, 'indexeddb://x', saveOptions);
   ma.getSaveHandlers('file://x', {hashes: true});
   ma.browserLocalStorage('tiny', {signal: new AbortController().signal});
+  ma.browserOPFS('tiny', {streamWeights: true, onProgress: (fraction: number) => void fraction});
   const isHttp: boolean = ma.isHTTPScheme('https://x');
   try { ma.decodeWeights(new ArrayBuffer(0), specs); } catch (e) {
     if (e instanceof ma.ModelArtifactsError) { const code: ErrorCode = e.code; code; e.weight?.length; }

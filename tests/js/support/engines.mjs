@@ -14,7 +14,9 @@
 // API (everything a suite needs; write suites against this, not a driver):
 //   ENGINES                       engine names to run: MA_ENGINES=a,b or all three
 //   forEachEngine(fn)             calls fn(engine) once per engine (one describe each)
-//   launch(engine, {firefoxPrefs}) -> Browser (prefs: extra Firefox preferences)
+//   launch(engine, {firefoxPrefs, webkitFeatures})
+//                                 -> Browser (extra Firefox preferences; WebKit
+//                                 features to switch on, e.g. WEBKIT_STORAGE_FEATURES)
 //   openTestPage(target, serverUrl, sinks, {server, label})
 //                                 -> {browser, page}: `${serverUrl}/test.html`, ready,
 //                                 in target = an engine name (launched), a Browser
@@ -77,6 +79,11 @@ export const FIREFOX = '/usr/bin/firefox-esr';
 export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
+/** The storage features Safari ships on and WebKitGTK's MiniBrowser leaves
+ * off (`MiniBrowser --features=help`): navigator.storage, its estimate()
+ * and getDirectory() (the origin private file system) with createWritable. */
+export const WEBKIT_STORAGE_FEATURES = ['StorageAPI', 'StorageAPIEstimate', 'FileSystem', 'FileSystemWritableStream'];
+
 /** Where the engines really differ (suites assert the package's typed
  * errors wherever the engine can produce the condition). */
 export const DIFFERS = {
@@ -96,6 +103,11 @@ export const DIFFERS = {
   // after the page cancelled it (14 to 38 MB of a 40 MiB body, measured): what
   // a server sent says nothing about the page there.
   cancelStopsTransfer: engine => engine !== 'webkit',
+  // The origin private file system: WebKitGTK's MiniBrowser keeps
+  // navigator.storage off, and with it on (WEBKIT_STORAGE_FEATURES) an
+  // automation session is ephemeral, where getDirectory() rejects with
+  // UnknownError, as in Safari's private browsing.
+  opfs: engine => engine !== 'webkit',
 };
 
 /** Throws, naming the Debian package, when `file` is not installed. */
@@ -645,9 +657,10 @@ async function startWebKitDriver(env) {
  * no second one), hence one MiniBrowser with its own storage; its pages are
  * that session's windows. */
 class WebKitContext {
-  constructor(env, downloads) {
+  constructor(env, downloads, args) {
     this.env = env;
     this.downloads = downloads;
+    this.args = args;
     this.started = null;
     this.firstUsed = false;
   }
@@ -659,7 +672,7 @@ class WebKitContext {
         method: 'POST', headers: {'content-type': 'application/json'},
         body: JSON.stringify({capabilities: {alwaysMatch: {
           browserName: 'MiniBrowser',
-          'webkitgtk:browserOptions': {binary: MINIBROWSER, args: ['--automation']},
+          'webkitgtk:browserOptions': {binary: MINIBROWSER, args: this.args},
         }}}),
       });
       const json = await res.json();
@@ -693,7 +706,7 @@ class WebKitContext {
   }
 }
 
-async function launchWebKit() {
+async function launchWebKit({webkitFeatures = []} = {}) {
   need(WEBKIT_DRIVER, 'webkit2gtk-driver');
   need(MINIBROWSER, 'libwebkit2gtk-4.1-0');
   need('/usr/bin/Xvfb', 'xvfb');
@@ -707,9 +720,10 @@ async function launchWebKit() {
   const env = {DISPLAY: xvfb.display, XDG_CONFIG_HOME: dir};
   const downloads = new DownloadFolder(downloadDir);
   const contexts = [];
+  const args = ['--automation', ...(webkitFeatures.length ? [`--features=${webkitFeatures.map(f => `+${f}`).join(',')}`] : [])];
   return new Browser('webkit', {
     newContext: async () => {
-      const c = new WebKitContext(env, downloads);
+      const c = new WebKitContext(env, downloads, args);
       contexts.push(c);
       await c.start();
       return c;

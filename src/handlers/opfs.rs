@@ -1,0 +1,396 @@
+//! `browserOPFS(path)` and `opfs://`: models in the origin private file
+//! system, a folder per model under `model-artifacts/` (the path, percent-
+//! encoded, is its name) holding model.json and its weight files.
+//!
+//! Saves are commit-last. The weight files are written under names of
+//! their own save (`<saveId>.group1-shard1of2.bin`), then model.json, which
+//! the browser swaps in whole when its writable closes: until then the
+//! previous model is what loads. Only then are the previous model's files
+//! removed. An interrupted save leaves the previous model whole, and files
+//! no model.json names, which later saves of that path remove once they are
+//! an hour old (a younger one may be another tab's save in progress).
+//!
+//! model.json also keeps the model's `modelArtifactsInfo` (what
+//! `listModels` shows), dropped again on load. The file handles and
+//! writables are JS (`glue.js`); the layout and the decisions are here.
+
+use crate::format::Code;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::browser_files::FileObjects;
+use super::fetch::Progress;
+use super::limits::{too_large, DEFAULT_MAX_MODEL_JSON_BYTES};
+use super::options::Options as Common;
+use super::order::{in_turn, Access, Claim, Medium, Place};
+use super::shards::{self, Shards};
+use super::store::{new_save_id, savable, save_age, storage_error, store_path};
+use crate::bindings::artifacts::{
+    artifacts_for_model_json, get_model_artifacts_info_for_json, get_weight_specs, model_json_from_text,
+    sharded_model_json,
+};
+use crate::bindings::error::{Error, Result};
+use crate::bindings::js::{call_method, get, json_text, present, set, JsComposite};
+use crate::format::plan::WeightPlan;
+use crate::format::shards::{plan as shard_plan, DEFAULT_SHARD_SIZE};
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+const SCHEME: &str = "opfs://";
+const STORE: &str = "OPFS";
+const ROOT: &str = "model-artifacts";
+const MODEL_JSON: &str = "model.json";
+const INFO: &str = "modelArtifactsInfo";
+/// Files read at once: they come from disk.
+const FILES_AT_ONCE: usize = 4;
+/// Loads retried when a save replaced the model while it was being read.
+const LOAD_ATTEMPTS: usize = 3;
+/// Files of a save that has not committed after this long are leftovers.
+const STALE_SAVE_MS: f64 = 3_600_000.0;
+
+#[wasm_bindgen(module = "/src/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = opfsAvailable)]
+    fn opfs_available() -> bool;
+    #[wasm_bindgen(js_name = opfsFolder)]
+    fn opfs_folder(names: &Array, create: bool) -> Promise;
+    #[wasm_bindgen(js_name = opfsFile)]
+    fn opfs_file(dir: &JsValue, name: &str) -> Promise;
+    #[wasm_bindgen(js_name = opfsWrite)]
+    fn opfs_write(dir: &JsValue, name: &str, parts: &Array, signal: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = opfsNames)]
+    fn opfs_names(dir: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = opfsRemove)]
+    fn opfs_remove(dir: &JsValue, name: &str) -> Promise;
+}
+
+/// The turn of an operation on the model at `path` (see `order`).
+pub fn claim(path: &str, access: Access) -> Claim {
+    (Place::model(Medium::Opfs, path), access)
+}
+
+/// A model path as a folder name: every byte but `A-Za-z0-9-_` as `%XX`
+/// (no `/`, and never `.` or `..`).
+fn folder_name(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The model path a folder name stands for (`None`: not one of ours).
+fn model_path(name: &str) -> Option<String> {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A storage call's result, its failure as a typed error.
+async fn settle(promise: Promise, path: &str, doing: &str, needed: u64) -> Result<JsValue> {
+    match JsFuture::from(promise).await {
+        Ok(v) => Ok(v),
+        Err(e) => Err(storage_error(e, STORE, path, doing, needed).await),
+    }
+}
+
+fn unavailable() -> Error {
+    Error::new(
+        Code::NotSupported,
+        "this environment has no origin private file system (navigator.storage.getDirectory)",
+    )
+}
+
+fn not_found(path: &str) -> Error {
+    Error::new(Code::NotFound, format!("Cannot find model with path '{path}' in OPFS.")).with_path(path)
+}
+
+/// The folder of every model (created if `create`; null when absent).
+async fn root(create: bool, path: &str, doing: &str) -> Result<JsValue> {
+    if !opfs_available() {
+        return Err(unavailable());
+    }
+    settle(opfs_folder(&Array::of1(&ROOT.into()), create), path, doing, 0).await
+}
+
+/// The folder of the model at `path` (created if `create`; null when absent).
+async fn model_folder(path: &str, create: bool, doing: &str) -> Result<JsValue> {
+    if !opfs_available() {
+        return Err(unavailable());
+    }
+    let names = Array::of2(&ROOT.into(), &folder_name(path).into());
+    settle(opfs_folder(&names, create), path, doing, 0).await
+}
+
+/// The text of a folder's model.json (`None` when it has none).
+async fn read_model_json(dir: &JsValue, path: &str) -> Result<Option<String>> {
+    let file = settle(opfs_file(dir, MODEL_JSON), path, "loading", 0).await?;
+    if file.is_null() {
+        return Ok(None);
+    }
+    if get(&file, "size").as_f64().unwrap_or(0.0) > DEFAULT_MAX_MODEL_JSON_BYTES as f64 {
+        return Err(too_large(&format!("model.json of '{path}' in OPFS"), DEFAULT_MAX_MODEL_JSON_BYTES).with_path(path));
+    }
+    match call_method(&file, "text").await {
+        Ok(text) => Ok(Some(text.as_string().unwrap_or_default())),
+        Err(e) => Err(storage_error(e, STORE, path, "loading", 0).await),
+    }
+}
+
+/// The `modelArtifactsInfo` a stored model.json keeps, its date a Date.
+fn stored_info(text: &str) -> Option<JsValue> {
+    let info = get(&js_sys::JSON::parse(text).ok()?, INFO);
+    if !info.is_object() {
+        return None;
+    }
+    set(info.unchecked_ref(), "dateSaved", &js_sys::Date::new(&get(&info, "dateSaved")).into());
+    Some(info)
+}
+
+/// The weight files a model.json names, in manifest order.
+fn weight_names(model_json: &JsValue) -> Vec<String> {
+    let mut out = Vec::new();
+    for group in Array::from(&get(model_json, "weightsManifest")).iter() {
+        for name in Array::from(&get(&group, "paths")).iter() {
+            out.extend(name.as_string());
+        }
+    }
+    out
+}
+
+/// The options of `browserOPFS`.
+struct Options {
+    common: Common,
+    stream_weights: bool,
+}
+
+/// The IOHandler `browserOPFS()` returns.
+#[wasm_bindgen(skip_typescript)]
+pub struct OpfsHandler {
+    path: String,
+    options: Rc<Options>,
+}
+
+#[wasm_bindgen]
+impl OpfsHandler {
+    pub fn load(&self) -> Promise {
+        let (path, options) = (self.path.clone(), self.options.clone());
+        let signal = options.common.signal.clone();
+        in_turn(vec![claim(&path, Access::Read)], signal, move |_| async move { load(&path, &options).await })
+    }
+
+    pub fn save(&self, artifacts: JsValue) -> Promise {
+        let (path, options) = (self.path.clone(), self.options.clone());
+        let signal = options.common.signal.clone();
+        in_turn(
+            vec![claim(&path, Access::Write)],
+            signal,
+            move |_| async move { save(&path, &artifacts, &options).await },
+        )
+    }
+}
+
+async fn load(path: &str, options: &Options) -> Result<JsValue> {
+    let check = || options.common.signal.check(|| format!("loading '{path}' from {STORE} was aborted"));
+    for _ in 0..LOAD_ATTEMPTS {
+        check().map_err(|e| e.with_path(path))?;
+        let dir = model_folder(path, false, "loading").await?;
+        if dir.is_null() {
+            return Err(not_found(path));
+        }
+        let Some(text) = read_model_json(&dir, path).await? else { return Err(not_found(path)) };
+        let source = format!("model.json of '{path}' in OPFS");
+        let (model_json, model) =
+            model_json_from_text(&text.as_str().into(), &source).map_err(|e| e.with_path(path))?;
+        let _ = js_sys::Reflect::delete_property(model_json.unchecked_ref::<Object>(), &INFO.into());
+        let Some(groups) = &model.manifest else {
+            return artifacts_for_model_json(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
+        };
+        let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest"))?.into();
+        let weights = WeightPlan::new(groups, weight_names(&model_json)).map_err(Error::from)?;
+        // Every file and its size before any is read.
+        let mut files = Vec::with_capacity(weights.files.len());
+        for file in &weights.files {
+            let found = settle(opfs_file(&dir, &file.name), path, "loading", 0).await?;
+            if found.is_null() {
+                break;
+            }
+            files.push(found);
+        }
+        if files.len() < weights.files.len() {
+            let missing = &weights.files[files.len()].name;
+            // A save replaced the model meanwhile: read it again.
+            if read_model_json(&dir, path).await?.is_some_and(|now| now != text) {
+                continue;
+            }
+            return Err(Error::new(
+                Code::WeightNotFound,
+                format!("the weight file '{missing}' of model '{path}' is missing from OPFS (evicted or deleted?)"),
+            )
+            .with_path(path));
+        }
+        for group in 0..weights.needed.len() {
+            let held = weights
+                .files
+                .iter()
+                .zip(&files)
+                .filter(|(f, _)| f.group == group)
+                .map(|(_, file)| get(file, "size").as_f64().unwrap_or(0.0) as u64)
+                .sum();
+            weights.check_group(group, held).map_err(|e| Error::from(e).with_path(path))?;
+        }
+        check().map_err(|e| e.with_path(path))?;
+        let progress = Progress::new(options.common.on_progress.clone(), weights.total_bytes(), files.len());
+        progress.borrow_mut().start();
+        let source = Rc::new(FileObjects { files, progress: progress.clone() });
+        let shards = Rc::new(Shards { source, plan: weights, progress, signal: options.common.signal.clone() });
+        return shards::artifacts(model_json, specs, move || shards.clone(), options.stream_weights, FILES_AT_ONCE)
+            .await;
+    }
+    Err(Error::new(Code::Storage, format!("the model at '{path}' in OPFS kept changing while it was loaded"))
+        .with_path(path))
+}
+
+async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsValue> {
+    let data = savable(artifacts, "browserOPFS")?;
+    let info = get_model_artifacts_info_for_json(artifacts.clone())?;
+    let aborted = || {
+        options.common.signal.error(format!("saving '{path}' to {STORE} was aborted; what was stored before is kept"))
+    };
+    let specs = get(artifacts, "weightSpecs");
+    let data = if present(&data) { JsComposite::from_js(&data, "weightData")? } else { JsComposite::new(Vec::new()) };
+    let total = data.index.byte_length();
+    let save_id = new_save_id();
+    let mut files = shard_plan(total, DEFAULT_SHARD_SIZE, 1)?;
+    for file in &mut files {
+        file.path = format!("{save_id}.{}", file.path);
+    }
+    let model_json = sharded_model_json(artifacts, &specs, &data, &files, false)?;
+    let stored_info = Object::assign(&Object::new(), info.unchecked_ref());
+    let date = get(&info, "dateSaved");
+    if let Some(date) = date.dyn_ref::<js_sys::Date>() {
+        set(&stored_info, "dateSaved", &date.to_iso_string().into());
+    }
+    set(&model_json, INFO, &stored_info);
+    let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
+    if options.common.signal.aborted() {
+        return Err(aborted().with_path(path));
+    }
+
+    let dir = model_folder(path, true, "saving").await?;
+    let previous = read_model_json(&dir, path).await.ok().flatten().and_then(|text| js_sys::JSON::parse(&text).ok());
+    let previous = previous.map(|json| weight_names(&json)).unwrap_or_default();
+    let progress = Progress::new(options.common.on_progress.clone(), total, files.len() + 1);
+    progress.borrow_mut().start();
+    let signal = options.common.signal.js();
+    let written = async {
+        for file in &files {
+            if options.common.signal.aborted() {
+                return Err(aborted());
+            }
+            settle(opfs_write(&dir, &file.path, &data.views(file.start, file.end), signal), path, "saving", total)
+                .await?;
+            let mut p = progress.borrow_mut();
+            p.add_bytes(file.end - file.start);
+            p.file_done();
+        }
+        if options.common.signal.aborted() {
+            return Err(aborted());
+        }
+        // The commit: model.json, swapped in whole.
+        settle(opfs_write(&dir, MODEL_JSON, &Array::of1(&text.as_str().into()), signal), path, "saving", total).await
+    }
+    .await;
+    if let Err(e) = written {
+        for file in &files {
+            let _ = JsFuture::from(opfs_remove(&dir, &file.path)).await;
+        }
+        return Err(if options.common.signal.aborted() { aborted() } else { e }.with_path(path));
+    }
+    progress.borrow_mut().file_done();
+    // The previous model's files, and leftovers of interrupted saves.
+    let ours: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let names = JsFuture::from(opfs_names(&dir)).await.map(|n| Array::from(&n)).unwrap_or_default();
+    for name in names.iter().filter_map(|n| n.as_string()) {
+        let theirs = name != MODEL_JSON && !ours.contains(&name.as_str());
+        if theirs && (previous.contains(&name) || save_age(&name) >= STALE_SAVE_MS) {
+            let _ = JsFuture::from(opfs_remove(&dir, &name)).await;
+        }
+    }
+    let result = Object::new();
+    set(&result, "modelArtifactsInfo", &info);
+    Ok(result.into())
+}
+
+/// `browserOPFS(path, options?)`.
+#[wasm_bindgen(js_name = browserOPFS, skip_typescript)]
+pub fn browser_opfs(path: JsValue, options: JsValue) -> JsResult<OpfsHandler> {
+    let path = store_path(&path, SCHEME, "For OPFS, modelPath must not be null, undefined or empty.")?;
+    let options =
+        Options { common: Common::parse(&options)?, stream_weights: get(&options, "streamWeights").is_truthy() };
+    Ok(OpfsHandler { path, options: Rc::new(options) })
+}
+
+/// The router for `opfs://` URLs, where OPFS exists.
+pub fn opfs_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> {
+    let Some(url) = url.as_string().filter(|u| u.starts_with(SCHEME) && opfs_available()) else { return Ok(None) };
+    let Ok(path) = store_path(&url.into(), SCHEME, "") else { return Ok(None) };
+    let options =
+        Options { common: Common::parse(options)?, stream_weights: get(options, "streamWeights").is_truthy() };
+    Ok(Some(OpfsHandler { path, options: Rc::new(options) }.into()))
+}
+
+/// `listModels` part: `{'opfs://path': info}`; empty without OPFS.
+pub async fn list() -> Result<Object> {
+    let out = Object::new();
+    if !opfs_available() {
+        return Ok(out);
+    }
+    let root = root(false, "*", "listing").await?;
+    if root.is_null() {
+        return Ok(out);
+    }
+    let names = settle(opfs_names(&root), "*", "listing", 0).await?;
+    for name in Array::from(&names).iter().filter_map(|n| n.as_string()) {
+        let Some(path) = model_path(&name) else { continue };
+        let dir =
+            settle(opfs_folder(&Array::of2(&ROOT.into(), &name.as_str().into()), false), &path, "listing", 0).await;
+        let Ok(dir) = dir.map(|d| d.is_truthy().then_some(d)) else { continue };
+        let Some(dir) = dir else { continue };
+        let Ok(Some(text)) = read_model_json(&dir, &path).await else { continue };
+        let Some(info) = stored_info(&text) else { continue };
+        set(&out, &format!("{SCHEME}{path}"), &info);
+    }
+    Ok(out)
+}
+
+/// `removeModel('opfs://path')`: the model's folder and everything in it
+/// (also the files of a first save that never committed).
+pub async fn remove(path: &str) -> Result<JsValue> {
+    let dir = model_folder(path, false, "removing").await?;
+    if dir.is_null() {
+        return Err(not_found(path));
+    }
+    let info = read_model_json(&dir, path).await?.and_then(|text| stored_info(&text));
+    let root = root(false, path, "removing").await?;
+    settle(opfs_remove(&root, &folder_name(path)), path, "removing", 0).await?;
+    info.ok_or_else(|| not_found(path))
+}

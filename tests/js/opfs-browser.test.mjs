@@ -1,0 +1,132 @@
+// browserOPFS / opfs:// in each real browser engine (support/engines.mjs)
+// where it has an origin private file system, its folders looked at
+// directly: round trips (handler, router, weight stream), a save replacing
+// the last, listModels / removeModel / copyModel / moveModel with
+// IndexedDB, an aborted save, files changed behind the package's back,
+// leftovers of saves that never committed, a small quota. Where the engine
+// has none (DIFFERS.opfs), the typed errors. Page side:
+// support/browser-opfs.mjs.
+import {describe, it, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {REPO_ROOT} from './support/common.mjs';
+import {startStaticServer} from './support/static-server.mjs';
+import {DIFFERS, forEachEngine, openTestPage, openSmallQuotaPage, callInPage} from './support/engines.mjs';
+
+const MiB = 2 ** 20;
+const MODULE = '/tests/js/support/browser-opfs.mjs';
+let server;
+
+before(async () => {
+  server = await startStaticServer({'/': REPO_ROOT});
+});
+after(() => server?.close());
+
+// One block per engine (its body is not indented, to keep the diff small).
+forEachEngine(engine => describe(engine, () => {
+let browser;
+let page;
+const seen = {pageErrors: [], consoleErrors: [], failedRequests: []};
+const inPage = (fn, ...args) => callInPage(page, MODULE, fn, ...args);
+
+before(async () => {
+  ({browser, page} = await openTestPage(engine, server.url, seen, {server}));
+  if (DIFFERS.opfs(engine)) await inPage('clear');
+});
+after(() => browser?.close());
+
+if (!DIFFERS.opfs(engine)) {
+  it('no OPFS here: E_NOT_SUPPORTED from the handler, no opfs:// router, listModels still lists', async () => {
+    const r = await inPage('unavailable');
+    assert.equal(r.save?.code, 'E_NOT_SUPPORTED', r.save?.message);
+    assert.equal(r.load?.code, 'E_NOT_SUPPORTED', r.load?.message);
+    assert.match(r.save.message, /origin private file system/);
+    assert.equal(r.router?.code, 'E_NO_HANDLER', r.router?.message);
+    assert.equal(r.list, null);
+  });
+  return;
+}
+
+it('save, then load through the handler, load() and a weight stream: the same artifacts', async () => {
+  const r = await inPage('roundTrip');
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.info.weightDataBytes, 10 * MiB + 12);
+  assert.equal(r.shards, 3, 'three 4 MiB shard files');
+  assert.deepEqual(r.lastProgress, [1, 10 * MiB + 12]);
+  assert.equal(r.files.length, 4);
+  assert.ok(r.files.includes('model.json'));
+  const shards = r.files.filter(n => n !== 'model.json');
+  assert.ok(shards.every(n => /^[0-9a-z]+-[0-9a-z]+\.group1-shard[123]of3\.bin$/.test(n)), shards.join());
+});
+
+it('a save replaces the model before it, whose files go', async () => {
+  const r = await inPage('replace');
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.first.length, 3);
+  assert.equal(r.second.length, 2);
+  assert.deepEqual(r.second.filter(n => r.first.includes(n)), ['model.json']);
+});
+
+it('listModels and removeModel; a model that is not there is E_NOT_FOUND', async () => {
+  const r = await inPage('listAndRemove');
+  assert.deepEqual(r.listed, {'opfs://lr/one': {bytes: MiB, date: true}, 'opfs://lr/two': {bytes: 4, date: true}});
+  assert.deepEqual(r.removed, {bytes: MiB, date: true});
+  assert.deepEqual(r.after, ['opfs://lr/two']);
+  assert.equal(r.folder, null, 'the folder is gone');
+  for (const key of ['loadRemoved', 'removeAgain', 'never']) {
+    assert.equal(r[key]?.code, 'E_NOT_FOUND', `${key}: ${r[key]?.message}`);
+  }
+});
+
+it('copyModel IndexedDB -> OPFS and moveModel OPFS -> IndexedDB keep every byte; onto itself is E_SAME_MODEL',
+  async () => {
+    const r = await inPage('copyAndMove');
+    assert.deepEqual(r.copied, []);
+    assert.deepEqual(r.moved, []);
+    assert.equal(r.sourceGone?.code, 'E_NOT_FOUND', r.sourceGone?.message);
+    assert.equal(r.same?.code, 'E_SAME_MODEL', r.same?.message);
+  });
+
+it('a save aborted after its first file: E_ABORTED, the model before loads whole, no file of the save is left',
+  async () => {
+    const r = await inPage('interrupted');
+    assert.equal(r.error?.code, 'E_ABORTED', r.error?.message);
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.after, r.before);
+  });
+
+it('files changed behind its back: a short shard is E_SIZE_MISMATCH, a missing one E_WEIGHT_NOT_FOUND, '
+  + 'a broken model.json E_INVALID_JSON', async () => {
+  const r = await inPage('tampered');
+  assert.equal(r.short?.code, 'E_SIZE_MISMATCH', r.short?.message);
+  assert.equal(r.shortStream?.code, 'E_SIZE_MISMATCH', r.shortStream?.message);
+  assert.equal(r.missing?.code, 'E_WEIGHT_NOT_FOUND', r.missing?.message);
+  assert.match(r.missing.message, /tm\/m/);
+  assert.equal(r.notJson?.code, 'E_INVALID_JSON', r.notJson?.message);
+});
+
+it('files of saves that never committed: an hour-old one goes with the next save, a fresh one stays', async () => {
+  const r = await inPage('leftovers');
+  assert.deepEqual(r, {oldKept: false, freshKept: true, count: 3});
+});
+
+if (DIFFERS.smallQuota(engine)) {
+  it('a save past a small quota: E_QUOTA_EXCEEDED with the bytes it needed, the model before kept', async () => {
+    const quota = await openSmallQuotaPage(browser, server.url, seen, {server});
+    try {
+      const bytes = engine === 'firefox' ? 16 * MiB : 4 * MiB;
+      const r = await callInPage(quota.page, MODULE, 'overQuota', bytes);
+      assert.equal(r.error?.code, 'E_QUOTA_EXCEEDED', r.error?.message);
+      assert.equal(r.error.needed, bytes);
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.files.length, 2, r.files.join());
+    } finally {
+      await quota.close();
+    }
+  });
+}
+
+it('the page logged no errors', () => {
+  assert.deepEqual(seen.pageErrors, []);
+  assert.deepEqual(seen.consoleErrors, []);
+});
+}));
