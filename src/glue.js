@@ -1,9 +1,8 @@
 // The JavaScript side of the wasm bindings, in one module (every inline
 // snippet would be a module of its own for the browser to fetch): small
 // helpers that are simpler and smaller here than through js-sys, called
-// from the Rust files named above each part. Decisions stay in Rust, but
-// for the IndexedDB part: its transaction bodies (src/handlers/indexed_db.rs
-// says which decide what, and why they are not Rust).
+// from the Rust files named above each part. They decide nothing: the
+// decisions are in Rust.
 
 // ---- src/bindings/error.rs (also exported by the package, through pkg/start.js)
 export class ModelArtifactsError extends Error {
@@ -181,148 +180,77 @@ export function saveInit(requestInit, body, signal) {
   return init;
 }
 
-// ---- src/handlers/indexed_db.rs
-// Two databases: TensorFlow.js's (its layout, version 1 forever) and ours,
-// for models stored as chunk records (keys [modelPath, saveId, index]).
-const TFJS = ['tensorflowjs', { models_store: 'modelPath', model_info_store: 'modelPath' }];
-const OWN = ['model-artifacts', { models: 'modelPath', chunks: null }];
-function factory() {
-  const f = globalThis.indexedDB;
-  if (!f) throw Object.assign(new Error('this environment has no IndexedDB'), { name: 'NotSupportedError' });
-  return f;
+// ---- src/handlers/indexed_db.rs: IndexedDB's events as promises, a
+// callback each (the protocol, what is opened, read, written and deleted
+// when, is all there).
+export function idbFactory() {
+  return globalThis.indexedDB || undefined;
 }
-function done(request) {
+function requestResult(request) {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
 }
-// The database, created if `create`; null when it does not exist and
-// `create` is false (the upgrade that would create it is aborted).
-async function openDb([name, stores], create) {
-  const request = factory().open(name, 1);
+// Makes the requests `ops` describes in `tx`, [store, method, ...arguments]
+// each; resolves to their results once all have succeeded. When one throws
+// (the transaction was aborted meanwhile, a value cannot be cloned), the
+// requests made before it fail with the transaction, unheard.
+export function perform(tx, ops) {
+  const results = [];
+  try {
+    for (const [store, method, ...args] of ops) results.push(requestResult(tx.objectStore(store)[method](...args)));
+  } catch (e) {
+    for (const result of results) result.catch(() => {});
+    throw e;
+  }
+  return Promise.all(results);
+}
+// The database the open `request` opens, or null when it does not exist
+// and `create` is false (the upgrade that would create it is aborted);
+// the upgrade creates `stores`, [name, keyPath or null] each. The
+// connection closes at once when another page upgrades or deletes the
+// database, which it must never block.
+export function opened(request, stores, create) {
   request.onupgradeneeded = () => {
     if (!create) return request.transaction.abort();
-    for (const [store, keyPath] of Object.entries(stores)) {
+    for (const [store, keyPath] of stores) {
       if (!request.result.objectStoreNames.contains(store)) request.result.createObjectStore(store, keyPath ? { keyPath } : undefined);
     }
   };
-  try {
-    return await done(request);
-  } catch (e) {
+  return requestResult(request).then((db) => {
+    db.onversionchange = () => db.close();
+    return db;
+  }, (e) => {
     if (!create && e && e.name === 'AbortError') return null;
     throw e;
-  }
+  });
 }
-// One connection per database, opened once and reused (opening costs a
-// round trip to the browser's storage process each time). It is dropped
-// when the browser closes it, and closed at once when another page
-// upgrades or deletes the database, which it must never block; and it is
-// not used once `globalThis.indexedDB` is another factory (tests that reset
-// fake-indexeddb between cases).
-const connections = new Map();
-async function connect(spec, create = true) {
-  const [name] = spec;
-  const cached = connections.get(name);
-  if (cached && cached.factory === factory()) {
-    const db = await cached.opening;
-    if (db || !create) return db;
-  }
-  const entry = { factory: factory(), opening: openDb(spec, create) };
-  connections.set(name, entry);
-  let db;
-  try {
-    db = await entry.opening;
-  } finally {
-    if (!db && connections.get(name) === entry) connections.delete(name);
-  }
-  if (db) {
-    const drop = () => {
-      if (connections.get(name) === entry) connections.delete(name);
-      db.close();
-    };
-    db.onversionchange = drop;
-    db.onclose = drop;
-  }
-  return db;
-}
-// A transaction over every store of the database (null when it does not
-// exist and `create` is false); once more on a new connection when the
-// cached one was closing.
-async function transaction(spec, mode, create) {
-  for (let attempt = 0; ; attempt++) {
-    const db = await connect(spec, create);
-    if (!db) return null;
-    try {
-      return db.transaction(Object.keys(spec[1]), mode);
-    } catch (e) {
-      if (attempt > 0 || e.name !== 'InvalidStateError') throw e;
-      connections.delete(spec[0]);
-    }
-  }
-}
-// Runs `work(...stores)` in one transaction over every store of the
-// database; resolves with its result once the transaction has committed.
-// `signal` aborts the transaction.
-async function run(spec, mode, work, signal, create = true) {
-  const tx = await transaction(spec, mode, create);
-  if (!tx) return undefined;
-  return new Promise((resolve, reject) => {
-    const abort = () => { try { tx.abort(); } catch { /* already finished */ } };
-    let result;
-    const finish = (settle) => {
+// Resolves once `tx` has committed; rejects once it aborted, with the
+// reason of `signal` when that aborted it. Never an unhandled rejection:
+// a transaction abandoned after a failed request is not awaited.
+export function finished(tx, signal) {
+  const abort = () => { try { tx.abort(); } catch { /* already finished */ } };
+  const settled = new Promise((resolve, reject) => {
+    const finish = (settle) => () => {
       if (signal) signal.removeEventListener('abort', abort);
       settle();
     };
-    tx.oncomplete = () => finish(() => resolve(result));
-    tx.onabort = () => finish(() => reject(signal && signal.aborted ? signal.reason : tx.error || new DOMException('transaction aborted', 'AbortError')));
-    if (signal) {
-      if (signal.aborted) abort();
-      else signal.addEventListener('abort', abort, { once: true });
-    }
-    // A throw (e.g. a DataCloneError from put) aborts, so nothing already
-    // queued in this transaction commits on its own.
-    const failed = (e) => { abort(); reject(e); };
-    try {
-      Promise.resolve(work(...Object.keys(spec[1]).map((n) => tx.objectStore(n)))).then((r) => { result = r; }, failed);
-    } catch (e) {
-      failed(e);
-    }
+    tx.oncomplete = finish(resolve);
+    tx.onabort = finish(() => reject(signal && signal.aborted ? signal.reason : tx.error || new DOMException('transaction aborted', 'AbortError')));
   });
-}
-const pathRange = (path) => IDBKeyRange.bound([path], [path, []], true, true);
-export function idbAvailable() { return typeof globalThis.indexedDB === 'object' && globalThis.indexedDB !== null; }
-// `savedAt` (ms, sub-millisecond) orders saves across layouts and tabs;
-// tfjs reads neither record's extra field.
-export function idbPut(path, artifacts, info, savedAt, signal) {
-  return run(TFJS, 'readwrite', (models, infos) => {
-    models.put({ modelPath: path, modelArtifacts: artifacts, modelArtifactsInfo: info, savedAt });
-    infos.put({ modelPath: path, modelArtifactsInfo: info, savedAt });
-  }, signal);
-}
-export function idbGet(path, infoOnly) {
-  return run(TFJS, 'readonly', (models, infos) => done((infoOnly ? infos : models).get(path)));
-}
-export function idbInfos() {
-  return run(TFJS, 'readonly', (models, infos) => done(infos.getAll()));
-}
-export function savedAt(record) {
-  if (record && typeof record.savedAt === 'number') return record.savedAt;
-  const date = record && record.modelArtifactsInfo && record.modelArtifactsInfo.dateSaved;
-  return date instanceof Date ? date.getTime() : 0;
+  if (signal) {
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  }
+  settled.catch(() => {});
+  return settled;
 }
 export function now() {
   return performance.timeOrigin + performance.now();
 }
-// Deletes the model at `path`; with `olderThan` (ms), only if it was saved
-// before then, decided inside the deleting transaction.
-export function idbDelete(path, olderThan) {
-  return run(TFJS, 'readwrite', async (models, infos) => {
-    if (olderThan !== undefined && !(savedAt(await done(infos.get(path))) < olderThan)) return;
-    models.delete(path);
-    infos.delete(path);
-  });
-}
+
+// ---- src/handlers/store.rs (IndexedDB's chunked saves, OPFS)
 // Save ids start with their start time (base 36 ms): see saveAge.
 export function newSaveId() {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -332,61 +260,6 @@ export function newSaveId() {
 export function saveAge(name) {
   const started = /^[0-9a-z]+-/.test(name) ? parseInt(name, 36) : NaN;
   return Number.isNaN(started) ? Infinity : Date.now() - started;
-}
-// Removes the chunks of saves that started over `maxAgeMs` ago and never
-// committed (their tab closed mid-save), at any path.
-export function sweepStale(maxAgeMs) {
-  return run(OWN, 'readwrite', async (models, chunks) => {
-    const [records, keys] = await Promise.all([done(models.getAll()), done(chunks.getAllKeys())]);
-    const live = new Set(records.map((r) => `${r.modelPath}\0${r.saveId}`));
-    const stale = new Map();
-    for (const [path, saveId] of keys) {
-      if (!live.has(`${path}\0${saveId}`) && !(saveAge(String(saveId)) < maxAgeMs)) stale.set(`${path}\0${saveId}`, [path, saveId]);
-    }
-    for (const [path, saveId] of stale.values()) chunks.delete(IDBKeyRange.bound([path, saveId, 0], [path, saveId, Infinity]));
-    return stale.size;
-  }, undefined, false);
-}
-export function chunksPut(path, saveId, first, buffers, signal) {
-  return run(OWN, 'readwrite', (models, chunks) => {
-    buffers.forEach((b, i) => chunks.put(b, [path, saveId, first + i]));
-  }, signal);
-}
-// Chunks first..first+count-1 of a save, in order (fewer if some are gone).
-export function chunksGet(path, saveId, first, count) {
-  const range = IDBKeyRange.bound([path, saveId, first], [path, saveId, first + count - 1]);
-  return run(OWN, 'readonly', (models, chunks) => done(chunks.getAll(range)), undefined, false).then((r) => r || []);
-}
-export function ownGet(path) {
-  return run(OWN, 'readonly', (models) => done(models.get(path)), undefined, false);
-}
-export function ownRecords() {
-  return run(OWN, 'readonly', (models) => done(models.getAll()), undefined, false).then((r) => r || []);
-}
-// Makes a chunked save visible: only if all its chunks are there (a racing
-// save may have removed them), the record goes in and every other chunk of
-// the path goes, in one transaction. Resolves to false when chunks were missing.
-export function ownCommit(record, count) {
-  const { modelPath: path, saveId } = record;
-  return run(OWN, 'readwrite', async (models, chunks) => {
-    const have = await done(chunks.count(IDBKeyRange.bound([path, saveId, 0], [path, saveId, Infinity])));
-    if (have !== count) return false;
-    models.put(record);
-    chunks.delete(IDBKeyRange.bound([path], [path, saveId], true, true));
-    chunks.delete(IDBKeyRange.bound([path, saveId, Infinity], [path, []], true, true));
-    return true;
-  });
-}
-// Removes the chunked model at `path` (record and every chunk, including
-// leftovers of interrupted saves); `saveId` limits it to that save's chunks,
-// `olderThan` (ms) to a model saved before then.
-export function ownDelete(path, saveId, olderThan) {
-  return run(OWN, 'readwrite', async (models, chunks) => {
-    if (saveId) return chunks.delete(IDBKeyRange.bound([path, saveId, 0], [path, saveId, Infinity]));
-    if (olderThan !== undefined && !(savedAt(await done(models.get(path))) < olderThan)) return;
-    models.delete(path);
-    chunks.delete(pathRange(path));
-  }, undefined, false);
 }
 
 // ---- src/handlers/order.rs

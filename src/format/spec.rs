@@ -153,8 +153,17 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 pub(crate) fn shape_str(shape: &[u64]) -> String {
-    let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
-    format!("[{}]", dims.join(","))
+    // Not `join` over Strings: its copy for `String` (the `&str` one is
+    // used elsewhere) is 1.2 KB of wasm.
+    let mut out = String::from("[");
+    for (i, dim) in shape.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&dim.to_string());
+    }
+    out.push(']');
+    out
 }
 
 fn parse_shape(name: &str, shape: Option<&Value>) -> Result<Vec<u64>> {

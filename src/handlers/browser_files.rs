@@ -206,16 +206,9 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
         )));
     }
     let weights = WeightPlan::new(groups, matched.iter().flatten().map(|f| file_name(f))).map_err(Error::from)?;
-    // Sizes first where the files tell them, so a wrong file is named before anything is read.
-    let sizes: Vec<Option<u64>> = matched.iter().flatten().map(|f| file_size(f)).collect();
-    for g in 0..matched.len() {
-        let of_group = weights.files.iter().zip(&sizes).filter(|(f, _)| f.group == g);
-        if let Some(held) = of_group.map(|(_, size)| *size).sum::<Option<u64>>() {
-            weights.check_group(g, held).map_err(Error::from)?;
-        }
-    }
+    let files: Vec<JsValue> = matched.into_iter().flatten().cloned().collect();
+    check_sizes(&weights, &files)?;
     let progress = Progress::new(options.on_progress.clone(), weights.total_bytes(), weights.files.len());
-    let files = matched.into_iter().flatten().cloned().collect();
     let source = Rc::new(FileObjects { files, progress: progress.clone() });
     let shards = Shards { source, plan: weights, progress, signal: options.signal.clone() };
     let buffers = shards.load_all(FILES_AT_ONCE).await?;
@@ -225,6 +218,18 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
 
 /// Files read at once: a File's bytes come from disk, not the network.
 const FILES_AT_ONCE: usize = 4;
+
+/// Each group's byte count, where the files tell their sizes (`files` in
+/// plan order): a wrong file is named before anything is read.
+pub fn check_sizes(weights: &WeightPlan, files: &[JsValue]) -> Result<()> {
+    for group in 0..weights.needed.len() {
+        let of_group = weights.files.iter().zip(files).filter(|(f, _)| f.group == group);
+        if let Some(held) = of_group.map(|(_, file)| file_size(file)).sum::<Option<u64>>() {
+            weights.check_group(group, held).map_err(Error::from)?;
+        }
+    }
+    Ok(())
+}
 
 /// Weight files as `File` objects, in plan order: those a user picked, or
 /// OPFS's (`opfs.rs`).

@@ -19,19 +19,14 @@
 //! chunked save, its commit), and each layout switch removes the other
 //! layout's model only if it is older, inside the removing transaction.
 //!
-//! The transactions themselves are JS in `glue.js` (one connection per
-//! database, requests as promises), and so are the checks that must be made
-//! inside the transaction they guard: whether a commit has all its chunks
-//! (`ownCommit`), whether a model is older than a save that replaces it
-//! (`idbDelete`, `ownDelete`) and which unfinished saves are stale
-//! (`sweepStale`). Everything else is decided here: the layout, when each
-//! of those runs and with what. Written in Rust over typed bindings, that
-//! JS costs 6.2 to 9 KB of gzipped wasm (three designs measured, branch
-//! `wip/idb-in-rust`), more than the 150 KiB budget leaves.
+//! The whole protocol is here, over typed bindings (the end of this file):
+//! one connection per database, the transactions, what each reads, writes
+//! and deletes, and the decisions made inside them (is a commit complete,
+//! is a save stale, is a model older). `glue.js` only turns IndexedDB's
+//! events into promises and makes the requests `Ops` describes.
 
 use crate::format::Code;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
@@ -44,7 +39,7 @@ use super::options::Options as Common;
 use super::order::{in_turn, Access, Claim, Medium, Place};
 use super::shards::{self, stream, ShardSource, Shards};
 use super::store::{
-    available_bytes, new_save_id, quota_exceeded, record_without_weights, savable, storage_error, store_path,
+    available_bytes, new_save_id, quota_exceeded, record_without_weights, savable, save_age, storage_error, store_path,
 };
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
@@ -67,41 +62,9 @@ const LOAD_ATTEMPTS: usize = 3;
 /// of a closed tab, removed by the next chunked save or removeModel.
 const STALE_SAVE_MS: f64 = 3_600_000.0;
 
-#[wasm_bindgen(module = "/src/glue.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = idbAvailable)]
-    fn idb_available() -> bool;
-    #[wasm_bindgen(js_name = idbPut)]
-    fn idb_put(path: &str, artifacts: &JsValue, info: &JsValue, saved_at: f64, signal: &JsValue) -> Promise;
-    #[wasm_bindgen(js_name = idbGet)]
-    fn idb_get(path: &str, info_only: bool) -> Promise;
-    #[wasm_bindgen(js_name = idbInfos)]
-    fn idb_infos() -> Promise;
-    #[wasm_bindgen(js_name = idbDelete)]
-    fn idb_delete(path: &str, older_than: Option<f64>) -> Promise;
-    #[wasm_bindgen(js_name = chunksPut)]
-    fn chunks_put(path: &str, save_id: &str, first: u32, buffers: &Array, signal: &JsValue) -> Promise;
-    #[wasm_bindgen(js_name = chunksGet)]
-    fn chunks_get(path: &str, save_id: &str, first: u32, count: u32) -> Promise;
-    #[wasm_bindgen(js_name = ownGet)]
-    fn own_get(path: &str) -> Promise;
-    #[wasm_bindgen(js_name = ownRecords)]
-    fn own_records() -> Promise;
-    #[wasm_bindgen(js_name = ownCommit)]
-    fn own_commit(record: &Object, count: u32) -> Promise;
-    #[wasm_bindgen(js_name = sweepStale)]
-    fn sweep_stale(max_age_ms: f64) -> Promise;
-    /// When a stored record's model was saved (ms since the epoch, finer
-    /// than `dateSaved`; 0 unknown).
-    #[wasm_bindgen(js_name = savedAt)]
-    fn saved_at(record: &JsValue) -> f64;
-    fn now() -> f64;
-    #[wasm_bindgen(js_name = ownDelete)]
-    fn own_delete(path: &str, save_id: Option<String>, older_than: Option<f64>) -> Promise;
-}
-
-async fn settle(promise: Promise, path: &str, doing: &str) -> Result<JsValue> {
-    match JsFuture::from(promise).await {
+/// A storage call's result, its failure as a typed error.
+async fn settle<T>(result: JsResult<T>, path: &str, doing: &str) -> Result<T> {
+    match result {
         Ok(v) => Ok(v),
         Err(e) => Err(storage_error(e, STORE, path, doing, 0).await),
     }
@@ -192,8 +155,8 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
     let mut info_only = false;
     for _ in 0..LOAD_ATTEMPTS {
         options.check_load(path)?;
-        let info = settle(idb_get(path, true), path, "loading").await?;
-        let own = settle(own_get(path), path, "loading").await?;
+        let info = settle(tfjs_get(path, true).await, path, "loading").await?;
+        let own = settle(own_get(path).await, path, "loading").await?;
         options.check_load(path)?;
         if chunked_wins(&info, &own) {
             if let Some(artifacts) = load_chunked(path, &own, options).await? {
@@ -202,7 +165,7 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
         } else if present(&info) {
             let bytes = get(&get(&info, "modelArtifactsInfo"), "weightDataBytes").as_f64().unwrap_or(0.0) as u64;
             let progress = options.progress(bytes, 1);
-            let record = settle(idb_get(path, false), path, "loading").await?;
+            let record = settle(tfjs_get(path, false).await, path, "loading").await?;
             options.check_load(path)?;
             if present(&record) {
                 progress.borrow_mut().add_bytes(bytes);
@@ -292,7 +255,8 @@ impl StoredChunks {
     async fn read_batch(&self, range: std::ops::Range<usize>) -> Result<Vec<ArrayBuffer>> {
         let count = range.len() as u32;
         let values =
-            settle(chunks_get(&self.path, &self.save_id, range.start as u32, count), &self.path, "loading").await?;
+            settle(chunks_get(&self.path, &self.save_id, range.start as u32, count).await, &self.path, "loading")
+                .await?;
         let values = Array::from(&values);
         if values.length() != count {
             self.replaced.set(true);
@@ -369,15 +333,13 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         let saved_at = save_chunked(path, record, &info, views, options).await?;
         // A model saved before in tfjs's layout is now shadowed: remove it
         // (unless a racing save put a newer one there meanwhile).
-        let _ = JsFuture::from(idb_delete(path, Some(saved_at))).await;
-        let _ = JsFuture::from(sweep_stale(STALE_SAVE_MS)).await;
+        let _ = tfjs_delete(path, Some(saved_at)).await;
+        let _ = sweep_stale(STALE_SAVE_MS).await;
     } else {
         let saved_at_ms = now();
         set(&record, "weightData", &stored_shards(views));
         let progress = options.progress(total, 1);
-        if let Err(e) =
-            JsFuture::from(idb_put(path, &record.into(), &info, saved_at_ms, options.common.signal.js())).await
-        {
+        if let Err(e) = tfjs_put(path, &record, &info, saved_at_ms, options.common.signal.js()).await {
             return Err(if options.aborted() {
                 options.save_aborted(path)
             } else {
@@ -387,7 +349,7 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         progress.borrow_mut().add_bytes(total);
         progress.borrow_mut().file_done();
         // Likewise a chunked model saved before at this path.
-        let _ = JsFuture::from(own_delete(path, None, Some(saved_at_ms))).await;
+        let _ = own_delete(path, Some(saved_at_ms)).await;
     }
     let result = Object::new();
     set(&result, "modelArtifactsInfo", &info);
@@ -431,17 +393,17 @@ async fn save_chunked(
     let batches = batches(&lengths, options.chunk_size);
     let progress = options.progress(total, batches.len());
     for batch in batches {
-        let first = batch.start;
+        let (first, end) = (batch.start, batch.end);
         let bytes: u64 = lengths[batch.clone()].iter().sum();
         let buffers: Array = pieces[batch].iter().map(|p| JsValue::from(exact_buffer(p))).collect();
         let written = if options.aborted() {
             Err(JsValue::UNDEFINED)
         } else {
-            JsFuture::from(chunks_put(path, &save_id, first as u32, &buffers, options.common.signal.js())).await
+            chunks_put(path, &save_id, first as u32, buffers, options.common.signal.js()).await
         };
         if let Err(e) = written {
             // Nothing of this save is visible; drop what it wrote.
-            let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
+            let _ = save_delete(path, &save_id).await;
             return Err(if options.aborted() {
                 options.save_aborted(path)
             } else {
@@ -450,7 +412,7 @@ async fn save_chunked(
         }
         progress.borrow_mut().add_bytes(bytes);
         // The last step completes at the commit below.
-        if first + (buffers.length() as usize) < pieces.len() {
+        if end < pieces.len() {
             progress.borrow_mut().file_done();
         }
     }
@@ -462,15 +424,15 @@ async fn save_chunked(
     let saved_at = now();
     set(&stored, "savedAt", &saved_at.into());
     set(&stored, "chunks", &lengths.iter().map(|&n| JsValue::from(n as f64)).collect::<Array>());
-    let committed = match JsFuture::from(own_commit(&stored, pieces.len() as u32)).await {
-        Ok(v) => v.is_truthy(),
+    let committed = match own_commit(path, &save_id, stored.into(), pieces.len() as u32).await {
+        Ok(committed) => committed.is_truthy(),
         Err(e) => {
-            let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
+            let _ = save_delete(path, &save_id).await;
             return Err(storage_error(e, STORE, path, "saving", total).await);
         }
     };
     if !committed {
-        let _ = JsFuture::from(own_delete(path, Some(save_id.clone()), None)).await;
+        let _ = save_delete(path, &save_id).await;
         return Err(Error::new(
             Code::Storage,
             format!("the model at '{path}' in IndexedDB was replaced or removed (by another tab?) while this save was writing; nothing of this save is stored"),
@@ -527,7 +489,9 @@ pub fn browser_indexed_db(path: JsValue, options: JsValue) -> JsResult<IndexedDb
 /// The router for `indexeddb://` URLs, where IndexedDB exists (load options
 /// such as `streamWeights` and `signal` pass through; a bad one is an error).
 pub fn indexed_db_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> {
-    let Some(url) = url.as_string().filter(|u| u.starts_with(SCHEME) && idb_available()) else { return Ok(None) };
+    let Some(url) = url.as_string().filter(|u| u.starts_with(SCHEME) && idb_factory().is_some()) else {
+        return Ok(None);
+    };
     let options = std::rc::Rc::new(Options::parse(options)?);
     let path = store_path(&url.into(), SCHEME, "").ok();
     Ok(path.map(|path| IndexedDbHandler { path, options }.into()))
@@ -537,18 +501,20 @@ pub fn indexed_db_router(url: &JsValue, options: &JsValue) -> Result<Option<JsVa
 /// newest where both hold a path); empty without IndexedDB.
 pub async fn list() -> Result<Object> {
     let out = Object::new();
-    if !idb_available() {
+    if idb_factory().is_none() {
         return Ok(out);
     }
-    let tfjs = settle(idb_infos(), "*", "listing").await?;
-    let own = settle(own_records(), "*", "listing").await?;
-    let mut newest: HashMap<String, f64> = HashMap::new();
+    let tfjs = settle(tfjs_infos().await, "*", "listing").await?;
+    let own = settle(own_records().await, "*", "listing").await?;
+    // When each listed model was saved, by URL (a JS object: a Rust map
+    // would bring its hashing into the wasm).
+    let saved = Object::new();
     for record in Array::from(&tfjs).iter().chain(Array::from(&own).iter()) {
-        let path = get(&record, "modelPath").as_string().unwrap_or_default();
+        let url = format!("{SCHEME}{}", get(&record, "modelPath").as_string().unwrap_or_default());
         let at = saved_at(&record);
-        if newest.get(&path).is_none_or(|&seen| at >= seen) {
-            newest.insert(path.clone(), at);
-            set(&out, &format!("{SCHEME}{path}"), &get(&record, "modelArtifactsInfo"));
+        if get(&saved, &url).as_f64().is_none_or(|seen| at >= seen) {
+            set(&saved, &url, &at.into());
+            set(&out, &url, &get(&record, "modelArtifactsInfo"));
         }
     }
     Ok(out)
@@ -557,16 +523,413 @@ pub async fn list() -> Result<Object> {
 /// `removeModel('indexeddb://path')`: the model in either layout, and any
 /// chunks interrupted saves left at that path.
 pub async fn remove(path: &str) -> Result<JsValue> {
-    let info = settle(idb_get(path, true), path, "removing").await?;
-    let own = settle(own_get(path), path, "removing").await?;
-    settle(own_delete(path, None, None), path, "removing").await?;
-    let _ = JsFuture::from(sweep_stale(STALE_SAVE_MS)).await;
+    let info = settle(tfjs_get(path, true).await, path, "removing").await?;
+    let own = settle(own_get(path).await, path, "removing").await?;
+    settle(own_delete(path, None).await, path, "removing").await?;
+    let _ = sweep_stale(STALE_SAVE_MS).await;
     if !present(&info) && !present(&own) {
         return Err(not_found(path));
     }
     if present(&info) {
-        settle(idb_delete(path, None), path, "removing").await?;
+        settle(tfjs_delete(path, None).await, path, "removing").await?;
     }
     let newest = if chunked_wins(&info, &own) { own } else { info };
     Ok(get(&newest, "modelArtifactsInfo"))
+}
+
+// ---- The protocol, over typed bindings of IndexedDB.
+
+#[wasm_bindgen]
+extern "C" {
+    type IdbFactory;
+    #[wasm_bindgen(method, catch)]
+    fn open(this: &IdbFactory, name: &str, version: u32) -> JsResult<JsValue>;
+    type IdbDatabase;
+    #[wasm_bindgen(method, catch)]
+    fn transaction(this: &IdbDatabase, stores: &Array, mode: &str) -> JsResult<IdbTransaction>;
+    type IdbTransaction;
+    #[wasm_bindgen(method, catch)]
+    fn abort(this: &IdbTransaction) -> JsResult<()>;
+    #[wasm_bindgen(js_name = IDBKeyRange)]
+    type KeyRange;
+    #[wasm_bindgen(static_method_of = KeyRange, js_class = "IDBKeyRange", catch)]
+    fn bound(lower: &JsValue, upper: &JsValue, lower_open: bool, upper_open: bool) -> JsResult<JsValue>;
+}
+
+#[wasm_bindgen(module = "/src/glue.js")]
+extern "C" {
+    /// The current `globalThis.indexedDB`, where there is one.
+    #[wasm_bindgen(js_name = idbFactory)]
+    fn idb_factory() -> Option<IdbFactory>;
+    /// Makes the requests `ops` describe (see `Ops`) in a transaction;
+    /// resolves to their results once all have succeeded.
+    #[wasm_bindgen(catch)]
+    fn perform(tx: &IdbTransaction, ops: &Array) -> JsResult<Promise>;
+    /// An open request's database, or null (see glue.js).
+    fn opened(request: &JsValue, stores: &Array, create: bool) -> Promise;
+    /// Resolves when the transaction commits, rejects when it aborts.
+    fn finished(tx: &IdbTransaction, signal: &JsValue) -> Promise;
+    /// ms since the epoch, finer than `Date.now()`.
+    fn now() -> f64;
+}
+
+/// A database: its name and stores (and their key paths), version 1.
+struct Database {
+    name: &'static str,
+    stores: [(&'static str, Option<&'static str>); 2],
+    /// Its place in `CONNECTIONS`.
+    slot: usize,
+}
+
+/// TensorFlow.js's database, its layout forever.
+static TFJS: Database = Database {
+    name: "tensorflowjs",
+    stores: [("models_store", Some("modelPath")), ("model_info_store", Some("modelPath"))],
+    slot: 0,
+};
+/// Ours, for models stored as chunk records (keys `[modelPath, saveId, index]`).
+static OWN: Database =
+    Database { name: "model-artifacts", stores: [("models", Some("modelPath")), ("chunks", None)], slot: 1 };
+
+const READ: &str = "readonly";
+const WRITE: &str = "readwrite";
+
+/// An open database, or the promise of one.
+struct Connection {
+    factory: JsValue,
+    opening: Promise,
+}
+
+thread_local! {
+    /// One connection per database, opened once and reused (opening costs a
+    /// round trip to the browser's storage process each time). Concurrent
+    /// opens share the pending one. A connection the browser or another
+    /// page's upgrade closed is replaced at its next use, and none is used
+    /// once `globalThis.indexedDB` is another factory (tests that reset
+    /// fake-indexeddb between cases).
+    static CONNECTIONS: [RefCell<Option<Connection>>; 2] = const { [RefCell::new(None), RefCell::new(None)] };
+}
+
+/// Drops the connection to `db` (only if it is `opening`'s, if given).
+fn forget(db: &Database, opening: Option<&Promise>) {
+    CONNECTIONS.with(|c| {
+        let mut slot = c[db.slot].borrow_mut();
+        if opening.is_none_or(|p| slot.as_ref().is_some_and(|c| *c.opening == **p)) {
+            *slot = None;
+        }
+    });
+}
+
+/// The database, created if `create`; `None` when it does not exist and
+/// `create` is false.
+async fn connect(db: &Database, create: bool) -> JsResult<Option<IdbDatabase>> {
+    let factory = idb_factory().ok_or_else(|| {
+        let error = js_sys::Error::new("this environment has no IndexedDB");
+        error.set_name("NotSupportedError");
+        JsValue::from(error)
+    })?;
+    let factory: JsValue = factory.into();
+    let cached =
+        CONNECTIONS.with(|c| c[db.slot].borrow().as_ref().filter(|c| c.factory == factory).map(|c| c.opening.clone()));
+    if let Some(opening) = cached {
+        let open = JsFuture::from(opening).await?;
+        if !open.is_null() || !create {
+            return Ok(Some(open).filter(|db| !db.is_null()).map(JsCast::unchecked_into));
+        }
+    }
+    let stores: Array = db
+        .stores
+        .iter()
+        .map(|&(name, key_path)| {
+            JsValue::from(Array::of2(&name.into(), &key_path.map_or(JsValue::NULL, JsValue::from)))
+        })
+        .collect();
+    let opening = opened(&factory.unchecked_ref::<IdbFactory>().open(db.name, 1)?, &stores, create);
+    CONNECTIONS.with(|c| *c[db.slot].borrow_mut() = Some(Connection { factory, opening: opening.clone() }));
+    let open = JsFuture::from(opening.clone()).await;
+    if !matches!(&open, Ok(db) if !db.is_null()) {
+        forget(db, Some(&opening));
+    }
+    Ok(Some(open?).filter(|db| !db.is_null()).map(JsCast::unchecked_into))
+}
+
+/// Requests on a transaction's object stores, as data that `perform`
+/// (glue.js) carries out: `[store, method, ...arguments]` each.
+#[derive(Default)]
+struct Ops(Vec<JsValue>);
+
+impl Ops {
+    fn op(mut self, store: &str, method: &str, args: &[&JsValue]) -> Self {
+        let op = Array::of2(&store.into(), &method.into());
+        for arg in args {
+            op.push(arg);
+        }
+        self.0.push(op.into());
+        self
+    }
+    fn get(self, store: &str, key: &JsValue) -> Self {
+        self.op(store, "get", &[key])
+    }
+    fn get_all(self, store: &str) -> Self {
+        self.op(store, "getAll", &[])
+    }
+    fn put(self, store: &str, value: &JsValue) -> Self {
+        self.op(store, "put", &[value])
+    }
+    fn delete(self, store: &str, key: &JsValue) -> Self {
+        self.op(store, "delete", &[key])
+    }
+}
+
+/// An operation's second step: from the results of its reads, the writes
+/// it makes (decided inside the transaction, so nothing changes in
+/// between) and its value.
+type Decide = Box<dyn FnOnce(Array) -> JsResult<(Ops, JsValue)>>;
+/// An operation's outcome.
+type Op = LocalBoxFuture<'static, JsResult<JsValue>>;
+
+/// Whether an operation creates its database, or else what it resolves to
+/// when there is none.
+enum Open {
+    Create,
+    OrElse(JsValue),
+}
+
+/// Runs one operation in one transaction over both stores of `db` (on a
+/// new connection when the cached one was closed): its `reads`, then the
+/// writes `decide` chooses from their results. Resolves to its value once
+/// the transaction has committed. `signal` aborts it; so does a failed
+/// request or write, so nothing it queued commits.
+///
+/// Every operation is one call of this, with its requests as data: one
+/// state machine and a few closures for all of them (an async function
+/// each cost ~1 KiB of wasm apiece). The transaction stays active across
+/// the await: the writes are made in the microtasks of the last read's
+/// success event.
+fn transact(db: &'static Database, mode: &'static str, signal: &JsValue, open: Open, reads: Ops, decide: Decide) -> Op {
+    let signal = signal.clone();
+    Box::pin(async move {
+        let names: Array = db.stores.iter().map(|&(name, _)| JsValue::from(name)).collect();
+        let mut retried = false;
+        let tx = loop {
+            let Some(connection) = connect(db, matches!(open, Open::Create)).await? else {
+                return Ok(match open {
+                    Open::OrElse(absent) => absent,
+                    Open::Create => JsValue::UNDEFINED,
+                });
+            };
+            match connection.transaction(&names, mode) {
+                Ok(tx) => break tx,
+                Err(e) if !retried && get(&e, "name").as_string().as_deref() == Some("InvalidStateError") => {
+                    forget(db, None);
+                    retried = true;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let done = finished(&tx, &signal);
+        let ran = async {
+            let read = JsFuture::from(perform(&tx, &reads.0.into_iter().collect())?).await?;
+            let (writes, value) = decide(read.unchecked_into())?;
+            JsFuture::from(perform(&tx, &writes.0.into_iter().collect())?).await?;
+            Ok(value)
+        };
+        match ran.await {
+            Ok(value) => JsFuture::from(done).await.map(|_| value),
+            Err(e) => {
+                let _ = tx.abort();
+                Err(e)
+            }
+        }
+    })
+}
+
+/// The writes of an operation that reads nothing.
+fn writes(writes: Ops) -> Decide {
+    Box::new(move |_| Ok((writes, JsValue::UNDEFINED)))
+}
+
+/// No writes: the first read's result.
+fn first() -> Decide {
+    Box::new(|read| Ok((Ops::default(), read.get(0))))
+}
+
+fn range(lower: &JsValue, upper: &JsValue, open: bool) -> JsResult<JsValue> {
+    KeyRange::bound(lower, upper, open, open)
+}
+
+fn chunk_key(path: &str, save_id: &str, index: f64) -> JsValue {
+    Array::of3(&path.into(), &save_id.into(), &index.into()).into()
+}
+
+/// Every chunk of one save.
+fn save_chunks(path: &str, save_id: &str) -> JsResult<JsValue> {
+    range(&chunk_key(path, save_id, 0.0), &chunk_key(path, save_id, f64::INFINITY), false)
+}
+
+/// Every chunk at `path` (the keys `[path, …]`), or those before `save_id`'s.
+fn path_chunks(path: &JsValue, before: Option<&JsValue>) -> JsResult<JsValue> {
+    let end = before.map_or_else(|| Array::of2(path, &Array::new()), |save_id| Array::of2(path, save_id));
+    range(&Array::of1(path), &end, true)
+}
+
+/// An object of `fields`.
+fn record(fields: &[(&str, &JsValue)]) -> JsValue {
+    let out = Object::new();
+    for (key, value) in fields {
+        set(&out, key, value);
+    }
+    out.into()
+}
+
+/// When a stored record's model was saved (ms since the epoch, finer than
+/// `dateSaved`; 0 unknown). `savedAt` orders saves across layouts and
+/// tabs; tfjs reads neither record's extra field.
+fn saved_at(record: &JsValue) -> f64 {
+    get(record, "savedAt").as_f64().unwrap_or_else(|| {
+        let date = get(&get(record, "modelArtifactsInfo"), "dateSaved");
+        date.dyn_ref::<js_sys::Date>().map_or(0.0, js_sys::Date::get_time)
+    })
+}
+
+const NONE: &JsValue = &JsValue::UNDEFINED;
+const MODELS: &str = "models_store";
+const INFOS: &str = "model_info_store";
+const RECORDS: &str = "models";
+const CHUNKS: &str = "chunks";
+
+/// Saves the model at `path` in tfjs's layout: both records, one transaction.
+fn tfjs_put(path: &str, artifacts: &JsValue, info: &JsValue, saved_at: f64, signal: &JsValue) -> Op {
+    let (path, saved_at) = (JsValue::from(path), JsValue::from(saved_at));
+    let model = record(&[
+        ("modelPath", &path),
+        ("modelArtifacts", artifacts),
+        ("modelArtifactsInfo", info),
+        ("savedAt", &saved_at),
+    ]);
+    let entry = record(&[("modelPath", &path), ("modelArtifactsInfo", info), ("savedAt", &saved_at)]);
+    transact(
+        &TFJS,
+        WRITE,
+        signal,
+        Open::Create,
+        Ops::default(),
+        writes(Ops::default().put(MODELS, &model).put(INFOS, &entry)),
+    )
+}
+
+/// The tfjs-layout record at `path` (its info record if `info_only`).
+fn tfjs_get(path: &str, info_only: bool) -> Op {
+    let store = if info_only { INFOS } else { MODELS };
+    transact(&TFJS, READ, NONE, Open::Create, Ops::default().get(store, &path.into()), first())
+}
+
+/// Every tfjs-layout info record.
+fn tfjs_infos() -> Op {
+    transact(&TFJS, READ, NONE, Open::Create, Ops::default().get_all(INFOS), first())
+}
+
+/// The deletion of a model, only if it was saved before `older_than` (ms)
+/// when given, decided from the record read first.
+fn unless_newer(older_than: Option<f64>, deletes: JsResult<Ops>) -> Decide {
+    Box::new(move |read| {
+        let older = older_than.is_none_or(|then| saved_at(&read.get(0)) < then);
+        Ok((if older { deletes? } else { Ops::default() }, JsValue::UNDEFINED))
+    })
+}
+
+/// Deletes the tfjs-layout model at `path`; with `older_than` (ms), only
+/// if it was saved before then.
+fn tfjs_delete(path: &str, older_than: Option<f64>) -> Op {
+    let path = JsValue::from(path);
+    let deletes = Ops::default().delete(MODELS, &path).delete(INFOS, &path);
+    transact(&TFJS, WRITE, NONE, Open::Create, Ops::default().get(INFOS, &path), unless_newer(older_than, Ok(deletes)))
+}
+
+/// The chunked model's record at `path`.
+fn own_get(path: &str) -> Op {
+    transact(&OWN, READ, NONE, Open::OrElse(JsValue::UNDEFINED), Ops::default().get(RECORDS, &path.into()), first())
+}
+
+/// Every chunked model's record.
+fn own_records() -> Op {
+    transact(&OWN, READ, NONE, Open::OrElse(Array::new().into()), Ops::default().get_all(RECORDS), first())
+}
+
+/// Writes `buffers` as chunks `first..` of a save, one transaction.
+fn chunks_put(path: &str, save_id: &str, first: u32, buffers: Array, signal: &JsValue) -> Op {
+    let puts = buffers.iter().enumerate().fold(Ops::default(), |ops, (i, buffer)| {
+        ops.op(CHUNKS, "put", &[&buffer, &chunk_key(path, save_id, f64::from(first) + i as f64)])
+    });
+    transact(&OWN, WRITE, signal, Open::Create, Ops::default(), writes(puts))
+}
+
+/// Chunks `first..first + count` of a save, in order (fewer if some are
+/// gone; none without the database).
+fn chunks_get(path: &str, save_id: &str, first: u32, count: u32) -> Op {
+    let (from, to) = (chunk_key(path, save_id, first.into()), chunk_key(path, save_id, f64::from(first + count - 1)));
+    let reads = Ops::default().op(CHUNKS, "getAll", &[&range(&from, &to, false).unwrap_or_default()]);
+    transact(&OWN, READ, NONE, Open::OrElse(Array::new().into()), reads, self::first())
+}
+
+/// Makes a chunked save visible, only if all its `count` chunks are there
+/// (a racing save may have removed them): the record goes in and every
+/// other chunk of the path goes, in one transaction. Resolves to whether
+/// it committed.
+fn own_commit(path: &str, save_id: &str, record: JsValue, count: u32) -> Op {
+    let reads = Ops::default().op(CHUNKS, "count", &[&save_chunks(path, save_id).unwrap_or_default()]);
+    let (path, save_id) = (JsValue::from(path), JsValue::from(save_id));
+    let decide = Box::new(move |read: Array| {
+        if read.get(0).as_f64() != Some(f64::from(count)) {
+            return Ok((Ops::default(), false.into()));
+        }
+        let last = Array::of3(&path, &save_id, &f64::INFINITY.into());
+        let after = range(&last, &Array::of2(&path, &Array::new()), true)?;
+        let writes = Ops::default().put(RECORDS, &record).delete(CHUNKS, &path_chunks(&path, Some(&save_id))?);
+        Ok((writes.delete(CHUNKS, &after), true.into()))
+    });
+    transact(&OWN, WRITE, NONE, Open::Create, reads, decide)
+}
+
+/// Removes the chunked model at `path` (record and every chunk, including
+/// leftovers of interrupted saves); `older_than` (ms) limits it to a model
+/// saved before then.
+fn own_delete(path: &str, older_than: Option<f64>) -> Op {
+    let key = JsValue::from(path);
+    let deletes = path_chunks(&key, None).map(|chunks| Ops::default().delete(RECORDS, &key).delete(CHUNKS, &chunks));
+    let reads = Ops::default().get(RECORDS, &key);
+    transact(&OWN, WRITE, NONE, Open::OrElse(JsValue::UNDEFINED), reads, unless_newer(older_than, deletes))
+}
+
+/// Removes the chunks of one save (that did not commit).
+fn save_delete(path: &str, save_id: &str) -> Op {
+    let deletes = Ops::default().delete(CHUNKS, &save_chunks(path, save_id).unwrap_or_default());
+    transact(&OWN, WRITE, NONE, Open::OrElse(JsValue::UNDEFINED), Ops::default(), writes(deletes))
+}
+
+/// Removes the chunks of saves that started over `max_age_ms` ago and never
+/// committed (their tab closed mid-save), at any path.
+fn sweep_stale(max_age_ms: f64) -> Op {
+    let decide = Box::new(move |read: Array| {
+        let text = |v: JsValue| v.as_string().unwrap_or_default();
+        // The saves that committed, then also those swept: a JS object as
+        // the set (a Rust one would bring its hashing into the wasm).
+        let seen = Object::new();
+        let id = |path: &str, save_id: &str| format!("{path}\0{save_id}");
+        for record in Array::from(&read.get(0)).iter() {
+            set(&seen, &id(&text(get(&record, "modelPath")), &text(get(&record, "saveId"))), &JsValue::TRUE);
+        }
+        let mut deletes = Ops::default();
+        for key in Array::from(&read.get(1)).iter() {
+            let key = Array::from(&key);
+            let (path, save_id) = (text(key.get(0)), text(key.get(1)));
+            if get(&seen, &id(&path, &save_id)).is_undefined() && save_age(&save_id) >= max_age_ms {
+                deletes = deletes.delete(CHUNKS, &save_chunks(&path, &save_id)?);
+                set(&seen, &id(&path, &save_id), &JsValue::TRUE);
+            }
+        }
+        Ok((deletes, JsValue::UNDEFINED))
+    });
+    let reads = Ops::default().get_all(RECORDS).op(CHUNKS, "getAllKeys", &[]);
+    transact(&OWN, WRITE, NONE, Open::OrElse(JsValue::UNDEFINED), reads, decide)
 }

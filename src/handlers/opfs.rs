@@ -10,7 +10,7 @@
 //! no model.json names, which later saves of that path remove once they are
 //! an hour old (a younger one may be another tab's save in progress).
 //!
-//! model.json also keeps the model's `modelArtifactsInfo` (what
+//! model.json also keeps the model's `modelArtifactsInfo` and path (what
 //! `listModels` shows), dropped again on load. The file handles and
 //! writables are JS (`glue.js`); the layout and the decisions are here.
 
@@ -21,7 +21,7 @@ use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::browser_files::FileObjects;
+use super::browser_files::{check_sizes, FileObjects};
 use super::fetch::Progress;
 use super::limits::{too_large, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::options::Options as Common;
@@ -44,6 +44,9 @@ const STORE: &str = "OPFS";
 const ROOT: &str = "model-artifacts";
 const MODEL_JSON: &str = "model.json";
 const INFO: &str = "modelArtifactsInfo";
+/// The model's path, kept in model.json beside its info for `listModels`
+/// (folder names are not read back).
+const PATH: &str = "modelPath";
 /// Files read at once: they come from disk.
 const FILES_AT_ONCE: usize = 4;
 /// Loads retried when a save replaced the model while it was being read.
@@ -73,7 +76,8 @@ pub fn claim(path: &str, access: Access) -> Claim {
 }
 
 /// A model path as a folder name: every byte but `A-Za-z0-9-_` as `%XX`
-/// (no `/`, and never `.` or `..`).
+/// (no `/`, and never `.` or `..`). Names are never decoded: model.json
+/// keeps the path.
 fn folder_name(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
@@ -84,24 +88,6 @@ fn folder_name(path: &str) -> String {
         }
     }
     out
-}
-
-/// The model path a folder name stands for (`None`: not one of ours).
-fn model_path(name: &str) -> Option<String> {
-    let bytes = name.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A storage call's result, its failure as a typed error.
@@ -123,20 +109,16 @@ fn not_found(path: &str) -> Error {
     Error::new(Code::NotFound, format!("Cannot find model with path '{path}' in OPFS.")).with_path(path)
 }
 
-/// The folder of every model (created if `create`; null when absent).
-async fn root(create: bool, path: &str, doing: &str) -> Result<JsValue> {
+/// The folder of every model, or with `model`, the folder of the model
+/// at `path` (created if `create`; null when absent).
+async fn folder(path: &str, model: bool, create: bool, doing: &str) -> Result<JsValue> {
     if !opfs_available() {
         return Err(unavailable());
     }
-    settle(opfs_folder(&Array::of1(&ROOT.into()), create), path, doing, 0).await
-}
-
-/// The folder of the model at `path` (created if `create`; null when absent).
-async fn model_folder(path: &str, create: bool, doing: &str) -> Result<JsValue> {
-    if !opfs_available() {
-        return Err(unavailable());
+    let names = Array::of1(&ROOT.into());
+    if model {
+        names.push(&folder_name(path).into());
     }
-    let names = Array::of2(&ROOT.into(), &folder_name(path).into());
     settle(opfs_folder(&names, create), path, doing, 0).await
 }
 
@@ -155,14 +137,16 @@ async fn read_model_json(dir: &JsValue, path: &str) -> Result<Option<String>> {
     }
 }
 
-/// The `modelArtifactsInfo` a stored model.json keeps, its date a Date.
-fn stored_info(text: &str) -> Option<JsValue> {
-    let info = get(&js_sys::JSON::parse(text).ok()?, INFO);
+/// The `modelArtifactsInfo` a stored model.json keeps, its date a Date,
+/// and the model's path.
+fn stored_info(text: &str) -> Option<(JsValue, String)> {
+    let json = js_sys::JSON::parse(text).ok()?;
+    let info = get(&json, INFO);
     if !info.is_object() {
         return None;
     }
     set(info.unchecked_ref(), "dateSaved", &js_sys::Date::new(&get(&info, "dateSaved")).into());
-    Some(info)
+    Some((info, get(&json, PATH).as_string()?))
 }
 
 /// The weight files a model.json names, in manifest order.
@@ -180,6 +164,12 @@ fn weight_names(model_json: &JsValue) -> Vec<String> {
 struct Options {
     common: Common,
     stream_weights: bool,
+}
+
+impl Options {
+    fn parse(options: &JsValue) -> Result<Self> {
+        Ok(Options { common: Common::parse(options)?, stream_weights: get(options, "streamWeights").is_truthy() })
+    }
 }
 
 /// The IOHandler `browserOPFS()` returns.
@@ -212,7 +202,7 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
     let check = || options.common.signal.check(|| format!("loading '{path}' from {STORE} was aborted"));
     for _ in 0..LOAD_ATTEMPTS {
         check().map_err(|e| e.with_path(path))?;
-        let dir = model_folder(path, false, "loading").await?;
+        let dir = folder(path, true, false, "loading").await?;
         if dir.is_null() {
             return Err(not_found(path));
         }
@@ -220,7 +210,9 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
         let source = format!("model.json of '{path}' in OPFS");
         let (model_json, model) =
             model_json_from_text(&text.as_str().into(), &source).map_err(|e| e.with_path(path))?;
-        let _ = js_sys::Reflect::delete_property(model_json.unchecked_ref::<Object>(), &INFO.into());
+        for key in [INFO, PATH] {
+            let _ = js_sys::Reflect::delete_property(model_json.unchecked_ref::<Object>(), &key.into());
+        }
         let Some(groups) = &model.manifest else {
             return artifacts_for_model_json(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
         };
@@ -247,16 +239,7 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
             )
             .with_path(path));
         }
-        for group in 0..weights.needed.len() {
-            let held = weights
-                .files
-                .iter()
-                .zip(&files)
-                .filter(|(f, _)| f.group == group)
-                .map(|(_, file)| get(file, "size").as_f64().unwrap_or(0.0) as u64)
-                .sum();
-            weights.check_group(group, held).map_err(|e| Error::from(e).with_path(path))?;
-        }
+        check_sizes(&weights, &files).map_err(|e| e.with_path(path))?;
         check().map_err(|e| e.with_path(path))?;
         let progress = Progress::new(options.common.on_progress.clone(), weights.total_bytes(), files.len());
         progress.borrow_mut().start();
@@ -290,12 +273,13 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         set(&stored_info, "dateSaved", &date.to_iso_string().into());
     }
     set(&model_json, INFO, &stored_info);
+    set(&model_json, PATH, &path.into());
     let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
     if options.common.signal.aborted() {
         return Err(aborted().with_path(path));
     }
 
-    let dir = model_folder(path, true, "saving").await?;
+    let dir = folder(path, true, true, "saving").await?;
     let previous = read_model_json(&dir, path).await.ok().flatten().and_then(|text| js_sys::JSON::parse(&text).ok());
     let previous = previous.map(|json| weight_names(&json)).unwrap_or_default();
     let progress = Progress::new(options.common.on_progress.clone(), total, files.len() + 1);
@@ -344,18 +328,14 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
 #[wasm_bindgen(js_name = browserOPFS, skip_typescript)]
 pub fn browser_opfs(path: JsValue, options: JsValue) -> JsResult<OpfsHandler> {
     let path = store_path(&path, SCHEME, "For OPFS, modelPath must not be null, undefined or empty.")?;
-    let options =
-        Options { common: Common::parse(&options)?, stream_weights: get(&options, "streamWeights").is_truthy() };
-    Ok(OpfsHandler { path, options: Rc::new(options) })
+    Ok(OpfsHandler { path, options: Rc::new(Options::parse(&options)?) })
 }
 
 /// The router for `opfs://` URLs, where OPFS exists.
 pub fn opfs_router(url: &JsValue, options: &JsValue) -> Result<Option<JsValue>> {
     let Some(url) = url.as_string().filter(|u| u.starts_with(SCHEME) && opfs_available()) else { return Ok(None) };
     let Ok(path) = store_path(&url.into(), SCHEME, "") else { return Ok(None) };
-    let options =
-        Options { common: Common::parse(options)?, stream_weights: get(options, "streamWeights").is_truthy() };
-    Ok(Some(OpfsHandler { path, options: Rc::new(options) }.into()))
+    Ok(Some(OpfsHandler { path, options: Rc::new(Options::parse(options)?) }.into()))
 }
 
 /// `listModels` part: `{'opfs://path': info}`; empty without OPFS.
@@ -364,19 +344,16 @@ pub async fn list() -> Result<Object> {
     if !opfs_available() {
         return Ok(out);
     }
-    let root = root(false, "*", "listing").await?;
+    let root = folder("*", false, false, "listing").await?;
     if root.is_null() {
         return Ok(out);
     }
     let names = settle(opfs_names(&root), "*", "listing", 0).await?;
     for name in Array::from(&names).iter().filter_map(|n| n.as_string()) {
-        let Some(path) = model_path(&name) else { continue };
-        let dir =
-            settle(opfs_folder(&Array::of2(&ROOT.into(), &name.as_str().into()), false), &path, "listing", 0).await;
-        let Ok(dir) = dir.map(|d| d.is_truthy().then_some(d)) else { continue };
-        let Some(dir) = dir else { continue };
-        let Ok(Some(text)) = read_model_json(&dir, &path).await else { continue };
-        let Some(info) = stored_info(&text) else { continue };
+        let dir = JsFuture::from(opfs_folder(&Array::of2(&ROOT.into(), &name.as_str().into()), false)).await;
+        let Some(dir) = dir.ok().filter(|d| d.is_truthy()) else { continue };
+        let Ok(Some(text)) = read_model_json(&dir, &name).await else { continue };
+        let Some((info, path)) = stored_info(&text).filter(|(_, path)| folder_name(path) == name) else { continue };
         set(&out, &format!("{SCHEME}{path}"), &info);
     }
     Ok(out)
@@ -385,12 +362,12 @@ pub async fn list() -> Result<Object> {
 /// `removeModel('opfs://path')`: the model's folder and everything in it
 /// (also the files of a first save that never committed).
 pub async fn remove(path: &str) -> Result<JsValue> {
-    let dir = model_folder(path, false, "removing").await?;
+    let dir = folder(path, true, false, "removing").await?;
     if dir.is_null() {
         return Err(not_found(path));
     }
-    let info = read_model_json(&dir, path).await?.and_then(|text| stored_info(&text));
-    let root = root(false, path, "removing").await?;
+    let info = read_model_json(&dir, path).await?.and_then(|text| stored_info(&text)).map(|(info, _)| info);
+    let root = folder(path, false, false, "removing").await?;
     settle(opfs_remove(&root, &folder_name(path)), path, "removing", 0).await?;
     info.ok_or_else(|| not_found(path))
 }
