@@ -99,12 +99,11 @@ export function requestInit(base, signal, stop, rangeStart) {
 }
 export function abortController() { return new AbortController(); }
 export function abort(controller) { controller.abort(); }
-// A request or body is stalled when less than STALL_BYTES arrive in `ms` of
-// waiting for them: a drip of a few bytes is no progress. Only time spent
-// waiting counts (a consumer that pauses is no stall). `ms` 0: never.
-const STALL_BYTES = 1024;
+// A request or body is stalled when fewer than `bytes` arrive in `ms` of
+// waiting for them (src/handlers/limits.rs). Only time spent waiting
+// counts (a consumer that pauses is no stall). `ms` 0: never.
 const STALLED = Symbol('stalled');
-export function stallWatch(ms) { return { ms, waited: 0, got: 0 }; }
+export function stallWatch(ms, bytes) { return { ms, bytes, waited: 0, got: 0 }; }
 export function isStalled(e) { return e === STALLED; }
 // `promise`, or a rejection with STALLED once the watch runs out first.
 export function watched(promise, watch) {
@@ -116,10 +115,10 @@ export function watched(promise, watch) {
     Promise.resolve(promise).then(settle(resolve), settle(reject));
   });
 }
-// Counts `n` bytes that arrived; each full STALL_BYTES starts a new window.
+// Counts `n` bytes that arrived; each full `watch.bytes` starts a new window.
 export function arrived(watch, n) {
   watch.got += n;
-  if (watch.got >= STALL_BYTES) { watch.got = 0; watch.waited = 0; }
+  if (watch.got >= watch.bytes) { watch.got = 0; watch.waited = 0; }
 }
 export function globalFetch() {
   return typeof fetch === 'function' ? fetch.bind(globalThis) : undefined;

@@ -12,7 +12,7 @@ use js_sys::{Array, Function, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::limits::Budget;
+use super::limits::{Budget, STALL_BYTES};
 use super::options::Signal;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, call_method, get, present};
@@ -33,7 +33,7 @@ extern "C" {
     fn abort(controller: &JsValue);
     /// A stall watch over one response (see `watched`).
     #[wasm_bindgen(js_name = stallWatch)]
-    fn stall_watch(ms: f64) -> JsValue;
+    fn stall_watch(ms: f64, bytes: u32) -> JsValue;
     /// `promise`, or a rejection that `is_stalled` recognises.
     fn watched(promise: &Promise, watch: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = isStalled)]
@@ -191,7 +191,7 @@ impl Transport {
 
     /// A fresh stall watch for one wait (the headers, or one body).
     fn watch(&self) -> JsValue {
-        stall_watch(self.timeout_ms as f64)
+        stall_watch(self.timeout_ms as f64, STALL_BYTES)
     }
 
     /// Waits for a sent request and checks its status; a stall stops it.

@@ -13,8 +13,11 @@ use crate::format::plan::WeightPlan;
 pub use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
 
 /// `timeout` when not given: a request or body that brings less than
-/// `STALL_BYTES` (see src/glue.js) in this many ms of waiting is stalled.
+/// `STALL_BYTES` in this many ms of waiting is stalled.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+
+/// A drip of fewer bytes than this per `timeout` is no progress.
+pub const STALL_BYTES: u32 = 1024;
 
 /// `E_TOO_LARGE` for `what` (a URL or file name) over `limit` bytes.
 pub fn too_large(what: &str, limit: u64) -> Error {
