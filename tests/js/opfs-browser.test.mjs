@@ -3,9 +3,9 @@
 // directly: round trips (handler, router, weight stream), a save replacing
 // the last, listModels / removeModel / copyModel / moveModel with
 // IndexedDB, an aborted save, files changed behind the package's back,
-// leftovers of saves that never committed, a small quota. Where the engine
-// has none (DIFFERS.opfs), the typed errors. Page side:
-// support/browser-opfs.mjs.
+// leftovers of saves that never committed, a dedicated worker, a small
+// quota. Where the engine has none (DIFFERS.opfs), the typed errors. Page
+// side: support/browser-opfs.mjs (+ -worker.mjs).
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {REPO_ROOT} from './support/common.mjs';
@@ -107,6 +107,15 @@ it('files changed behind its back: a short shard is E_SIZE_MISMATCH, a missing o
 it('files of saves that never committed: an hour-old one goes with the next save, a fresh one stays', async () => {
   const r = await inPage('leftovers');
   assert.deepEqual(r, {oldKept: false, freshKept: true, count: 3});
+});
+
+it('a dedicated module worker: save, load, stream, list and remove; the page loads what it saved', async () => {
+  const r = await inPage('workerRoundTrip');
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.scope, 'function');
+  assert.deepEqual(r.listed, ['opfs://wk/model']);
+  assert.deepEqual(r.afterRemove, []);
+  assert.deepEqual(r.pageProblems, []);
 });
 
 if (DIFFERS.smallQuota(engine)) {

@@ -203,6 +203,28 @@ export async function overQuota(ma, bytes) {
   return {error, problems: differences(a, await ma.load('opfs://q/m')), files: await files('q/m')};
 }
 
+/** A dedicated worker saves, loads, streams, lists and removes; the page
+ * then loads the model the worker kept. */
+export async function workerRoundTrip(ma) {
+  usePackage(ma);
+  const a = artifacts(5 * MiB, 13);
+  const worker = new Worker('/tests/js/support/browser-opfs-worker.mjs', {type: 'module'});
+  try {
+    const r = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the worker timed out')), 60_000);
+      worker.onmessage = e => {
+        if (e.data?.ready) return worker.postMessage({artifacts: a});
+        clearTimeout(timer);
+        resolve(e.data);
+      };
+      worker.onerror = e => { clearTimeout(timer); reject(new Error(`worker: ${e.message}`)); };
+    });
+    return {...r, pageProblems: differences(a, await ma.load('opfs://wk/kept'))};
+  } finally {
+    worker.terminate();
+  }
+}
+
 /** Where the engine has no OPFS: typed errors, and listModels still lists. */
 export async function unavailable(ma) {
   usePackage(ma);
