@@ -114,7 +114,7 @@ const HINTS = {
   E_WEIGHT_DATA_TOO_SHORT: 'The weight files are shorter than the weights need.',
   E_QUOTA_EXCEEDED: 'The browser has no room left for it; the previous copy is intact.',
   E_NOT_FOUND: 'There is no model at that place.',
-  E_NO_HANDLER: 'Use an indexeddb://, localstorage://, downloads:// or http(s):// URL.',
+  E_NO_HANDLER: 'Use an indexeddb://, opfs://, localstorage://, downloads:// or http(s):// URL.',
   E_STORAGE: 'The browser storage failed.',
 };
 
@@ -611,6 +611,7 @@ function updateSaveHint() {
   const input = byId('save-name');
   const hints = {
     indexeddb: 'Stored in this browser (TensorFlow.js\'s tensorflowjs database).',
+    opfs: 'Stored as files in this origin\'s private file system (model.json and 4 MiB shards).',
     localstorage: 'Stored in localStorage as base64: about 3.7 MiB of weights at most.',
     downloads: 'Downloads <name>.json and <name>.weights.bin.',
     http: 'POSTs TensorFlow.js\'s multipart body; this server keeps it in memory at /api/models/<name>.',
@@ -629,12 +630,13 @@ async function saveCurrent() {
   const { artifacts } = current;
   let result;
   if (dest.kind === 'indexeddb') result = await ma.browserIndexedDB(dest.name).save(artifacts);
+  else if (dest.kind === 'opfs') result = await ma.browserOPFS(dest.name).save(artifacts);
   else if (dest.kind === 'localstorage') result = await ma.browserLocalStorage(dest.name).save(artifacts);
   else if (dest.kind === 'downloads') result = await ma.browserDownloads(dest.name).save(artifacts);
   else result = await ma.http(dest.url).save(artifacts);
   const info = result?.modelArtifactsInfo;
   const bytes = info ? ` (${formatBytes((info.modelTopologyBytes ?? 0) + (info.weightSpecsBytes ?? 0) + (info.weightDataBytes ?? 0))})` : '';
-  if (dest.kind === 'indexeddb' || dest.kind === 'localstorage') await refreshManage();
+  if (['indexeddb', 'opfs', 'localstorage'].includes(dest.kind)) await refreshManage();
   if (dest.kind === 'http') {
     const back = `${dest.url.replace(/\/$/, '')}/model.json`;
     byId('model-url').value = back;
@@ -867,7 +869,7 @@ function wire() {
     const dst = byId('manage-dst').value.trim();
     act('manage', `${verb[0].toUpperCase()}${verb.slice(1)} ${src || 'a model'}`, async () => {
       if (!src) throw new Error('Nothing is stored yet: save a model first.');
-      if (!dst) throw new Error('Enter a destination URL such as indexeddb://copy or localstorage://copy.');
+      if (!dst) throw new Error('Enter a destination URL such as indexeddb://copy, opfs://copy or localstorage://copy.');
       await (verb === 'copy' ? ma.copyModel(src, dst) : ma.moveModel(src, dst));
       await refreshManage();
       return `${verb === 'copy' ? 'Copied' : 'Moved'} ${src} to ${dst}.`;

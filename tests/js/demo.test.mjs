@@ -297,6 +297,34 @@ test('save to IndexedDB, reload, find it listed, load it back byte-exact; copy, 
   await context.close();
 });
 
+test('save to OPFS, reload, find it listed, load it back byte-exact, move it to IndexedDB', async () => {
+  const { page, context, problems } = await openPage();
+  await page.selectOption('#save-kind', 'opfs');
+  await page.fill('#save-name', 'selfie-files');
+  await page.click('#save-btn');
+  await cardDone(page, 'save');
+  assert.match(await page.textContent('[data-testid="save-status"]'), /Saved to opfs:\/\/selfie-files/);
+
+  await page.reload();
+  assert.equal(await settled(page), 'done');
+  const item = page.locator('[data-testid="stored-model"][data-url="opfs://selfie-files"]');
+  await item.waitFor({ timeout: 10_000 });
+  assert.equal(Number(await item.locator('[data-bytes]').getAttribute('data-bytes')), expected.artifactsInfo.weightDataBytes);
+  await item.locator('button[data-action="load"]').click();
+  await page.waitForSelector('[data-testid="source"][data-value="opfs://selfie-files"]', { timeout: 10_000 });
+  assert.equal(await settled(page), 'done');
+  assert.equal(await weightHash(page), expected.weightData.sha256);
+
+  await page.selectOption('#manage-src', 'opfs://selfie-files');
+  await page.fill('#manage-dst', 'indexeddb://selfie-from-files');
+  await page.click('#move-btn');
+  await cardDone(page, 'manage');
+  const listed = () => page.$$eval('[data-testid="stored-model"]', (lis) => lis.map((li) => li.dataset.url));
+  assert.deepEqual(await listed(), ['indexeddb://selfie-from-files']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('quantize a float32 model to float16: weight bytes halve, values are the converter\'s', async () => {
   const { page, context, problems } = await openPage();
   const f32 = golden('synth-layers-f32-sharded');
