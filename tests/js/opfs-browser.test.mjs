@@ -58,6 +58,14 @@ it('save, then load through the handler, load() and a weight stream: the same ar
   assert.ok(shards.every(n => /^[0-9a-z]+-[0-9a-z]+\.group1-shard[123]of3\.bin$/.test(n)), shards.join());
 });
 
+it('models without weight bytes: model.json alone, loaded back with no bytes', async () => {
+  const r = await inPage('noWeights');
+  assert.deepEqual(r.empty, {topology: true, specs: [], bytes: 0});
+  assert.equal(r.bare.topology, true);
+  assert.ok(r.bare.bytes === null || r.bare.bytes === 0, `bare: ${r.bare.bytes} bytes`);
+  assert.deepEqual(r.files, [['model.json'], ['model.json']]);
+});
+
 it('a save replaces the model before it, whose files go', async () => {
   const r = await inPage('replace');
   assert.deepEqual(r.problems, []);

@@ -97,6 +97,22 @@ export async function roundTrip(ma) {
   };
 }
 
+/** Models without weight bytes: empty weights, and a topology alone. */
+export async function noWeights(ma) {
+  usePackage(ma);
+  const empty = {modelTopology: {node: []}, weightSpecs: [], weightData: new ArrayBuffer(0)};
+  const bare = {modelTopology: {node: [{name: 'x'}]}, format: 'graph-model'};
+  await ma.save(empty, 'opfs://nw/empty');
+  await ma.save(bare, 'opfs://nw/bare');
+  const [a, b] = [await ma.load('opfs://nw/empty'), await ma.load('opfs://nw/bare')];
+  const size = x => (x.weightData === undefined ? null : joinParts(x.weightData).byteLength);
+  return {
+    empty: {topology: JSON.stringify(a.modelTopology) === JSON.stringify(empty.modelTopology), specs: a.weightSpecs, bytes: size(a)},
+    bare: {topology: JSON.stringify(b.modelTopology) === JSON.stringify(bare.modelTopology), bytes: size(b)},
+    files: [await files('nw/empty'), await files('nw/bare')],
+  };
+}
+
 /** A second save replaces the first: its files only, the old ones gone. */
 export async function replace(ma) {
   usePackage(ma);
