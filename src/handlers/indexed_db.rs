@@ -656,15 +656,15 @@ async fn connect(db: &Database, create: bool) -> JsResult<Option<IdbDatabase>> {
 /// Requests on a transaction's object stores, as data that `perform`
 /// (glue.js) carries out: `[store, method, ...arguments]` each.
 #[derive(Default)]
-struct Ops(Vec<JsValue>);
+struct Ops(Array);
 
 impl Ops {
-    fn op(mut self, store: &str, method: &str, args: &[&JsValue]) -> Self {
+    fn op(self, store: &str, method: &str, args: &[&JsValue]) -> Self {
         let op = Array::of2(&store.into(), &method.into());
         for arg in args {
             op.push(arg);
         }
-        self.0.push(op.into());
+        self.0.push(&op);
         self
     }
     fn get(self, store: &str, key: &JsValue) -> Self {
@@ -706,9 +706,17 @@ enum Open {
 /// each cost ~1 KiB of wasm apiece). The transaction stays active across
 /// the await: the writes are made in the microtasks of the last read's
 /// success event.
-fn transact(db: &'static Database, mode: &'static str, signal: &JsValue, open: Open, reads: Ops, decide: Decide) -> Op {
+fn transact(
+    db: &'static Database,
+    mode: &'static str,
+    signal: &JsValue,
+    open: Open,
+    reads: JsResult<Ops>,
+    decide: Decide,
+) -> Op {
     let signal = signal.clone();
     Box::pin(async move {
+        let reads = reads?;
         let names: Array = db.stores.iter().map(|&(name, _)| JsValue::from(name)).collect();
         let mut retried = false;
         let tx = loop {
@@ -729,9 +737,9 @@ fn transact(db: &'static Database, mode: &'static str, signal: &JsValue, open: O
         };
         let done = finished(&tx, &signal);
         let ran = async {
-            let read = JsFuture::from(perform(&tx, &reads.0.into_iter().collect())?).await?;
+            let read = JsFuture::from(perform(&tx, &reads.0)?).await?;
             let (writes, value) = decide(read.unchecked_into())?;
-            JsFuture::from(perform(&tx, &writes.0.into_iter().collect())?).await?;
+            JsFuture::from(perform(&tx, &writes.0)?).await?;
             Ok(value)
         };
         match ran.await {
@@ -745,8 +753,8 @@ fn transact(db: &'static Database, mode: &'static str, signal: &JsValue, open: O
 }
 
 /// The writes of an operation that reads nothing.
-fn writes(writes: Ops) -> Decide {
-    Box::new(move |_| Ok((writes, JsValue::UNDEFINED)))
+fn writes(writes: JsResult<Ops>) -> Decide {
+    Box::new(move |_| Ok((writes?, JsValue::UNDEFINED)))
 }
 
 /// No writes: the first read's result.
@@ -813,20 +821,20 @@ fn tfjs_put(path: &str, artifacts: &JsValue, info: &JsValue, saved_at: f64, sign
         WRITE,
         signal,
         Open::Create,
-        Ops::default(),
-        writes(Ops::default().put(MODELS, &model).put(INFOS, &entry)),
+        Ok(Ops::default()),
+        writes(Ok(Ops::default().put(MODELS, &model).put(INFOS, &entry))),
     )
 }
 
 /// The tfjs-layout record at `path` (its info record if `info_only`).
 fn tfjs_get(path: &str, info_only: bool) -> Op {
     let store = if info_only { INFOS } else { MODELS };
-    transact(&TFJS, READ, NONE, Open::Create, Ops::default().get(store, &path.into()), first())
+    transact(&TFJS, READ, NONE, Open::Create, Ok(Ops::default().get(store, &path.into())), first())
 }
 
 /// Every tfjs-layout info record.
 fn tfjs_infos() -> Op {
-    transact(&TFJS, READ, NONE, Open::Create, Ops::default().get_all(INFOS), first())
+    transact(&TFJS, READ, NONE, Open::Create, Ok(Ops::default().get_all(INFOS)), first())
 }
 
 /// The deletion of a model, only if it was saved before `older_than` (ms)
@@ -843,17 +851,24 @@ fn unless_newer(older_than: Option<f64>, deletes: JsResult<Ops>) -> Decide {
 fn tfjs_delete(path: &str, older_than: Option<f64>) -> Op {
     let path = JsValue::from(path);
     let deletes = Ops::default().delete(MODELS, &path).delete(INFOS, &path);
-    transact(&TFJS, WRITE, NONE, Open::Create, Ops::default().get(INFOS, &path), unless_newer(older_than, Ok(deletes)))
+    transact(
+        &TFJS,
+        WRITE,
+        NONE,
+        Open::Create,
+        Ok(Ops::default().get(INFOS, &path)),
+        unless_newer(older_than, Ok(deletes)),
+    )
 }
 
 /// The chunked model's record at `path`.
 fn own_get(path: &str) -> Op {
-    transact(&OWN, READ, NONE, Open::OrElse(JsValue::UNDEFINED), Ops::default().get(RECORDS, &path.into()), first())
+    transact(&OWN, READ, NONE, Open::OrElse(JsValue::UNDEFINED), Ok(Ops::default().get(RECORDS, &path.into())), first())
 }
 
 /// Every chunked model's record.
 fn own_records() -> Op {
-    transact(&OWN, READ, NONE, Open::OrElse(Array::new().into()), Ops::default().get_all(RECORDS), first())
+    transact(&OWN, READ, NONE, Open::OrElse(Array::new().into()), Ok(Ops::default().get_all(RECORDS)), first())
 }
 
 /// Writes `buffers` as chunks `first..` of a save, one transaction.
@@ -861,14 +876,14 @@ fn chunks_put(path: &str, save_id: &str, first: u32, buffers: Array, signal: &Js
     let puts = buffers.iter().enumerate().fold(Ops::default(), |ops, (i, buffer)| {
         ops.op(CHUNKS, "put", &[&buffer, &chunk_key(path, save_id, f64::from(first) + i as f64)])
     });
-    transact(&OWN, WRITE, signal, Open::Create, Ops::default(), writes(puts))
+    transact(&OWN, WRITE, signal, Open::Create, Ok(Ops::default()), writes(Ok(puts)))
 }
 
 /// Chunks `first..first + count` of a save, in order (fewer if some are
 /// gone; none without the database).
 fn chunks_get(path: &str, save_id: &str, first: u32, count: u32) -> Op {
     let (from, to) = (chunk_key(path, save_id, first.into()), chunk_key(path, save_id, f64::from(first + count - 1)));
-    let reads = Ops::default().op(CHUNKS, "getAll", &[&range(&from, &to, false).unwrap_or_default()]);
+    let reads = range(&from, &to, false).map(|chunks| Ops::default().op(CHUNKS, "getAll", &[&chunks]));
     transact(&OWN, READ, NONE, Open::OrElse(Array::new().into()), reads, self::first())
 }
 
@@ -877,7 +892,7 @@ fn chunks_get(path: &str, save_id: &str, first: u32, count: u32) -> Op {
 /// other chunk of the path goes, in one transaction. Resolves to whether
 /// it committed.
 fn own_commit(path: &str, save_id: &str, record: JsValue, count: u32) -> Op {
-    let reads = Ops::default().op(CHUNKS, "count", &[&save_chunks(path, save_id).unwrap_or_default()]);
+    let reads = save_chunks(path, save_id).map(|chunks| Ops::default().op(CHUNKS, "count", &[&chunks]));
     let (path, save_id) = (JsValue::from(path), JsValue::from(save_id));
     let decide = Box::new(move |read: Array| {
         if read.get(0).as_f64() != Some(f64::from(count)) {
@@ -897,14 +912,14 @@ fn own_commit(path: &str, save_id: &str, record: JsValue, count: u32) -> Op {
 fn own_delete(path: &str, older_than: Option<f64>) -> Op {
     let key = JsValue::from(path);
     let deletes = path_chunks(&key, None).map(|chunks| Ops::default().delete(RECORDS, &key).delete(CHUNKS, &chunks));
-    let reads = Ops::default().get(RECORDS, &key);
+    let reads = Ok(Ops::default().get(RECORDS, &key));
     transact(&OWN, WRITE, NONE, Open::OrElse(JsValue::UNDEFINED), reads, unless_newer(older_than, deletes))
 }
 
 /// Removes the chunks of one save (that did not commit).
 fn save_delete(path: &str, save_id: &str) -> Op {
-    let deletes = Ops::default().delete(CHUNKS, &save_chunks(path, save_id).unwrap_or_default());
-    transact(&OWN, WRITE, NONE, Open::OrElse(JsValue::UNDEFINED), Ops::default(), writes(deletes))
+    let deletes = save_chunks(path, save_id).map(|chunks| Ops::default().delete(CHUNKS, &chunks));
+    transact(&OWN, WRITE, NONE, Open::OrElse(JsValue::UNDEFINED), Ok(Ops::default()), writes(deletes))
 }
 
 /// Removes the chunks of saves that started over `max_age_ms` ago and never
@@ -931,5 +946,5 @@ fn sweep_stale(max_age_ms: f64) -> Op {
         Ok((deletes, JsValue::UNDEFINED))
     });
     let reads = Ops::default().get_all(RECORDS).op(CHUNKS, "getAllKeys", &[]);
-    transact(&OWN, WRITE, NONE, Open::OrElse(JsValue::UNDEFINED), reads, decide)
+    transact(&OWN, WRITE, NONE, Open::OrElse(JsValue::UNDEFINED), Ok(reads), decide)
 }
