@@ -25,7 +25,7 @@ type JsResult<T> = std::result::Result<T, JsValue>;
 extern "C" {
     /// `JSON.parse` of a JS string as it is (no copy through Rust).
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &JsValue) -> JsResult<JsValue>;
+    pub(crate) fn json_parse(text: &JsValue) -> JsResult<JsValue>;
 }
 
 /// Optional artifact fields copied when `!= null`, in TensorFlow.js's order.

@@ -131,10 +131,13 @@ fn file_name(file: &JsValue) -> String {
 }
 
 async fn read(file: &JsValue, method: &str) -> Result<JsValue> {
-    call_method(file, method).await.map_err(|e| {
-        let name = file_name(file);
-        Error::new(Code::Storage, format!("reading the file '{name}' failed")).with_path(&name).with_cause(e)
-    })
+    call_method(file, method).await.map_err(|e| read_failed(file, e))
+}
+
+/// `E_STORAGE` for a file whose bytes could not be read (`cause`).
+fn read_failed(file: &JsValue, cause: JsValue) -> Error {
+    let name = file_name(file);
+    Error::new(Code::Storage, format!("reading the file '{name}' failed")).with_path(&name).with_cause(cause)
 }
 
 /// The last part of a path, as tf.io matches weight files (trimmed, a
@@ -276,10 +279,7 @@ impl Chunks for FileChunks {
     fn next(&mut self) -> LocalBoxFuture<'_, Result<Option<Uint8Array>>> {
         Box::pin(async move {
             let file = &self.files.files[self.index];
-            let failed = |e: JsValue| {
-                let name = file_name(file);
-                Error::new(Code::Storage, format!("reading the file '{name}' failed")).with_path(&name).with_cause(e)
-            };
+            let failed = |e| read_failed(file, e);
             let reader = match &self.reader {
                 Some(reader) => reader,
                 None => {

@@ -29,7 +29,7 @@ use super::order::{in_turn, Access, Claim, Medium, Place};
 use super::shards::{self, Shards};
 use super::store::{new_save_id, savable, save_age, storage_error, store_path};
 use crate::bindings::artifacts::{
-    artifacts_for_model_json, get_model_artifacts_info_for_json, get_weight_specs, model_json_from_text,
+    artifacts_for_model_json, get_model_artifacts_info_for_json, get_weight_specs, json_parse, model_json_from_text,
     sharded_model_json,
 };
 use crate::bindings::error::{Error, Result};
@@ -122,8 +122,9 @@ async fn folder(path: &str, model: bool, create: bool, doing: &str) -> Result<Js
     settle(opfs_folder(&names, create), path, doing, 0).await
 }
 
-/// The text of a folder's model.json (`None` when it has none).
-async fn read_model_json(dir: &JsValue, path: &str) -> Result<Option<String>> {
+/// The text of a folder's model.json, a JS string kept out of wasm memory
+/// (`None` when it has none).
+async fn read_model_json(dir: &JsValue, path: &str) -> Result<Option<JsValue>> {
     let file = settle(opfs_file(dir, MODEL_JSON), path, "loading", 0).await?;
     if file.is_null() {
         return Ok(None);
@@ -132,15 +133,15 @@ async fn read_model_json(dir: &JsValue, path: &str) -> Result<Option<String>> {
         return Err(too_large(&format!("model.json of '{path}' in OPFS"), DEFAULT_MAX_MODEL_JSON_BYTES).with_path(path));
     }
     match call_method(&file, "text").await {
-        Ok(text) => Ok(Some(text.as_string().unwrap_or_default())),
+        Ok(text) => Ok(Some(text)),
         Err(e) => Err(storage_error(e, STORE, path, "loading", 0).await),
     }
 }
 
 /// The `modelArtifactsInfo` a stored model.json keeps, its date a Date,
 /// and the model's path.
-fn stored_info(text: &str) -> Option<(JsValue, String)> {
-    let json = js_sys::JSON::parse(text).ok()?;
+fn stored_info(text: &JsValue) -> Option<(JsValue, String)> {
+    let json = json_parse(text).ok()?;
     let info = get(&json, INFO);
     if !info.is_object() {
         return None;
@@ -149,7 +150,9 @@ fn stored_info(text: &str) -> Option<(JsValue, String)> {
     Some((info, get(&json, PATH).as_string()?))
 }
 
-/// The weight files a model.json names, in manifest order.
+/// The weight files a model.json names, in manifest order, read without
+/// validating it (the previous model's, which a save replaces whatever it
+/// holds).
 fn weight_names(model_json: &JsValue) -> Vec<String> {
     let mut out = Vec::new();
     for group in Array::from(&get(model_json, "weightsManifest")).iter() {
@@ -208,8 +211,7 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
         }
         let Some(text) = read_model_json(&dir, path).await? else { return Err(not_found(path)) };
         let source = format!("model.json of '{path}' in OPFS");
-        let (model_json, model) =
-            model_json_from_text(&text.as_str().into(), &source).map_err(|e| e.with_path(path))?;
+        let (model_json, model) = model_json_from_text(&text, &source).map_err(|e| e.with_path(path))?;
         for key in [INFO, PATH] {
             let _ = js_sys::Reflect::delete_property(model_json.unchecked_ref::<Object>(), &key.into());
         }
@@ -217,7 +219,8 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
             return artifacts_for_model_json(model_json, JsValue::UNDEFINED, JsValue::UNDEFINED).map(JsValue::from);
         };
         let specs: JsValue = get_weight_specs(get(&model_json, "weightsManifest"))?.into();
-        let weights = WeightPlan::new(groups, weight_names(&model_json)).map_err(Error::from)?;
+        let names = groups.iter().flat_map(|g| g.paths.iter().cloned());
+        let weights = WeightPlan::new(groups, names).map_err(Error::from)?;
         // Every file and its size before any is read.
         let mut files = Vec::with_capacity(weights.files.len());
         for file in &weights.files {
@@ -280,7 +283,7 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
     }
 
     let dir = folder(path, true, true, "saving").await?;
-    let previous = read_model_json(&dir, path).await.ok().flatten().and_then(|text| js_sys::JSON::parse(&text).ok());
+    let previous = read_model_json(&dir, path).await.ok().flatten().and_then(|text| json_parse(&text).ok());
     let previous = previous.map(|json| weight_names(&json)).unwrap_or_default();
     let progress = Progress::new(options.common.on_progress.clone(), total, files.len() + 1);
     progress.borrow_mut().start();

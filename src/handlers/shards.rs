@@ -4,8 +4,9 @@
 //! sha256 and each group's byte count against the `WeightPlan`, mark files
 //! done in the progress and check the signal between reads. A medium only
 //! says how to read one file (`ShardSource`): http and `loadWeights`
-//! (`http.rs`), `file://` (`node_fs.rs`), browser files (`browser_files.rs`),
-//! IndexedDB's chunked layout, a batch of chunks per "file" (`indexed_db.rs`).
+//! (`http.rs`), `file://` (`node_fs.rs`), `File` objects: browser files and
+//! OPFS (`browser_files.rs`' `FileObjects`), IndexedDB's chunked layout, a
+//! batch of chunks per "file" (`indexed_db.rs`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
