@@ -14,9 +14,7 @@
 // API (everything a suite needs; write suites against this, not a driver):
 //   ENGINES                       engine names to run: MA_ENGINES=a,b or all three
 //   forEachEngine(fn)             calls fn(engine) once per engine (one describe each)
-//   launch(engine, {firefoxPrefs, webkitFeatures})
-//                                 -> Browser (extra Firefox preferences; WebKit
-//                                 features to switch on, e.g. WEBKIT_STORAGE_FEATURES)
+//   launch(engine, {firefoxPrefs}) -> Browser (prefs: extra Firefox preferences)
 //   openTestPage(target, serverUrl, sinks, {server, label})
 //                                 -> {browser, page}: `${serverUrl}/test.html`, ready,
 //                                 in target = an engine name (launched), a Browser
@@ -79,11 +77,6 @@ export const FIREFOX = '/usr/bin/firefox-esr';
 export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
-/** The storage features Safari ships on and WebKitGTK's MiniBrowser leaves
- * off (`MiniBrowser --features=help`): navigator.storage, its estimate()
- * and getDirectory() (the origin private file system) with createWritable. */
-export const WEBKIT_STORAGE_FEATURES = ['StorageAPI', 'StorageAPIEstimate', 'FileSystem', 'FileSystemWritableStream'];
-
 /** Where the engines really differ (suites assert the package's typed
  * errors wherever the engine can produce the condition). */
 export const DIFFERS = {
@@ -104,9 +97,10 @@ export const DIFFERS = {
   // a server sent says nothing about the page there.
   cancelStopsTransfer: engine => engine !== 'webkit',
   // The origin private file system: WebKitGTK's MiniBrowser keeps
-  // navigator.storage off, and with it on (WEBKIT_STORAGE_FEATURES) an
-  // automation session is ephemeral, where getDirectory() rejects with
-  // UnknownError, as in Safari's private browsing.
+  // navigator.storage off, and with it on (`MiniBrowser --features=
+  // +StorageAPI,+FileSystem,+FileSystemWritableStream`) an automation session
+  // is ephemeral, where getDirectory() rejects with UnknownError, as in
+  // Safari's private browsing.
   opfs: engine => engine !== 'webkit',
 };
 
@@ -657,10 +651,9 @@ async function startWebKitDriver(env) {
  * no second one), hence one MiniBrowser with its own storage; its pages are
  * that session's windows. */
 class WebKitContext {
-  constructor(env, downloads, args) {
+  constructor(env, downloads) {
     this.env = env;
     this.downloads = downloads;
-    this.args = args;
     this.started = null;
     this.firstUsed = false;
   }
@@ -672,7 +665,7 @@ class WebKitContext {
         method: 'POST', headers: {'content-type': 'application/json'},
         body: JSON.stringify({capabilities: {alwaysMatch: {
           browserName: 'MiniBrowser',
-          'webkitgtk:browserOptions': {binary: MINIBROWSER, args: this.args},
+          'webkitgtk:browserOptions': {binary: MINIBROWSER, args: ['--automation']},
         }}}),
       });
       const json = await res.json();
@@ -706,7 +699,7 @@ class WebKitContext {
   }
 }
 
-async function launchWebKit({webkitFeatures = []} = {}) {
+async function launchWebKit() {
   need(WEBKIT_DRIVER, 'webkit2gtk-driver');
   need(MINIBROWSER, 'libwebkit2gtk-4.1-0');
   need('/usr/bin/Xvfb', 'xvfb');
@@ -720,10 +713,9 @@ async function launchWebKit({webkitFeatures = []} = {}) {
   const env = {DISPLAY: xvfb.display, XDG_CONFIG_HOME: dir};
   const downloads = new DownloadFolder(downloadDir);
   const contexts = [];
-  const args = ['--automation', ...(webkitFeatures.length ? [`--features=${webkitFeatures.map(f => `+${f}`).join(',')}`] : [])];
   return new Browser('webkit', {
     newContext: async () => {
-      const c = new WebKitContext(env, downloads, args);
+      const c = new WebKitContext(env, downloads);
       contexts.push(c);
       await c.start();
       return c;
