@@ -420,8 +420,11 @@ export interface OPFSOptions {
  * `E_QUOTA_EXCEEDED`; a weight file changed or removed behind the package's
  * back is `E_SIZE_MISMATCH` or `E_WEIGHT_NOT_FOUND`. Where there is no OPFS
  * (Node, WebKitGTK, private browsing in some browsers) a save or load is
- * `E_NOT_SUPPORTED` (or the browser's own error, as `E_STORAGE`). Also
- * reached through `opfs://` URLs. */
+ * `E_NOT_SUPPORTED` (or the browser's own error, as `E_STORAGE`). A save
+ * takes weights that exist only as `getWeightStream()` (a `streamWeights`
+ * load's, or your own) and writes them a file at a time; a stream that ends
+ * short or runs past the specs is `E_SIZE_MISMATCH`. Also reached through
+ * `opfs://` URLs. */
 export function browserOPFS(modelPath: string, options?: OPFSOptions): IOHandler;
 
 /** localStorage, in TensorFlow.js's layout (five keys under
@@ -477,8 +480,10 @@ export interface FileSystemOptions extends LoadOptions {
  * Weight paths that leave the model folder, by their text or through a
  * symlink, and weight files that are not regular files (FIFOs, devices,
  * sockets) are refused (`E_UNSAFE_PATH`) before anything is opened; every
- * file's size is checked against the manifest before it is read. Registered
- * for `file://` URLs in Node. */
+ * file's size is checked against the manifest before it is read. A save
+ * takes weights that exist only as `getWeightStream()` and writes them in
+ * 4 MiB pieces (`E_SIZE_MISMATCH` when the stream does not match the
+ * specs). Registered for `file://` URLs in Node. */
 export function fileSystem(path: string | string[], options?: FileSystemOptions): IOHandler;
 
 /** Options of `save(artifacts, url, options)` and `getSaveHandlers(url,
@@ -508,9 +513,11 @@ export function removeModel(url: string): Promise<ModelArtifactsInfo>;
  * to any URL with a save handler. Onto the same model, however spelled
  * (`file://` folders through their real path; IndexedDB and localStorage
  * keys are exact strings, as in tf.io), it rejects with `E_SAME_MODEL` and
- * changes nothing. */
+ * changes nothing. Into `opfs://` and `file://` the weights are streamed, a
+ * file at a time, whatever the model's size. */
 export function copyModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
-/** Copies, checks the copy, and only then removes the source (tf.io removes
+/** Copies, checks the copy (read back: topology, specs, and the SHA-256 of
+ * the weights), and only then removes the source (tf.io removes
  * first). The source must be removable (`file://`, `indexeddb://`,
  * `localstorage://`, `opfs://`). */
 export function moveModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;

@@ -182,10 +182,10 @@ export const nodeFsPort = {
     }
   },
 
-  /** Writes `parts` (strings or byte views) in order into a new file, and
-   * flushes it to disk before returning. */
-  async writeFile(p, parts) {
-    const handle = await open(p, 'w');
+  /** Writes `parts` (strings or byte views) in order into a new file (or at
+   * the end of it, with `append`), and flushes it to disk before returning. */
+  async writeFile(p, parts, append) {
+    const handle = await open(p, append ? 'a' : 'w');
     try {
       for (const part of parts) {
         const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;

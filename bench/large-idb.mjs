@@ -20,8 +20,15 @@
 //   stream    load() with streamWeights: true, getWeightStream() read to the
 //             end; bytes counted and the uint32 sum computed inside the timed
 //             loop (part of the reported time)
-//   remove    ma.removeModel('indexeddb://big'); both databases must then hold
-//             nothing
+//   move to OPFS   ma.moveModel('indexeddb://big', 'opfs://big'): streamed,
+//             a file at a time, then both read back and their SHA-256 compared
+//   http to OPFS   ma.copyModel(<this server>/big/model.json, 'opfs://big-http'),
+//             the same model written to disk by Node (4 MiB shards), streamed
+//   OPFS stream    load('opfs://big-http', {streamWeights}) read to the end,
+//             uint32 sum checked (also for opfs://big)
+//   remove    ma.removeModel('opfs://big') and 'opfs://big-http'; both
+//             databases and OPFS must then hold nothing
+// "growth" is the peak RSS sum minus the sum when the phase started.
 // The profile (persistent context: an off-the-record context would keep
 // IndexedDB in memory) is a fresh directory under $TMPDIR (or --dir=), which
 // must have max(8 GiB, 3 x model) free; it is removed at the end.
@@ -65,6 +72,7 @@ const needBytes = Math.max(8 * GiB, 3 * TOTAL);
   }
 }
 const profileDir = fs.mkdtempSync(path.join(baseDir, 'ma-large-idb-'));
+const httpDir = path.join(profileDir, 'http-model');
 
 // ------------------------------------------------------------------ RSS sampling
 const readRss = pid => {
@@ -118,6 +126,7 @@ const results = [];
 async function phase(name, bytes, fn) {
   current = {name, bytes, peakSum: 0, peakOne: 0, nProcs: 0, peakNode: 0, samples: 0};
   sample();
+  current.startSum = current.peakSum;
   const t0 = performance.now();
   let out;
   try {
@@ -149,7 +158,30 @@ window.__big = (() => {
 })();
 `;
 
-const server = await startStaticServer({'/': REPO_ROOT});
+// The same words as the page's generator, as a model on disk for http.
+function writeHttpModel() {
+  fs.mkdirSync(httpDir);
+  const words = SHARD_BYTES / 4;
+  const paths = [];
+  const u32 = new Uint32Array(words);
+  for (let s = 0; s < NUM_SHARDS; s++) {
+    for (let j = 0; j < words; j++) {
+      let x = ((s * words + j) ^ SEED) >>> 0;
+      x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+      x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+      u32[j] = (x ^ (x >>> 16)) >>> 0;
+    }
+    paths.push(`group1-shard${s + 1}of${NUM_SHARDS}.bin`);
+    fs.writeFileSync(path.join(httpDir, paths.at(-1)), u32);
+  }
+  const weights = Array.from({length: NUM_SHARDS}, (_, s) => ({name: `w${s}`, dtype: 'float32', shape: [words]}));
+  fs.writeFileSync(path.join(httpDir, 'model.json'), JSON.stringify({
+    modelTopology: {node: [], library: {}, versions: {producer: 1}}, format: 'graph-model',
+    generatedBy: 'bench/large-idb.mjs', convertedBy: null, weightsManifest: [{paths, weights}],
+  }));
+}
+writeHttpModel();
+const server = await startStaticServer({'/': REPO_ROOT, '/big/': httpDir});
 let context;
 const cleanup = async () => {
   clearInterval(timer);
@@ -328,10 +360,51 @@ try {
   if (streamed.sum !== gen.sum) problems.push(`stream: uint32 sum 0x${streamed.sum.toString(16)} != 0x${gen.sum.toString(16)}`);
   await gc();
 
+  // ---------------------------------------------------------------- OPFS
+  // A page-side streamed read: bytes and uint32 sum of a model's weights.
+  const streamSum = url => page.evaluate(async url => {
+    const ma = await import('model-artifacts');
+    const reader = (await ma.load(url, {streamWeights: true})).getWeightStream().getReader();
+    let bytes = 0, sum = 0, rest = [];
+    for (;;) {
+      const {done, value} = await reader.read();
+      if (done) break;
+      const u8 = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      const whole = rest.length ? Uint8Array.from([...rest, ...u8.subarray(0, 4 - rest.length)]) : null;
+      let from = 0;
+      if (whole) { sum = (sum + new DataView(whole.buffer).getUint32(0, true)) >>> 0; from = 4 - rest.length; rest = []; }
+      const n = Math.floor((u8.length - from) / 4);
+      const view = new DataView(u8.buffer, u8.byteOffset + from, n * 4);
+      for (let j = 0; j < n; j++) sum = (sum + view.getUint32(j * 4, true)) >>> 0;
+      rest = [...u8.subarray(from + n * 4)];
+      bytes += u8.byteLength;
+    }
+    return {bytes, sum};
+  }, url);
+  const checkStream = async (label, url) => {
+    const r = await phase(`${label} stream`, TOTAL, () => streamSum(url));
+    if (r.bytes !== TOTAL || r.sum !== gen.sum) problems.push(`${label}: ${r.bytes} bytes, sum 0x${r.sum.toString(16)}`);
+  };
+  await phase('move IndexedDB to OPFS', TOTAL, () => page.evaluate(async () => {
+    const ma = await import('model-artifacts');
+    await ma.moveModel('indexeddb://big', 'opfs://big');
+  }));
+  await gc();
+  await checkStream('OPFS (moved)', 'opfs://big');
+  await gc();
+  await phase('http to OPFS', TOTAL, () => page.evaluate(async url => {
+    const ma = await import('model-artifacts');
+    await ma.copyModel(url, 'opfs://big-http');
+  }, `${server.url}/big/model.json`));
+  await gc();
+  await checkStream('OPFS (from http)', 'opfs://big-http');
+  await gc();
+
   // ---------------------------------------------------------------- remove
   const removed = await phase('remove', NaN, () => page.evaluate(async () => {
     const ma = await import('model-artifacts');
-    const info = await ma.removeModel('indexeddb://big');
+    const info = await ma.removeModel('opfs://big');
+    await ma.removeModel('opfs://big-http');
     return {weightDataBytes: info.weightDataBytes};
   }));
   if (removed.weightDataBytes !== TOTAL) problems.push(`removeModel info weightDataBytes ${removed.weightDataBytes}`);
@@ -374,10 +447,10 @@ try {
 // ------------------------------------------------------------------ report
 const f = (x, d = 0) => Number.isFinite(x) ? x.toFixed(d) : '—';
 console.log(`\n### browserIndexedDB, ${(TOTAL / GiB).toFixed(2)} GiB (${NUM_SHARDS} x ${SHARD_MIB} MiB float32), Chromium headless, default options\n`);
-console.log('| phase | seconds | MiB/s | peak RSS Chromium (sum, MiB) | largest process (MiB) | peak RSS node (MiB) |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('| phase | seconds | MiB/s | peak RSS Chromium (sum, MiB) | growth (MiB) | largest process (MiB) | peak RSS node (MiB) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
-  console.log(`| ${r.name} | ${f(r.seconds, 2)} | ${f(r.bytes / MiB / r.seconds)} | ${f(r.peakSum / MiB)} | ${f(r.peakOne / MiB)} | ${f(r.peakNode / MiB)} |`);
+  console.log(`| ${r.name} | ${f(r.seconds, 2)} | ${f(r.bytes / MiB / r.seconds)} | ${f(r.peakSum / MiB)} | ${f((r.peakSum - r.startSum) / MiB)} | ${f(r.peakOne / MiB)} | ${f(r.peakNode / MiB)} |`);
 }
 console.log(`\nIndexedDB dir on disk after save: ${f(idbDisk / MiB)} MiB (${f(idbDisk / TOTAL, 3)} x model); after remove: ${f(idbDiskAfterRemove / MiB)} MiB`);
 console.log(`page performance.memory (JS heap used, MiB): ${Object.entries(pageMem).map(([k, v]) => `${k} ${v ? f(v.used / MiB) : 'n/a'}`).join(', ')}` +

@@ -279,28 +279,34 @@ fn weights_of(artifacts: &JsValue, what: &str) -> Result<(JsValue, JsComposite)>
     Ok((specs, JsComposite::from_js(&data, "weightData")?))
 }
 
-/// The model.json of `artifacts` saved as the weight files `files` (byte
-/// ranges of `data`), as `shardArtifacts` and `fileSystem().save` write it:
-/// one group listing every file, with their sha256 when `hashes`. The specs
-/// are checked to decode from `data` first, so no undecodable model is
-/// written; without specs (a topology-only model) the manifest is still
-/// loadable.
-pub fn sharded_model_json(
-    artifacts: &JsValue,
-    specs: &JsValue,
-    data: &JsComposite,
-    files: &[ShardFile],
-    hashes: bool,
-) -> Result<Object> {
+/// Checks that `specs` (when given) decode from `data`, so that no
+/// undecodable model is saved.
+#[inline(never)]
+pub fn check_layout(specs: &JsValue, data: &JsComposite) -> Result<()> {
     if present(specs) {
         layout_all(&specs_from_js(specs)?, data)?;
     }
+    Ok(())
+}
+
+/// The model.json of `artifacts` saved as the weight files `files`, as
+/// `shardArtifacts`, `fileSystem().save` and OPFS write it: one group
+/// listing every file, with their sha256 where given. The caller checked
+/// the weights against the specs first (`SaveWeights`), so no undecodable
+/// model is written; without specs (a topology-only model) the manifest is
+/// still loadable.
+#[inline(never)]
+pub fn sharded_model_json(
+    artifacts: &JsValue,
+    specs: &JsValue,
+    files: &[ShardFile],
+    hashes: Option<&[[u8; 32]]>,
+) -> Result<Object> {
     let group = Object::new();
     set(&group, "paths", &files.iter().map(|f| JsValue::from_str(&f.path)).collect::<Array>());
     set(&group, "weights", &if present(specs) { specs.clone() } else { Array::new().into() });
-    if hashes {
-        let hashes: Array = files.iter().map(|f| JsValue::from_str(&to_hex(&data.sha256(f.start, f.end)))).collect();
-        set(&group, "sha256", &hashes);
+    if let Some(hashes) = hashes {
+        set(&group, "sha256", &hashes.iter().map(|h| JsValue::from_str(&to_hex(h))).collect::<Array>());
     }
     get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into())
 }
@@ -405,8 +411,11 @@ pub fn shard_artifacts(artifacts: JsValue, options: JsValue) -> Result<Object> {
         return Err(binary_topology("shardArtifacts"));
     }
     let (specs, src) = weights_of(&artifacts, "shardArtifacts")?;
+    check_layout(&specs, &src)?;
     let plan = shards::plan(src.index.byte_length(), shard_size, 1).map_err(Error::from)?;
-    let model_json = sharded_model_json(&artifacts, &specs, &src, &plan, get(&options, "hashes").is_truthy())?;
+    let hashes: Option<Vec<_>> =
+        get(&options, "hashes").is_truthy().then(|| plan.iter().map(|f| src.sha256(f.start, f.end)).collect());
+    let model_json = sharded_model_json(&artifacts, &specs, &plan, hashes.as_deref())?;
     let files: Array = plan
         .iter()
         .map(|f| {

@@ -266,6 +266,16 @@ impl JsComposite {
     /// SHA-256 of `start..end` (copied into wasm a MiB at a time).
     pub fn sha256(&self, start: u64, end: u64) -> [u8; 32] {
         let mut hasher = Sha256::new();
+        self.hash_range(&mut hasher, start, end);
+        hasher.finalize().into()
+    }
+
+    /// Feeds every byte to `hasher`.
+    pub fn hash_into(&self, hasher: &mut Sha256) {
+        self.hash_range(hasher, 0, self.byte_length());
+    }
+
+    fn hash_range(&self, hasher: &mut Sha256, start: u64, end: u64) {
         let mut buf = vec![0u8; (1 << 20).min((end - start) as usize)];
         let mut at = start;
         while at < end {
@@ -274,7 +284,6 @@ impl JsComposite {
             hasher.update(&buf[..n]);
             at += n as u64;
         }
-        hasher.finalize().into()
     }
 }
 

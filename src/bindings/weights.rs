@@ -269,13 +269,13 @@ fn describe_js(error: &JsValue) -> String {
 }
 
 /// Reads a `ReadableStream` chunk by chunk.
-struct StreamReader {
+pub struct StreamReader {
     reader: JsValue,
     done: bool,
 }
 
 impl StreamReader {
-    fn new(stream: &JsValue) -> Result<Self> {
+    pub fn new(stream: &JsValue) -> Result<Self> {
         let get_reader = get(stream, "getReader");
         let Some(get_reader) = get_reader.dyn_ref::<Function>() else {
             return Err(Error::invalid_argument(format!("expected a ReadableStream, got {}", type_name(stream))));
@@ -304,7 +304,7 @@ impl StreamReader {
     }
 
     /// The next non-empty chunk, or `None` at the end.
-    async fn next(&mut self) -> Result<Option<Uint8Array>> {
+    pub async fn next(&mut self) -> Result<Option<Uint8Array>> {
         while !self.done {
             let result = self.call("read").await?;
             if get(&result, "done").is_truthy() {
@@ -335,7 +335,7 @@ impl StreamReader {
     }
 
     /// Stops the source (we have every byte we need) and releases the lock.
-    async fn finish(mut self) {
+    pub async fn finish(&mut self) {
         if !self.done {
             self.done = true;
             let _ = self.call("cancel").await;

@@ -14,10 +14,12 @@ use wasm_bindgen_futures::JsFuture;
 use super::node_fs;
 use super::options::Signal;
 use super::order::{in_turn, Access, Claim, Medium, Place, Turn};
+use super::save_weights::SaveWeights;
 use super::{indexed_db, local_storage, opfs, router};
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{get, present, type_name, JsComposite};
-use crate::format::codec::ByteSource;
+use crate::bindings::js::{get, present, type_name};
+use crate::format::shards::DEFAULT_SHARD_SIZE;
+use sha2::{Digest, Sha256};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -166,22 +168,24 @@ async fn check_distinct(source: &JsValue, dest: &JsValue, op: &str) -> Result<()
     Ok(())
 }
 
-/// Loads `url` through its handler, inside `turn`.
-async fn load_in(turn: &Turn, url: &JsValue) -> JsResult<JsValue> {
-    JsFuture::from(turn.run(|| router::start_load(url.clone(), JsValue::UNDEFINED))?).await
+/// Whether saves to `url` take a `getWeightStream()`: copies into such a
+/// store stream the weights, a file at a time, instead of loading them all.
+fn takes_streams(url: &JsValue) -> bool {
+    url.as_string().is_some_and(|url| url.starts_with("opfs://") || url.starts_with("file://"))
+}
+
+/// Loads `url` through its handler, inside `turn` (with `streamWeights`
+/// where `stream`, which stores that keep a model in one record ignore).
+async fn load_in(turn: &Turn, url: &JsValue, stream: bool) -> JsResult<JsValue> {
+    let options = js_sys::Object::new();
+    crate::bindings::js::set(&options, "streamWeights", &stream.into());
+    JsFuture::from(turn.run(|| router::start_load(url.clone(), options.into()))?).await
 }
 
 /// Loads `source` and saves it to `dest`, inside `turn`; the save's info.
 async fn copy(turn: &Turn, source: &JsValue, dest: &JsValue, op: &str) -> JsResult<(JsValue, JsValue)> {
     check_distinct(source, dest, op).await?;
-    let artifacts = load_in(turn, source).await?;
-    if !present(&get(&artifacts, "weightData")) && present(&get(&artifacts, "getWeightStream")) {
-        return Err(Error::new(
-            Code::NotSupported,
-            "copying streamed weights is not supported; load without streamWeights",
-        )
-        .into());
-    }
+    let artifacts = load_in(turn, source, takes_streams(dest)).await?;
     let saving = turn.run(|| router::start_save(artifacts.clone(), dest.clone(), JsValue::UNDEFINED))?;
     let saved = JsFuture::from(saving).await?;
     Ok((artifacts, get(&saved, "modelArtifactsInfo")))
@@ -213,50 +217,45 @@ async fn move_in(turn: &Turn, source: &JsValue, dest: &JsValue) -> JsResult<JsVa
         .into());
     }
     let (original, info) = copy(turn, source, dest, "moveModel").await?;
-    let copied = load_in(turn, dest).await?;
-    same_artifacts(&original, &copied).map_err(|detail| {
-        Error::new(
+    let copied = load_in(turn, dest, takes_streams(dest)).await?;
+    if let Some(detail) = differs(&original, &copied).await? {
+        return Err(Error::new(
             Code::Integrity,
             format!(
                 "the copy at {} differs from the source ({detail}); the source was kept",
                 dest.as_string().unwrap_or_default()
             ),
         )
-    })?;
+        .into());
+    }
     remove_from(&scheme, &path).await?;
     Ok(info)
 }
 
-/// Whether a saved copy reads back as the original: same topology and
-/// specs JSON, same weight bytes.
-fn same_artifacts(a: &JsValue, b: &JsValue) -> std::result::Result<(), &'static str> {
+/// What differs between a saved copy, read back, and the original, if
+/// anything: the topology or specs JSON, or the weight bytes (streamed
+/// weights are read again).
+async fn differs(a: &JsValue, b: &JsValue) -> Result<Option<&'static str>> {
     let json = |v: &JsValue, k: &str| js_sys::JSON::stringify(&get(v, k)).ok().and_then(|s| s.as_string());
     if json(a, "modelTopology") != json(b, "modelTopology") {
-        return Err("topology");
+        return Ok(Some("topology"));
     }
     // Stores without weights may keep no specs or `[]` (localStorage).
     let specs = |v: &JsValue| json(v, "weightSpecs").filter(|s| s != "null").unwrap_or_else(|| "[]".into());
     if specs(a) != specs(b) {
-        return Err("weight specs");
+        return Ok(Some("weight specs"));
     }
-    let data = |v: &JsValue| JsComposite::from_js(&get(v, "weightData"), "weightData").map_err(|_| "weight data");
-    let (x, y) = (data(a)?, data(b)?);
-    if x.byte_length() != y.byte_length() {
-        return Err("weight data length");
+    Ok((digest(a).await? != digest(b).await?).then_some("weight bytes"))
+}
+
+/// The byte count and SHA-256 of artifacts' weights, a file at a time.
+async fn digest(artifacts: &JsValue) -> Result<(u64, [u8; 32])> {
+    let mut weights = SaveWeights::of(artifacts, "moveModel")?;
+    let mut hasher = Sha256::new();
+    while let Some(part) = weights.next(DEFAULT_SHARD_SIZE).await? {
+        part.hash_into(&mut hasher);
     }
-    let step = 1 << 20;
-    let (mut bx, mut by) = (vec![0u8; step], vec![0u8; step]);
-    let mut at = 0;
-    while at < x.byte_length() {
-        let n = ((x.byte_length() - at) as usize).min(step);
-        x.read(at, &mut bx[..n]);
-        y.read(at, &mut by[..n]);
-        if bx[..n] != by[..n] {
-            return Err("weight bytes");
-        }
-        at += n as u64;
-    }
-    Ok(())
+    Ok((weights.given, hasher.finalize().into()))
 }
 
 /// In the browser build, `fileSystem` exists only to say where it works.

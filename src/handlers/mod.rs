@@ -14,6 +14,7 @@ pub mod opfs;
 pub mod options;
 pub mod order;
 pub mod router;
+pub mod save_weights;
 pub mod shards;
 pub mod store;
 pub mod weights_loader;

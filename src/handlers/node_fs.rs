@@ -11,27 +11,30 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::stream::{self, FuturesUnordered, StreamExt, TryStreamExt};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Uint8Array};
+use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::fetch::Progress;
 use super::options::Options as Common;
 use super::order::{in_turn, Access, Claim, Medium, Place};
+use super::save_weights::SaveWeights;
 use super::shards::{self as shard_path, Chunks, ShardSource, Shards};
 use crate::bindings::artifacts::{
     artifacts_for_model_json, binary_form_model, get_weight_specs, model_json_from_text, sharded_model_json,
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{
-    get, handler_paths, integer_option, json_text, present, set, stringified_byte_length, type_name, JsComposite,
+    get, handler_paths, integer_option, json_text, present, set, stringified_byte_length, type_name,
 };
+use crate::format::codec::ByteSource;
 use crate::format::model_json::ModelJson;
 use crate::format::model_json::DEFAULT_MAX_MODEL_JSON_BYTES;
 use crate::format::paths::contained_path;
 use crate::format::plan::WeightPlan;
-use crate::format::shards::{self, ShardFile, DEFAULT_SHARD_SIZE};
+use crate::format::shards::{ShardFile, DEFAULT_SHARD_SIZE};
 use crate::format::spec::{ManifestGroup, MAX_SAFE_INTEGER};
 use crate::format::FormatError;
 
@@ -624,15 +627,8 @@ impl Inner {
         if self.paths.len() != 1 {
             return Err(Error::invalid_argument("fileSystem: cannot save to two paths; give one folder"));
         }
-        if !artifacts.is_object() {
-            return Err(Error::invalid_argument(format!(
-                "save expects model artifacts, got {}",
-                type_name(&artifacts)
-            )));
-        }
-        if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
-            return Err(Error::new(Code::BinaryTopology, "fileSystem save does not support a binary model topology"));
-        }
+        let mut weights = SaveWeights::of(&artifacts, "fileSystem")?;
+        let info = crate::bindings::artifacts::get_model_artifacts_info_for_json(artifacts.clone())?;
         let fs = Fs::new()?;
         let dir = fs.resolve(&self.paths[0]);
         self.check_save(&dir)?;
@@ -648,18 +644,6 @@ impl Inner {
             }
             None => {}
         }
-        // What will be written: the weight files' byte ranges and model.json.
-        let specs = get(&artifacts, "weightSpecs");
-        let data = JsComposite::from_js(&get(&artifacts, "weightData"), "weightData")?;
-        let total = data.index.byte_length();
-        let plan: Vec<ShardFile> = if self.options.single_file {
-            vec![ShardFile { path: "weights.bin".into(), start: 0, end: total }]
-        } else {
-            shards::plan(total, self.options.shard_size, 1)?
-        };
-        let model_json = sharded_model_json(&artifacts, &specs, &data, &plan, self.options.hashes)?;
-        let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
-
         self.check_save(&dir)?;
         let parent = fs.dirname(&dir);
         fs.call("mkdirp", &[&parent.as_str().into()], &parent, "creating").await?;
@@ -667,23 +651,11 @@ impl Inner {
         let tmp = format!("{dir}{TMP_MARK}{}", fs.mark());
         fs.call("mkdirp", &[&tmp.as_str().into()], &tmp, "creating").await?;
         let written = async {
-            let progress = Progress::new(self.options.common.on_progress.clone(), total, plan.len());
-            stream::iter(plan.iter().map(|f| {
-                let (fs, data, progress, tmp, dir) = (&fs, &data, &progress, &tmp, &dir);
-                async move {
-                    self.check_save(dir)?;
-                    let target = fs.join(tmp, &f.path);
-                    let parts = data.views(f.start, f.end);
-                    fs.call("writeFile", &[&target.as_str().into(), &parts], &target, "writing").await?;
-                    let mut p = progress.borrow_mut();
-                    p.add_bytes(f.end - f.start);
-                    p.file_done();
-                    Ok::<_, Error>(())
-                }
-            }))
-            .buffer_unordered(FILES_AT_ONCE)
-            .try_collect::<Vec<()>>()
-            .await?;
+            let (files, hashes) = self.write_weights(&fs, &tmp, &dir, &mut weights).await?;
+            set(&info, "weightDataBytes", &(weights.given as f64).into());
+            let specs = get(&artifacts, "weightSpecs");
+            let model_json = sharded_model_json(&artifacts, &specs, &files, hashes.as_deref())?;
+            let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
             // model.json last: a folder without it is never taken for a model.
             self.check_save(&dir)?;
             let target = fs.join(&tmp, MODEL_JSON);
@@ -694,13 +666,109 @@ impl Inner {
         }
         .await;
         if let Err(e) = written {
+            weights.cancel().await;
             let _ = fs.remove_tree(&tmp).await;
             return Err(e);
         }
-        let info = crate::bindings::artifacts::get_model_artifacts_info_for_json(artifacts)?;
         let result = Object::new();
         set(&result, "modelArtifactsInfo", &info);
         Ok(result.into())
+    }
+
+    /// Writes the weight files into `tmp`: `weights.bin`, or the converter's
+    /// `group1-shardKofN.bin` of `shardSizeBytes` (a stream of unknown
+    /// length is written as `group1-shardK.part`, renamed once N is known).
+    /// Files in memory are written several at once; a stream, a piece at a
+    /// time, so it holds one piece in memory whatever the shard size. The
+    /// files' names, and their sha256 with `hashes`.
+    async fn write_weights(
+        &self,
+        fs: &Fs,
+        tmp: &str,
+        dir: &str,
+        weights: &mut SaveWeights,
+    ) -> Result<(Vec<ShardFile>, Option<Vec<[u8; 32]>>)> {
+        let (single, size) = (self.options.single_file, self.options.shard_size);
+        let file_size = if single { u64::MAX } else { size };
+        let count = weights.total.map(|total| if single { 1 } else { total.div_ceil(size) });
+        let name = |k: u64| match count {
+            _ if single => "weights.bin".to_owned(),
+            Some(n) => format!("group1-shard{k}of{n}.bin"),
+            None => format!("group1-shard{k}.part"),
+        };
+        let in_memory = weights.in_memory();
+        let progress = Progress::new(
+            self.options.common.on_progress.clone(),
+            weights.total.unwrap_or(0),
+            count.map_or(usize::MAX, |n| n as usize),
+        );
+        let mut hashes = Vec::new();
+        let mut hasher = Sha256::new();
+        let mut writes = FuturesUnordered::new();
+        // Files begun so far; the last one may still be growing.
+        let mut files = 0u64;
+        loop {
+            let in_file = weights.given % file_size;
+            let piece = if in_memory { file_size - in_file } else { (file_size - in_file).min(STREAM_CHUNK) };
+            let Some(part) = weights.next(piece).await? else { break };
+            self.check_save(dir)?;
+            let starts = in_file == 0;
+            if starts {
+                if files > 0 {
+                    hashes.push(std::mem::take(&mut hasher).finalize().into());
+                }
+                files += 1;
+            }
+            if self.options.hashes {
+                part.hash_into(&mut hasher);
+            }
+            let ends = weights.given % file_size == 0 || Some(weights.given) == weights.total;
+            let target = fs.join(tmp, &name(files));
+            let (progress, bytes) = (progress.clone(), part.byte_length());
+            writes.push(async move {
+                let (path, parts) = (target.as_str().into(), part.views(0, bytes));
+                fs.call("writeFile", &[&path, &parts, &JsValue::from_bool(!starts)], &target, "writing").await?;
+                let mut p = progress.borrow_mut();
+                p.add_bytes(bytes);
+                if ends {
+                    p.file_done();
+                }
+                Ok::<_, Error>(())
+            });
+            // A stream's pieces are written in turn: the next may append to the same file.
+            if writes.len() >= if in_memory { FILES_AT_ONCE } else { 1 } {
+                writes.try_next().await?;
+            }
+        }
+        while writes.try_next().await?.is_some() {}
+        if files > 0 {
+            hashes.push(hasher.finalize().into());
+        }
+        if count.is_none() {
+            // The length is known now.
+            let mut p = progress.borrow_mut();
+            p.set_totals(weights.given, 0);
+            p.file_done();
+        }
+        if single && files == 0 {
+            // tfjs lists weights.bin even for a model without weight bytes.
+            let target = fs.join(tmp, "weights.bin");
+            fs.call("writeFile", &[&target.as_str().into(), &Array::new()], &target, "writing").await?;
+            (files, hashes) = (1, vec![Sha256::new().finalize().into()]);
+        }
+        let written: Vec<ShardFile> = (1..=files)
+            .map(|k| ShardFile {
+                path: if count.is_some() || single { name(k) } else { format!("group1-shard{k}of{files}.bin") },
+                start: (k - 1).saturating_mul(file_size),
+                end: k.saturating_mul(file_size).min(weights.given),
+            })
+            .collect();
+        if count.is_none() && !single {
+            for (k, file) in (1..).zip(&written) {
+                fs.rename(&fs.join(tmp, &name(k)), &fs.join(tmp, &file.path)).await?;
+            }
+        }
+        Ok((written, self.options.hashes.then_some(hashes)))
     }
 
     /// A save replaces a folder only if it holds a model (or nothing), so

@@ -2,8 +2,9 @@
 //! system, a folder per model under `model-artifacts/` (the path, percent-
 //! encoded, is its name) holding model.json and its weight files.
 //!
-//! Saves are commit-last. The weight files are written under names of
-//! their own save (`<saveId>.group1-shard1of2.bin`), then model.json, which
+//! Saves are commit-last. The weight files (4 MiB, cut from `weightData` or
+//! read from `getWeightStream()` one at a time) are written under names of
+//! their own save (`<saveId>.shard1.bin`), then model.json, which
 //! the browser swaps in whole when its writable closes: until then the
 //! previous model is what loads. Only then are the previous model's files
 //! removed. An interrupted save leaves the previous model whole, and files
@@ -26,16 +27,18 @@ use super::fetch::Progress;
 use super::limits::{too_large, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::options::Options as Common;
 use super::order::{in_turn, Access, Claim, Medium, Place};
+use super::save_weights::SaveWeights;
 use super::shards::{self, Shards};
-use super::store::{new_save_id, savable, save_age, storage_error, store_path};
+use super::store::{new_save_id, save_age, storage_error, store_path};
 use crate::bindings::artifacts::{
     artifacts_for_model_json, get_model_artifacts_info_for_json, get_weight_specs, json_parse, model_json_from_text,
     sharded_model_json,
 };
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{call_method, get, json_text, present, set, JsComposite};
+use crate::bindings::js::{call_method, get, json_text, set};
+use crate::format::codec::ByteSource;
 use crate::format::plan::WeightPlan;
-use crate::format::shards::{plan as shard_plan, DEFAULT_SHARD_SIZE};
+use crate::format::shards::{ShardFile, DEFAULT_SHARD_SIZE};
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
@@ -256,68 +259,72 @@ async fn load(path: &str, options: &Options) -> Result<JsValue> {
 }
 
 async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsValue> {
-    let data = savable(artifacts, "browserOPFS")?;
+    let mut weights = SaveWeights::of(artifacts, "browserOPFS")?;
     let info = get_model_artifacts_info_for_json(artifacts.clone())?;
     let aborted = || {
         options.common.signal.error(format!("saving '{path}' to {STORE} was aborted; what was stored before is kept"))
     };
-    let specs = get(artifacts, "weightSpecs");
-    let data = if present(&data) { JsComposite::from_js(&data, "weightData")? } else { JsComposite::new(Vec::new()) };
-    let total = data.index.byte_length();
-    let save_id = new_save_id();
-    let mut files = shard_plan(total, DEFAULT_SHARD_SIZE, 1)?;
-    for file in &mut files {
-        file.path = format!("{save_id}.{}", file.path);
-    }
-    let model_json = sharded_model_json(artifacts, &specs, &data, &files, false)?;
-    let stored_info = Object::assign(&Object::new(), info.unchecked_ref());
-    let date = get(&info, "dateSaved");
-    if let Some(date) = date.dyn_ref::<js_sys::Date>() {
-        set(&stored_info, "dateSaved", &date.to_iso_string().into());
-    }
-    set(&model_json, INFO, &stored_info);
-    set(&model_json, PATH, &path.into());
-    let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
     if options.common.signal.aborted() {
         return Err(aborted().with_path(path));
     }
-
     let dir = folder(path, true, true, "saving").await?;
     let previous = read_model_json(&dir, path).await.ok().flatten().and_then(|text| json_parse(&text).ok());
     let previous = previous.map(|json| weight_names(&json)).unwrap_or_default();
-    let progress = Progress::new(options.common.on_progress.clone(), total, files.len() + 1);
+    // A stream of unknown length counts files, and completes at the commit.
+    let files = weights.total.map_or(usize::MAX, |total| total.div_ceil(DEFAULT_SHARD_SIZE) as usize + 1);
+    let progress = Progress::new(options.common.on_progress.clone(), weights.total.unwrap_or(0), files);
     progress.borrow_mut().start();
     let signal = options.common.signal.js();
+    let save_id = new_save_id();
+    let mut ours: Vec<ShardFile> = Vec::new();
     let written = async {
-        for file in &files {
+        let needed = |weights: &SaveWeights| weights.total.unwrap_or(weights.given);
+        while let Some(file) = weights.next(DEFAULT_SHARD_SIZE).await? {
             if options.common.signal.aborted() {
                 return Err(aborted());
             }
-            settle(opfs_write(&dir, &file.path, &data.views(file.start, file.end), signal), path, "saving", total)
-                .await?;
+            let (start, bytes) = (weights.given - file.byte_length(), file.byte_length());
+            let name = format!("{save_id}.shard{}.bin", ours.len() + 1);
+            ours.push(ShardFile { path: name, start, end: weights.given });
+            let write = opfs_write(&dir, &ours[ours.len() - 1].path, &file.views(0, bytes), signal);
+            settle(write, path, "saving", needed(&weights)).await?;
             let mut p = progress.borrow_mut();
-            p.add_bytes(file.end - file.start);
+            p.add_bytes(bytes);
             p.file_done();
         }
         if options.common.signal.aborted() {
             return Err(aborted());
         }
+        set(&info, "weightDataBytes", &(weights.given as f64).into());
+        let specs = get(artifacts, "weightSpecs");
+        let model_json = sharded_model_json(artifacts, &specs, &ours, None)?;
+        let stored_info = Object::assign(&Object::new(), info.unchecked_ref());
+        if let Some(date) = get(&info, "dateSaved").dyn_ref::<js_sys::Date>() {
+            set(&stored_info, "dateSaved", &date.to_iso_string().into());
+        }
+        set(&model_json, INFO, &stored_info);
+        set(&model_json, PATH, &path.into());
+        let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
         // The commit: model.json, swapped in whole.
-        settle(opfs_write(&dir, MODEL_JSON, &Array::of1(&text.as_str().into()), signal), path, "saving", total).await
+        let write = opfs_write(&dir, MODEL_JSON, &Array::of1(&text.as_str().into()), signal);
+        settle(write, path, "saving", needed(&weights)).await
     }
     .await;
     if let Err(e) = written {
-        for file in &files {
+        weights.cancel().await;
+        for file in &ours {
             let _ = JsFuture::from(opfs_remove(&dir, &file.path)).await;
         }
         return Err(if options.common.signal.aborted() { aborted() } else { e }.with_path(path));
     }
-    progress.borrow_mut().file_done();
+    let mut p = progress.borrow_mut();
+    p.set_totals(weights.given, ours.len() + 1);
+    p.file_done();
+    drop(p);
     // The previous model's files, and leftovers of interrupted saves.
-    let ours: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let names = JsFuture::from(opfs_names(&dir)).await.map(|n| Array::from(&n)).unwrap_or_default();
     for name in names.iter().filter_map(|n| n.as_string()) {
-        let theirs = name != MODEL_JSON && !ours.contains(&name.as_str());
+        let theirs = name != MODEL_JSON && !ours.iter().any(|f| f.path == name);
         if theirs && (previous.contains(&name) || save_age(&name) >= STALE_SAVE_MS) {
             let _ = JsFuture::from(opfs_remove(&dir, &name)).await;
         }

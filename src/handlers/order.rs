@@ -17,7 +17,7 @@ use std::future::Future;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use futures_util::future::{select, Either};
+use futures_util::future::{select, Either, LocalBoxFuture};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -26,6 +26,8 @@ use super::options::Signal;
 use super::store::settled;
 use crate::bindings::error::Result;
 use crate::bindings::js::get;
+
+type JsResult<T> = std::result::Result<T, JsValue>;
 
 #[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
@@ -223,9 +225,16 @@ where
 {
     let turn = Rc::new(Turn::take(claims));
     let op = op(turn.clone());
+    after_turn(turn, signal, Box::pin(async move { op.await.map_err(Into::into) }))
+}
+
+/// `in_turn`'s promise, once for every operation (not one copy per
+/// operation's future).
+#[inline(never)]
+fn after_turn(turn: Rc<Turn>, signal: Signal, op: LocalBoxFuture<'static, JsResult<JsValue>>) -> Promise {
     crate::bindings::js::promise(async move {
         turn.wait(&signal).await;
-        let out = op.await.map_err(Into::into);
+        let out = op.await;
         drop(turn);
         out
     })

@@ -25,10 +25,9 @@ extern "C" {
     pub fn save_age(name: &str) -> f64;
 }
 
-/// The artifacts' `weightData` (possibly undefined) once they are known to
-/// be storable by `handler`: an object with a JSON topology and weights in
-/// memory (a `getWeightStream` cannot be stored).
-pub fn savable(artifacts: &JsValue, handler: &str) -> Result<JsValue> {
+/// Checks that `artifacts` are storable by `handler`: an object with a
+/// JSON topology.
+pub fn savable_topology(artifacts: &JsValue, handler: &str) -> Result<()> {
     if !artifacts.is_object() {
         return Err(Error::invalid_argument(format!(
             "{handler}: save expects model artifacts, got {}",
@@ -41,6 +40,14 @@ pub fn savable(artifacts: &JsValue, handler: &str) -> Result<JsValue> {
             format!("{handler} does not support saving a binary model topology"),
         ));
     }
+    Ok(())
+}
+
+/// The artifacts' `weightData` (possibly undefined) once they are known to
+/// be storable by `handler`, a store that keeps weights in memory-sized
+/// records (see `SaveWeights` for those that take a `getWeightStream`).
+pub fn savable(artifacts: &JsValue, handler: &str) -> Result<JsValue> {
+    savable_topology(artifacts, handler)?;
     let data = get(artifacts, "weightData");
     if !present(&data) && present(&get(artifacts, "getWeightStream")) {
         return Err(Error::new(

@@ -8,7 +8,7 @@
 // side: support/browser-opfs.mjs (+ -worker.mjs).
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {REPO_ROOT} from './support/common.mjs';
+import {FIXTURES_DIR, REPO_ROOT} from './support/common.mjs';
 import {startStaticServer} from './support/static-server.mjs';
 import {DIFFERS, forEachEngine, openTestPage, openSmallQuotaPage, callInPage} from './support/engines.mjs';
 
@@ -17,7 +17,7 @@ const MODULE = '/tests/js/support/browser-opfs.mjs';
 let server;
 
 before(async () => {
-  server = await startStaticServer({'/': REPO_ROOT});
+  server = await startStaticServer({'/': REPO_ROOT, '/fixtures/': FIXTURES_DIR});
 });
 after(() => server?.close());
 
@@ -55,7 +55,33 @@ it('save, then load through the handler, load() and a weight stream: the same ar
   assert.equal(r.files.length, 4);
   assert.ok(r.files.includes('model.json'));
   const shards = r.files.filter(n => n !== 'model.json');
-  assert.ok(shards.every(n => /^[0-9a-z]+-[0-9a-z]+\.group1-shard[123]of3\.bin$/.test(n)), shards.join());
+  assert.ok(shards.every(n => /^[0-9a-z]+-[0-9a-z]+\.shard[123]\.bin$/.test(n)), shards.join());
+});
+
+it('weights only as getWeightStream(): saved file by file; short, long, endless and failing streams keep the model before', async () => {
+  const r = await inPage('streamedSaves');
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.info.weightDataBytes, 9 * MiB + 8);
+  assert.deepEqual(r.lastProgress, [1, 9 * MiB + 8]);
+  assert.ok(r.monotonic);
+  assert.equal(r.kept.length, 4, r.kept.join());
+  for (const [name, e] of Object.entries(r.failures)) assert.ok(e?.isMa, `${name}: ${JSON.stringify(e)}`);
+  assert.equal(r.failures.short.code, 'E_SIZE_MISMATCH');
+  assert.match(r.failures.short.message, /gave 5242877 bytes, fewer than the 5242880 bytes the weightSpecs need/);
+  assert.equal(r.failures.long.code, 'E_SIZE_MISMATCH');
+  assert.match(r.failures.long.message, /more bytes than the 5242880/);
+  assert.equal(r.failures.endless.code, 'E_SIZE_MISMATCH');
+  assert.equal(r.endless.cancelled, true, 'the endless stream was cancelled');
+  assert.ok((r.endless.pastEnd ?? 0) <= 2, `pulled ${r.endless.pastEnd} chunks past the end`);
+  assert.equal(r.failures.failing.code, 'E_STREAM');
+  assert.match(r.failures.failing.message, /the disk went away/);
+  assert.deepEqual(r.afterFailures, r.kept, 'no files of the failed saves are left');
+});
+
+it('copyModel streams into OPFS from http and IndexedDB (chunked); moveModel OPFS to OPFS; a streamed load saves', async () => {
+  const r = await inPage('streamedCopies', `${server.url}/fixtures/synth-layers-f32-sharded/model.json`);
+  assert.deepEqual(r, {http: [], loaded: [], moved: [], sourceGone: r.sourceGone, idbKept: []});
+  assert.equal(r.sourceGone?.code, 'E_NOT_FOUND');
 });
 
 it('models without weight bytes: model.json alone, loaded back with no bytes', async () => {

@@ -241,6 +241,87 @@ export async function workerRoundTrip(ma) {
   }
 }
 
+/** `a`'s weights as a user's getWeightStream(): chunks of uneven sizes
+ * (1 B to 700 KiB), with `extra` bytes more (negative: fewer), or an error
+ * at half way; `log` records pulls past the end and a cancel. */
+function userStream(a, {extra = 0, fail = false, endless = false, log = {}} = {}) {
+  const {weightData, ...rest} = a;
+  const data = new Uint8Array(weightData);
+  const end = data.byteLength + extra;
+  return {
+    ...rest,
+    getWeightStream() {
+      let at = 0, size = 1;
+      return new ReadableStream({
+        pull(c) {
+          if (fail && at > end / 2) return c.error(new TypeError('the disk went away'));
+          if (at >= end && !endless) return c.close();
+          if (at >= end) log.pastEnd = (log.pastEnd ?? 0) + 1;
+          size = (size * 7919 + 13) % (700 * 1024) + 1;
+          const n = Math.min(size, Math.max(end - at, 0)) || size;
+          const chunk = new Uint8Array(n);   // past the data's end: zeros
+          chunk.set(data.subarray(at, at + n));
+          c.enqueue(chunk);
+          at += n;
+        },
+        cancel() { log.cancelled = true; },
+      }, {highWaterMark: 0});
+    },
+  };
+}
+
+/** Saves of weights that exist only as a stream: a user's stream, then
+ * streams that end short, run on forever, or fail; every failure leaves the
+ * model before whole and no files behind. */
+export async function streamedSaves(ma) {
+  usePackage(ma);
+  const a = artifacts(9 * MiB + 8, 14);
+  const events = [];
+  const saved = await ma.browserOPFS('st/m', {onProgress: (f, d) => events.push([f, d.loadedBytes])}).save(userStream(a));
+  const kept = await files('st/m');
+  const b = artifacts(5 * MiB, 15);
+  const endless = {}, short = {};
+  const failures = {
+    short: await rejection(ma.save(userStream(b, {extra: -3, log: short}), 'opfs://st/m')),
+    long: await rejection(ma.save(userStream(b, {extra: 5}), 'opfs://st/m')),
+    endless: await rejection(ma.save(userStream(b, {endless: true, log: endless}), 'opfs://st/m')),
+    failing: await rejection(ma.save(userStream(b, {fail: true}), 'opfs://st/m')),
+  };
+  return {
+    info: saved.modelArtifactsInfo,
+    lastProgress: events.at(-1),
+    monotonic: events.every((e, i) => i === 0 || e[0] >= events[i - 1][0]),
+    kept,
+    failures,
+    endless,
+    afterFailures: await files('st/m'),
+    problems: differences(a, await ma.load('opfs://st/m')),
+  };
+}
+
+/** copyModel into OPFS streams from http and from IndexedDB's chunked
+ * layout; moveModel from OPFS to OPFS reads both back; a model loaded with
+ * streamWeights saves as it is. */
+export async function streamedCopies(ma, url) {
+  usePackage(ma);
+  const fromHttp = await ma.load(url);
+  await ma.copyModel(url, 'opfs://sc/http');
+  const a = artifacts(7 * MiB + 4, 16);
+  await ma.browserIndexedDB('sc/idb', {chunkThreshold: 0, chunkSize: MiB}).save(a);
+  await ma.copyModel('indexeddb://sc/idb', 'opfs://sc/idb');
+  await ma.moveModel('opfs://sc/idb', 'opfs://sc/moved');
+  await ma.save(await ma.load(url, {streamWeights: true}), 'opfs://sc/loaded');
+  const http = await ma.load('opfs://sc/http');
+  const loaded = await ma.load('opfs://sc/loaded');
+  return {
+    http: [...differences(fromHttp, http), ...(http.modelTopology ? [] : ['no topology'])],
+    loaded: differences(fromHttp, loaded),
+    moved: differences(a, await ma.load('opfs://sc/moved')),
+    sourceGone: await rejection(ma.load('opfs://sc/idb')),
+    idbKept: differences(a, await ma.load('indexeddb://sc/idb')),
+  };
+}
+
 /** Where the engine has no OPFS: typed errors, and listModels still lists. */
 export async function unavailable(ma) {
   usePackage(ma);
