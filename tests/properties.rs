@@ -4,11 +4,20 @@
 use model_artifacts::format::affine::{self, AffineParams};
 use model_artifacts::format::codec::{decode_weights, encode_strings, Shards, Values};
 use model_artifacts::format::composite::{copy_range, ShardIndex};
+use model_artifacts::format::paths::split_ascii;
 use model_artifacts::format::spec::{QuantDType, WeightSpec};
 use proptest::prelude::*;
 use serde_json::json;
 
 proptest! {
+    #[test]
+    fn split_ascii_is_strs_split_once(s in "[a/é?\u{10348}-]{0,12}", sep in prop::sample::select(vec![b'/', b'?', b'-'])) {
+        // Multi-byte characters around the separator: the byte search must
+        // agree with str's char search everywhere.
+        prop_assert_eq!(split_ascii(&s, sep, false), s.split_once(char::from(sep)));
+        prop_assert_eq!(split_ascii(&s, sep, true), s.rsplit_once(char::from(sep)));
+    }
+
     #[test]
     fn composite_ranges_equal_the_joined_bytes(
         parts in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..12), 0..8),

@@ -4,17 +4,35 @@
 /// when it comes after that `/` (so signed-URL parameters reach every shard).
 /// A URL without `/` gets the prefix `/`, as in TensorFlow.js.
 pub fn split_model_url(url: &str) -> (String, String) {
-    let slash = url.rfind('/');
+    let last = |sep| split_ascii(url, sep, true).map(|(before, _)| before.len());
+    let slash = last(b'/');
     let prefix = match slash {
         Some(i) => url[..i + 1].to_owned(),
         None => "/".to_owned(),
     };
-    let suffix = match (url.rfind('?'), slash) {
+    let suffix = match (last(b'?'), slash) {
         (Some(q), Some(s)) if q > s => url[q..].to_owned(),
         (Some(q), None) => url[q..].to_owned(),
         _ => String::new(),
     };
     (prefix, suffix)
+}
+
+/// `s.split_once(sep)`, or `rsplit_once` when `last`, for an ASCII `sep`,
+/// as a byte search: UTF-8 holds an ASCII byte only as that character, and
+/// str's char searchers cost 1.4 KB of wasm.
+pub fn split_ascii(s: &str, sep: u8, last: bool) -> Option<(&str, &str)> {
+    let mut at = None;
+    for (i, b) in s.bytes().enumerate() {
+        if b == sep {
+            at = Some(i);
+            if !last {
+                break;
+            }
+        }
+    }
+    let (before, after) = s.split_at(at?);
+    Some((before, &after[1..]))
 }
 
 /// Weight file URLs: `(weightPathPrefix || prefix) + path + suffix`,
@@ -77,8 +95,8 @@ pub fn retry_after_ms(value: &str, parse_date: impl Fn(&str) -> Option<f64>, now
 /// The start offset of a `Content-Range: bytes START-END/TOTAL` header.
 pub fn content_range_start(value: &str) -> Option<u64> {
     let rest = value.trim().strip_prefix("bytes")?.trim_start();
-    let (range, _total) = rest.split_once('/')?;
-    let (start, _end) = range.split_once('-')?;
+    let (range, _total) = split_ascii(rest, b'/', false)?;
+    let (start, _end) = split_ascii(range, b'-', false)?;
     start.trim().parse().ok()
 }
 

@@ -21,6 +21,7 @@ use crate::bindings::artifacts::{
 };
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, byte_views, call_method, exact_buffer, get, json_text, present, set, type_name};
+use crate::format::paths::split_ascii;
 use crate::format::plan::WeightPlan;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -144,7 +145,7 @@ fn read_failed(file: &JsValue, cause: JsValue) -> Error {
 /// trailing `/` ignored).
 fn basename(path: &str) -> &str {
     let path = path.trim().trim_end_matches('/');
-    path.rsplit('/').next().unwrap_or(path)
+    split_ascii(path, b'/', true).map_or(path, |(_, name)| name)
 }
 
 /// A File's size, known before reading it (`None` for a File-like without one).

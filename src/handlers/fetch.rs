@@ -16,7 +16,7 @@ use super::limits::{Budget, STALL_BYTES};
 use super::options::Signal;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, call_method, get, present};
-use crate::format::paths::{content_range_start, is_retryable_status, retry_after_ms, retry_delay_ms};
+use crate::format::paths::{content_range_start, is_retryable_status, retry_after_ms, retry_delay_ms, split_ascii};
 
 /// First retry waits about this long; later ones double, up to the cap.
 const RETRY_BASE_MS: f64 = 200.0;
@@ -215,7 +215,7 @@ impl Transport {
         let retry_after =
             header(&response, "retry-after").and_then(|v| retry_after_ms(&v, parse_http_date, js_sys::Date::now()));
         let total_length = header(&response, "content-range")
-            .and_then(|v| v.rsplit_once('/').and_then(|(_, total)| total.trim().parse().ok()));
+            .and_then(|v| split_ascii(&v, b'/', true).and_then(|(_, total)| total.trim().parse().ok()));
         Err(Failure {
             error: Error {
                 status: Some(status),

@@ -155,7 +155,8 @@ async fn location(url: &JsValue, what: &str, is_source: bool) -> Result<(String,
 
 /// Refuses to copy or move a model onto itself, however it is spelled:
 /// the save would replace the source, and a move would then remove it.
-async fn check_distinct(source: &JsValue, dest: &JsValue, op: &str) -> Result<()> {
+/// The destination's scheme.
+async fn check_distinct(source: &JsValue, dest: &JsValue, op: &str) -> Result<String> {
     let from = location(source, "source URL", true).await?;
     let to = location(dest, "destination URL", false).await?;
     if from == to {
@@ -165,17 +166,11 @@ async fn check_distinct(source: &JsValue, dest: &JsValue, op: &str) -> Result<()
             format!("{op}: '{s}' and '{d}' are the same model ({}://{}); nothing was changed", from.0, from.1),
         ));
     }
-    Ok(())
+    Ok(to.0)
 }
 
-/// Whether saves to `url` take a `getWeightStream()`: copies into such a
-/// store stream the weights, a file at a time, instead of loading them all.
-fn takes_streams(url: &JsValue) -> bool {
-    url.as_string().is_some_and(|url| url.starts_with("opfs://") || url.starts_with("file://"))
-}
-
-/// Loads `url` through its handler, inside `turn` (with `streamWeights`
-/// where `stream`, which stores that keep a model in one record ignore).
+/// Loads `url` through its handler, inside `turn`, with `streamWeights`
+/// where `stream` (stores that keep a model in one record ignore it).
 async fn load_in(turn: &Turn, url: &JsValue, stream: bool) -> JsResult<JsValue> {
     let options = js_sys::Object::new();
     crate::bindings::js::set(&options, "streamWeights", &stream.into());
@@ -184,8 +179,10 @@ async fn load_in(turn: &Turn, url: &JsValue, stream: bool) -> JsResult<JsValue> 
 
 /// Loads `source` and saves it to `dest`, inside `turn`; the save's info.
 async fn copy(turn: &Turn, source: &JsValue, dest: &JsValue, op: &str) -> JsResult<(JsValue, JsValue)> {
-    check_distinct(source, dest, op).await?;
-    let artifacts = load_in(turn, source, takes_streams(dest)).await?;
+    // Saves to these take a `getWeightStream()`: the weights are streamed
+    // across, a file at a time, instead of loaded whole.
+    let streams = matches!(check_distinct(source, dest, op).await?.as_str(), "opfs" | "file");
+    let artifacts = load_in(turn, source, streams).await?;
     let saving = turn.run(|| router::start_save(artifacts.clone(), dest.clone(), JsValue::UNDEFINED))?;
     let saved = JsFuture::from(saving).await?;
     Ok((artifacts, get(&saved, "modelArtifactsInfo")))
@@ -217,7 +214,8 @@ async fn move_in(turn: &Turn, source: &JsValue, dest: &JsValue) -> JsResult<JsVa
         .into());
     }
     let (original, info) = copy(turn, source, dest, "moveModel").await?;
-    let copied = load_in(turn, dest, takes_streams(dest)).await?;
+    // Read back a file at a time, wherever it is (`differs` takes streams).
+    let copied = load_in(turn, dest, true).await?;
     if let Some(detail) = differs(&original, &copied).await? {
         return Err(Error::new(
             Code::Integrity,

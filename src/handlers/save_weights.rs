@@ -60,7 +60,7 @@ impl SaveWeights {
 
     /// The next `size` bytes (fewer at the end), as views of the chunks they
     /// came in; `None` once every byte was given. A stream that gives more or
-    /// fewer bytes than the specs need fails here, and is cancelled.
+    /// fewer bytes than the specs need fails here (`cancel` it then).
     pub async fn next(&mut self, size: u64) -> Result<Option<JsComposite>> {
         let mut parts = Vec::new();
         let mut got = 0u64;
@@ -80,8 +80,7 @@ impl SaveWeights {
             parts.push(chunk.subarray(0, take));
             got += u64::from(take);
             if self.total.is_some_and(|total| self.given + got > total) {
-                self.cancel().await;
-                return Err(self.size_error("more bytes than"));
+                return Err(self.size_error("more than ", self.total.unwrap_or_default()));
             }
         }
         self.given += got;
@@ -89,7 +88,7 @@ impl SaveWeights {
             return Ok(Some(JsComposite::new(parts)));
         }
         match self.total {
-            Some(total) if self.given < total => Err(self.size_error(&format!("{} bytes, fewer than", self.given))),
+            Some(total) if self.given < total => Err(self.size_error("", self.given)),
             _ => Ok(None),
         }
     }
@@ -106,11 +105,9 @@ impl SaveWeights {
         }
     }
 
-    fn size_error(&self, gave: &str) -> Error {
+    fn size_error(&self, more_than: &str, gave: u64) -> Error {
         let (handler, need) = (self.handler, self.total.unwrap_or_default());
-        Error::new(
-            Code::SizeMismatch,
-            format!("{handler}: getWeightStream() gave {gave} the {need} bytes the weightSpecs need"),
-        )
+        let message = format!("{handler}: getWeightStream() gave {more_than}{gave} bytes; the weightSpecs need {need}");
+        Error::new(Code::SizeMismatch, message)
     }
 }
