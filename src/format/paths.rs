@@ -84,7 +84,7 @@ pub fn retry_delay_ms(attempt: u32, base_ms: f64, max_ms: f64, jitter: f64, retr
 /// `Retry-After` as milliseconds: delay-seconds, or an HTTP date relative to
 /// `now_ms` (milliseconds since the epoch) parsed by the caller.
 pub fn retry_after_ms(value: &str, parse_date: impl Fn(&str) -> Option<f64>, now_ms: f64) -> Option<f64> {
-    let value = value.trim();
+    let value = value.trim_ascii();
     // delta-seconds is a non-negative integer (RFC 9110).
     if let Ok(seconds) = value.parse::<u32>() {
         return Some(f64::from(seconds) * 1000.0);
@@ -94,10 +94,10 @@ pub fn retry_after_ms(value: &str, parse_date: impl Fn(&str) -> Option<f64>, now
 
 /// The start offset of a `Content-Range: bytes START-END/TOTAL` header.
 pub fn content_range_start(value: &str) -> Option<u64> {
-    let rest = value.trim().strip_prefix("bytes")?.trim_start();
+    let rest = value.trim_ascii().strip_prefix("bytes")?.trim_ascii_start();
     let (range, _total) = split_ascii(rest, b'/', false)?;
     let (start, _end) = split_ascii(range, b'-', false)?;
-    start.trim().parse().ok()
+    start.trim_ascii().parse().ok()
 }
 
 #[cfg(test)]

@@ -141,11 +141,12 @@ fn read_failed(file: &JsValue, cause: JsValue) -> Error {
     Error::new(Code::Storage, format!("reading the file '{name}' failed")).with_path(&name).with_cause(cause)
 }
 
-/// The last part of a path, as tf.io matches weight files (trimmed, a
-/// trailing `/` ignored).
-fn basename(path: &str) -> &str {
-    let path = path.trim().trim_end_matches('/');
-    split_ascii(path, b'/', true).map_or(path, |(_, name)| name)
+/// The last part of a path, as tf.io matches weight files: trimmed by JS's
+/// own `trim()` (its whitespace, not Rust's), a trailing `/` ignored.
+fn basename(path: &str) -> String {
+    let path = String::from(js_sys::JsString::from(path).trim());
+    let path = path.trim_end_matches('/');
+    split_ascii(path, b'/', true).map_or(path, |(_, name)| name).to_owned()
 }
 
 /// A File's size, known before reading it (`None` for a File-like without one).
@@ -184,7 +185,7 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
     };
     let weight_files = &files[1..];
     // Every file is matched (and counted) before any is read, as tf.io.
-    let mut used: Vec<&str> = Vec::new();
+    let mut used: Vec<String> = Vec::new();
     let mut matched: Vec<Vec<&JsValue>> = Vec::with_capacity(groups.len());
     for group in groups {
         let mut group_files = Vec::with_capacity(group.paths.len());
@@ -193,11 +194,11 @@ async fn load_files(files: &[JsValue], options: &Options) -> Result<JsValue> {
             if used.contains(&base) {
                 return Err(invalid(&name, format!("Duplicate file basename found in weights manifest: '{base}'")));
             }
-            used.push(base);
             let file = weight_files.iter().find(|f| basename(&file_name(f)) == base).ok_or_else(|| {
                 Error::new(Code::WeightNotFound, format!("Weight file with basename '{base}' is not provided."))
-                    .with_path(base)
+                    .with_path(&base)
             })?;
+            used.push(base);
             group_files.push(file);
         }
         matched.push(group_files);

@@ -215,7 +215,7 @@ impl Transport {
         let retry_after =
             header(&response, "retry-after").and_then(|v| retry_after_ms(&v, parse_http_date, js_sys::Date::now()));
         let total_length = header(&response, "content-range")
-            .and_then(|v| split_ascii(&v, b'/', true).and_then(|(_, total)| total.trim().parse().ok()));
+            .and_then(|v| split_ascii(&v, b'/', true).and_then(|(_, total)| total.trim_ascii().parse().ok()));
         Err(Failure {
             error: Error {
                 status: Some(status),
@@ -450,10 +450,11 @@ impl ShardReader {
             // the (decoded) bytes read here; a CORS response may hide its
             // Content-Encoding, and then its Content-Length proves nothing.
             let unencoded = match header(&response, "content-encoding") {
-                Some(e) => e.trim().eq_ignore_ascii_case("identity"),
+                Some(e) => e.trim_ascii().eq_ignore_ascii_case("identity"),
                 None => get(&response, "type").as_string().as_deref() != Some("cors"),
             };
-            self.owed = header(&response, "content-length").and_then(|v| v.trim().parse().ok()).filter(|_| unencoded);
+            self.owed =
+                header(&response, "content-length").and_then(|v| v.trim_ascii().parse().ok()).filter(|_| unencoded);
             if let (Some(budget), Some(len)) = (&self.budget, self.owed) {
                 if budget.trust_length && budget.would_pass(len.saturating_sub(self.skip)) {
                     discard_response(&response);

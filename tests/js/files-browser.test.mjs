@@ -268,11 +268,14 @@ describe('browserFiles through a real <input type=file multiple>', () => {
     assert.deepEqual(loaded.shards.map(s => s.sha256), expected.shards.map(s => s.sha256));
   });
 
-  it("manifest paths with folders ('weights/…', './…') match the picked files by basename", async () => {
+  it("manifest paths with folders ('weights/…', './…') and JS whitespace match the picked files by basename", async () => {
     const fixture = 'synth-layers-f32-sharded';
     const expected = readExpected(fixture);
     const modelJSON = JSON.parse(fixtureFile(fixture, 'model.json'));
-    modelJSON.weightsManifest[0].paths = modelJSON.weightsManifest[0].paths.map((p, i) => (i % 2 ? `./${p}` : `weights/v1/${p}`));
+    // tf.io trims with JS's trim(): NBSP and U+FEFF too, then a trailing '/'.
+    const spelled = [p => `weights/v1/${p}`, p => `./${p}`, p => `\u00a0 ${p}/\ufeff`];
+    modelJSON.weightsManifest[0].paths = modelJSON.weightsManifest[0].paths.map((p, i) => spelled[i % 3](p));
+    assert.ok(modelJSON.weightsManifest[0].paths.length >= 3, 'every spelling is used');
     const shards = expected.shards.map(s => s.path);
     await pick(fixtureFiles(fixture, shards, {'model.json': JSON.stringify(modelJSON)}));
     const r = await inPage('filesLoad', {compareTfjs: true});
