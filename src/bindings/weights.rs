@@ -81,6 +81,9 @@ extern "C" {
     /// `[scale, min]` of every spec, as JS numbers.
     #[wasm_bindgen(js_name = quantParams)]
     fn quant_params(specs: &JsValue) -> Vec<f64>;
+    /// `reader.cancel()`, its outcome ignored.
+    #[wasm_bindgen(js_name = cancelReader)]
+    pub fn cancel_reader(reader: &JsValue);
 }
 
 /// Validated specs from a JS array. Affine `scale`/`min` are the JS numbers
@@ -335,11 +338,25 @@ impl StreamReader {
     }
 
     /// Stops the source (we have every byte we need) and releases the lock.
-    pub async fn finish(&mut self) {
+    async fn finish(&mut self) {
         if !self.done {
             self.done = true;
             let _ = self.call("cancel").await;
         }
+        self.release();
+    }
+
+    /// Stops the source without waiting for it to stop (a save that failed
+    /// or got too many bytes), and releases the lock.
+    pub fn stop(&mut self) {
+        if !self.done {
+            self.done = true;
+            cancel_reader(&self.reader);
+        }
+        self.release();
+    }
+
+    fn release(&self) {
         if let Some(release) = get(&self.reader, "releaseLock").dyn_ref::<Function>() {
             let _ = release.call0(&self.reader);
         }

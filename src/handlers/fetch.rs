@@ -16,6 +16,7 @@ use super::limits::{Budget, STALL_BYTES};
 use super::options::Signal;
 use crate::bindings::error::{Error, Result};
 use crate::bindings::js::{byte_view, call_method, get, present};
+use crate::bindings::weights::cancel_reader;
 use crate::format::paths::{content_range_start, is_retryable_status, retry_after_ms, retry_delay_ms, split_ascii};
 
 /// First retry waits about this long; later ones double, up to the cap.
@@ -46,8 +47,6 @@ extern "C" {
     /// Cancels the body of a response nobody will read.
     #[wasm_bindgen(js_name = discardResponse)]
     fn discard_response(promise: &JsValue);
-    #[wasm_bindgen(js_name = cancelReader)]
-    fn cancel_reader(reader: &JsValue);
     /// Reads a body to its end, first error or stall in JS:
     /// `{chunks, done, error, stalled, stopped}`.
     fn drain(reader: &JsValue, skip: f64, on_bytes: &JsValue, watch: &JsValue) -> Promise;

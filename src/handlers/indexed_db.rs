@@ -37,13 +37,15 @@ use wasm_bindgen_futures::JsFuture;
 use super::fetch::Progress;
 use super::options::Options as Common;
 use super::order::{in_turn, Access, Claim, Medium, Place};
+use super::save_weights::SaveWeights;
 use super::shards::{self, stream, ShardSource, Shards};
 use super::store::{
-    available_bytes, new_save_id, quota_exceeded, record_without_weights, savable, save_age, storage_error, store_path,
+    available_bytes, new_save_id, quota_exceeded, record_without_weights, save_age, storage_error, store_path,
 };
 use crate::bindings::artifacts::get_model_artifacts_info_for_json;
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, exact_buffer, get, integer_option, present, set};
+use crate::bindings::js::{exact_buffer, get, integer_option, present, set};
+use crate::format::codec::ByteSource;
 use crate::format::composite::tfjs_last_shard_cut;
 use crate::format::plan::{PlannedFile, WeightPlan};
 
@@ -321,21 +323,31 @@ impl shards::Chunks for Batch {
 }
 
 async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsValue> {
-    let data = savable(artifacts, "browserIndexedDB")?;
+    let mut weights = SaveWeights::of(artifacts, "browserIndexedDB")?;
     let info = get_model_artifacts_info_for_json(artifacts.clone())?;
-    let views: Vec<Uint8Array> = byte_views(&data, "weightData")?.into_iter().filter(|v| v.length() > 0).collect();
-    let total: u64 = views.iter().map(|v| u64::from(v.length())).sum();
     if options.aborted() {
         return Err(options.save_aborted(path));
     }
     let record = record_without_weights(artifacts);
-    if total > options.chunk_threshold {
-        let saved_at = save_chunked(path, record, &info, views, options).await?;
+    // A stream whose length is unknown (string weights) is chunked too.
+    if weights.total.is_none_or(|total| total > options.chunk_threshold) {
+        let saved_at = save_chunked(path, record, &info, &mut weights, options).await?;
         // A model saved before in tfjs's layout is now shadowed: remove it
         // (unless a racing save put a newer one there meanwhile).
         let _ = tfjs_delete(path, Some(saved_at)).await;
         let _ = sweep_stale(STALE_SAVE_MS).await;
     } else {
+        // At most `chunkThreshold` bytes: held, as one record.
+        let views = match weights.next(u64::MAX).await? {
+            Some(all) if weights.in_memory() => all.parts,
+            // A stream's chunks, joined.
+            Some(all) => vec![Uint8Array::new(&all.slice(0, all.byte_length()))],
+            None => Vec::new(),
+        };
+        weights.next(0).await?; // the byte count checked
+        let views: Vec<Uint8Array> = views.into_iter().filter(|v| v.length() > 0).collect();
+        let total = weights.given;
+        set(&info, "weightDataBytes", &(total as f64).into());
         let saved_at_ms = now();
         set(&record, "weightData", &stored_shards(views));
         let progress = options.progress(total, 1);
@@ -356,66 +368,74 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
     Ok(result.into())
 }
 
-/// The commit-last save of a large model (see the module comment); when it
-/// committed.
+/// The commit-last save of a large model (see the module comment), a
+/// chunk record at a time, in its own transaction; when it committed.
 async fn save_chunked(
     path: &str,
     record: Object,
-    info: &JsValue,
-    views: Vec<Uint8Array>,
+    info: &Object,
+    weights: &mut SaveWeights,
     options: &Options,
 ) -> Result<f64> {
     let save_id = new_save_id();
-    let size = options.chunk_size as u32;
-    let pieces: Vec<Uint8Array> = views
-        .iter()
-        .flat_map(|v| {
-            (0..v.length())
-                .step_by(size as usize)
-                .map(move |at| v.subarray(at, at.saturating_add(size).min(v.length())))
-        })
-        .collect();
-    let lengths: Vec<u64> = pieces.iter().map(|p| u64::from(p.length())).collect();
-    let total: u64 = lengths.iter().sum();
+    let size = options.chunk_size;
     // A save the origin's estimate says cannot fit is refused before any
     // chunk is written: at a full quota Firefox also refuses the deletes
     // that would drop a failed save's chunks, which then fill the quota.
     // (Chromium pads its estimate, so there the quota error decides.)
-    let available = available_bytes().await;
-    if available.is_some_and(|room| total as f64 > room) {
-        return Err(quota_exceeded(
-            &format!("saving '{path}' in {STORE} would pass the origin's storage quota (navigator.storage.estimate())"),
-            path,
-            total,
-            available,
-        ));
+    if let Some(total) = weights.total {
+        let available = available_bytes().await;
+        if available.is_some_and(|room| total as f64 > room) {
+            return Err(quota_exceeded(
+                &format!(
+                    "saving '{path}' in {STORE} would pass the origin's storage quota (navigator.storage.estimate())"
+                ),
+                path,
+                total,
+                available,
+            ));
+        }
     }
-    let batches = batches(&lengths, options.chunk_size);
-    let progress = options.progress(total, batches.len());
-    for batch in batches {
-        let (first, end) = (batch.start, batch.end);
-        let bytes: u64 = lengths[batch.clone()].iter().sum();
-        let buffers: Array = pieces[batch].iter().map(|p| JsValue::from(exact_buffer(p))).collect();
-        let written = if options.aborted() {
-            Err(JsValue::UNDEFINED)
-        } else {
-            chunks_put(path, &save_id, first as u32, buffers, options.common.signal.js()).await
+    // The chunks, then the commit. A stream of unknown length counts them
+    // once it ends.
+    let steps = weights.total.map_or(usize::MAX, |total| total.div_ceil(size) as usize + 1);
+    let progress = options.progress(weights.total.unwrap_or(0), steps);
+    let needed = |weights: &SaveWeights| weights.total.unwrap_or(weights.given);
+    let mut lengths: Vec<u64> = Vec::new();
+    loop {
+        let written = match weights.next(size).await {
+            Ok(None) => break,
+            Ok(_) if options.aborted() => Err(None),
+            Ok(Some(chunk)) => {
+                let buffer = match chunk.parts.as_slice() {
+                    [whole] => exact_buffer(whole),
+                    _ => chunk.slice(0, chunk.byte_length()),
+                };
+                lengths.push(chunk.byte_length());
+                let first = (lengths.len() - 1) as u32;
+                let put = chunks_put(path, &save_id, first, Array::of1(&buffer), options.common.signal.js()).await;
+                put.map_err(Some)
+            }
+            Err(e) => {
+                let _ = save_delete(path, &save_id).await;
+                return Err(e);
+            }
         };
         if let Err(e) = written {
             // Nothing of this save is visible; drop what it wrote.
+            weights.cancel();
             let _ = save_delete(path, &save_id).await;
-            return Err(if options.aborted() {
-                options.save_aborted(path)
-            } else {
-                storage_error(e, STORE, path, "saving", total).await
+            return Err(match e {
+                Some(e) if !options.aborted() => storage_error(e, STORE, path, "saving", needed(weights)).await,
+                _ => options.save_aborted(path),
             });
         }
-        progress.borrow_mut().add_bytes(bytes);
-        // The last step completes at the commit below.
-        if end < pieces.len() {
-            progress.borrow_mut().file_done();
-        }
+        let mut p = progress.borrow_mut();
+        p.add_bytes(lengths[lengths.len() - 1]);
+        p.file_done();
     }
+    let total = weights.given;
+    set(info, "weightDataBytes", &(total as f64).into());
     let stored = Object::new();
     set(&stored, "modelPath", &path.into());
     set(&stored, "modelArtifacts", &record);
@@ -424,7 +444,7 @@ async fn save_chunked(
     let saved_at = now();
     set(&stored, "savedAt", &saved_at.into());
     set(&stored, "chunks", &lengths.iter().map(|&n| JsValue::from(n as f64)).collect::<Array>());
-    let committed = match own_commit(path, &save_id, stored.into(), pieces.len() as u32).await {
+    let committed = match own_commit(path, &save_id, stored.into(), lengths.len() as u32).await {
         Ok(committed) => committed.is_truthy(),
         Err(e) => {
             let _ = save_delete(path, &save_id).await;
@@ -439,7 +459,9 @@ async fn save_chunked(
         )
         .with_path(path));
     }
-    progress.borrow_mut().file_done();
+    let mut p = progress.borrow_mut();
+    p.set_totals(total, lengths.len() + 1);
+    p.file_done();
     Ok(saved_at)
 }
 

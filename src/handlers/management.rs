@@ -181,7 +181,7 @@ async fn load_in(turn: &Turn, url: &JsValue, stream: bool) -> JsResult<JsValue> 
 async fn copy(turn: &Turn, source: &JsValue, dest: &JsValue, op: &str) -> JsResult<(JsValue, JsValue)> {
     // Saves to these take a `getWeightStream()`: the weights are streamed
     // across, a file at a time, instead of loaded whole.
-    let streams = matches!(check_distinct(source, dest, op).await?.as_str(), "opfs" | "file");
+    let streams = matches!(check_distinct(source, dest, op).await?.as_str(), "opfs" | "file" | "indexeddb");
     let artifacts = load_in(turn, source, streams).await?;
     let saving = turn.run(|| router::start_save(artifacts.clone(), dest.clone(), JsValue::UNDEFINED))?;
     let saved = JsFuture::from(saving).await?;

@@ -666,7 +666,7 @@ impl Inner {
         }
         .await;
         if let Err(e) = written {
-            weights.cancel().await;
+            weights.cancel();
             let _ = fs.remove_tree(&tmp).await;
             return Err(e);
         }

@@ -311,7 +311,7 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
     }
     .await;
     if let Err(e) = written {
-        weights.cancel().await;
+        weights.cancel();
         for file in &ours {
             let _ = JsFuture::from(opfs_remove(&dir, &file.path)).await;
         }

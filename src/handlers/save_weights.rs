@@ -60,7 +60,7 @@ impl SaveWeights {
 
     /// The next `size` bytes (fewer at the end), as views of the chunks they
     /// came in; `None` once every byte was given. A stream that gives more or
-    /// fewer bytes than the specs need fails here (`cancel` it then).
+    /// fewer bytes than the specs need fails here (and is cancelled).
     pub async fn next(&mut self, size: u64) -> Result<Option<JsComposite>> {
         let mut parts = Vec::new();
         let mut got = 0u64;
@@ -80,6 +80,7 @@ impl SaveWeights {
             parts.push(chunk.subarray(0, take));
             got += u64::from(take);
             if self.total.is_some_and(|total| self.given + got > total) {
+                self.cancel();
                 return Err(self.size_error("more than ", self.total.unwrap_or_default()));
             }
         }
@@ -99,9 +100,9 @@ impl SaveWeights {
     }
 
     /// Cancels a stream not read to its end (the save failed).
-    pub async fn cancel(&mut self) {
+    pub fn cancel(&mut self) {
         if let Some(reader) = &mut self.reader {
-            reader.finish().await;
+            reader.stop();
         }
     }
 

@@ -175,6 +175,37 @@ describe('chunked layout: round trips', () => {
   });
 });
 
+describe('streamed saves (weights only as getWeightStream())', () => {
+  const BYTES = MiB + 40_004;
+
+  it('save a chunk record at a time, or joined into tfjs\'s layout; bad streams keep the model before and leave no chunks; copy and move stream', async () => {
+    const r = await inPage(page, 'streamedSaves', 'streamed', 21, BYTES, SMALL);
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.info.weightDataBytes, BYTES);
+    assertChunked(r.raw, BYTES, SMALL.chunkSize, 'streamed, chunked');
+    assert.equal(r.raw.own.chunks.length, Math.ceil(BYTES / SMALL.chunkSize), 'chunks of chunkSize, cut from the stream');
+    assert.deepEqual(r.lastProgress, [1, BYTES]);
+    assert.equal(r.monotonic, true);
+    assertTfjsLayout(r.smallRaw, 'streamed, below the threshold');
+    const need = `the weightSpecs need ${BYTES}`;
+    assertError(r.failures.short, 'E_SIZE_MISMATCH', 'short');
+    assert.match(r.failures.short.error.message, new RegExp(`gave ${BYTES - 3} bytes; ${need}`));
+    assertError(r.failures.long, 'E_SIZE_MISMATCH', 'long');
+    assert.match(r.failures.long.error.message, new RegExp(`gave more than ${BYTES} bytes; ${need}`));
+    assertError(r.failures.endless, 'E_SIZE_MISMATCH', 'endless');
+    assert.equal(r.endless.cancelled, true, 'the endless stream was cancelled');
+    assertError(r.failures.failing, 'E_STREAM', 'failing');
+    assertError(r.failures.shortSmall, 'E_SIZE_MISMATCH', 'short, tfjs layout');
+    assert.deepEqual(r.afterFailures.chunked, r.raw, 'the chunked model before, exactly its chunks');
+    assert.deepEqual(r.afterFailures.small, r.smallRaw);
+    assertLoads(r.afterFailures.loads, 21, 'after the failures');
+    assertLoads(r.afterFailures.smallLoads, 21, 'tfjs layout, after the failures');
+    assertLoads(r.copies.copy, 21, 'copyModel, streamed');
+    assertLoads(r.copies.moved, 21, 'moveModel, streamed and read back');
+    assertError(r.copies.smallGone, 'E_NOT_FOUND', 'the moved source');
+  });
+});
+
 describe('chunked layout: quota', () => {
   // Differs: Chromium lowers the origin's quota (CDP), Firefox starts with
   // a small storage limit, WebKitGTK offers neither (DIFFERS.smallQuota).

@@ -604,3 +604,64 @@ export async function workerJob(ma, {path, seed, bytes, chunkThreshold, chunkSiz
   const r = await chunkedRoundTrip(ma, path, seed, bytes, [MiB + 4], {chunkThreshold, chunkSize});
   return {scope, hasWindow: typeof window !== 'undefined', ...r};
 }
+
+// 7. Streamed saves: weights that exist only as getWeightStream().
+
+/** Model `seed`'s artifacts with their weights only as a user's stream of
+ * odd-sized chunks; `extra` bytes more (or fewer), `endless`ly, or failing
+ * halfway. `log.cancelled` is set when the save cancels it. */
+function streamedModel(seed, bytes, {extra = 0, fail = false, endless = false, log = {}} = {}) {
+  const {weightData, ...rest} = makeModel(seed, bytes);
+  const data = new Uint8Array(weightData);
+  const end = bytes + extra;
+  return {
+    ...rest,
+    getWeightStream() {
+      let at = 0, size = 1;
+      return new ReadableStream({
+        pull(c) {
+          if (fail && at > end / 2) return c.error(new TypeError('the disk went away'));
+          if (at >= end && !endless) return c.close();
+          size = (size * 7919 + 13) % (300 * KiB) + 1;
+          const n = Math.min(size, Math.max(end - at, 0)) || size;
+          const chunk = new Uint8Array(n); // past the data's end: zeros
+          chunk.set(data.subarray(at, at + n));
+          c.enqueue(chunk);
+          at += n;
+        },
+        cancel() { log.cancelled = true; },
+      }, {highWaterMark: 0});
+    },
+  };
+}
+
+/** A streamed save into the chunked layout and into tfjs's; then streams
+ * that end short, run on, never end or fail, each against the chunked
+ * model; then copyModel/moveModel between IndexedDB paths, streamed. */
+export async function streamedSaves(ma, path, seed, bytes, options) {
+  const events = [];
+  const chunked = await handler(ma, path, {...options, onProgress: (f, d) => events.push([f, d.loadedBytes])})
+    .save(streamedModel(seed, bytes));
+  const problems = await modelProblems(await handler(ma, path).load(), seed, bytes, 'chunked');
+  const stored = await raw(path);
+  const small = `${path}-small`;
+  await handler(ma, small).save(streamedModel(seed, bytes));
+  problems.push(...await modelProblems(await handler(ma, small).load(), seed, bytes, 'tfjs layout'));
+  const smallRaw = await raw(small);
+  const endless = {};
+  const failures = {};
+  for (const [name, how] of Object.entries({short: {extra: -3}, long: {extra: 5}, endless: {endless: true, log: endless}, failing: {fail: true}})) {
+    failures[name] = await outcome(handler(ma, path, options).save(streamedModel(seed + 1, bytes, how)), ma);
+  }
+  failures.shortSmall = await outcome(handler(ma, small).save(streamedModel(seed + 1, bytes, {extra: -3})), ma);
+  const afterFailures = {chunked: await raw(path), small: await raw(small),
+    loads: await loadWhich(ma, path, [{seed, bytes}]), smallLoads: await loadWhich(ma, small, [{seed, bytes}])};
+  await ma.copyModel(`indexeddb://${path}`, `indexeddb://${path}-copy`);
+  await ma.moveModel(`indexeddb://${small}`, `indexeddb://${path}-moved`);
+  const copies = {copy: await loadWhich(ma, `${path}-copy`, [{seed, bytes}]),
+    moved: await loadWhich(ma, `${path}-moved`, [{seed, bytes}]),
+    smallGone: await outcome(handler(ma, small).load(), ma)};
+  return {info: chunked.modelArtifactsInfo, lastProgress: events.at(-1),
+    monotonic: events.every((e, i) => i === 0 || e[0] >= events[i - 1][0]),
+    problems, raw: stored, smallRaw, failures, endless, afterFailures, copies};
+}
