@@ -359,7 +359,9 @@ export function shardArtifacts(artifacts: ModelArtifacts, options?: ShardOptions
  * backoff and `Retry-After`), resumes cut bodies with `Range`, limits
  * parallel requests (`concurrency`, default 6), reports byte progress, and
  * stops on `signal`. A manifest group may carry `sha256: [hex per path]`;
- * shards are then verified as they arrive (`E_INTEGRITY`).
+ * shards are then verified as they arrive (`E_INTEGRITY`). A save takes
+ * weights that exist only as `getWeightStream()`: they are collected into
+ * the upload's Blob and counted against the specs before anything is sent.
  * `path` may be `[modelPbUrl, weightsManifestUrl]` for a binary topology. */
 export function http(path: string | string[], loadOptions?: LoadOptions): IOHandler;
 /** Alias of `http`. */
@@ -392,7 +394,11 @@ export interface IndexedDBOptions {
  * `models_store` and `model_info_store`): what either library saves, the other
  * loads. Both records are written in one transaction, the caller's artifacts
  * are not changed, and weights are stored as their shards. Models above
- * `chunkThreshold` are stored in chunks (see `IndexedDBOptions`). A full
+ * `chunkThreshold` are stored in chunks (see `IndexedDBOptions`). A save
+ * takes weights that exist only as `getWeightStream()`: past
+ * `chunkThreshold` (or with a `string` weight) written a chunk at a time,
+ * else joined into one record; a stream that does not match the specs is
+ * `E_SIZE_MISMATCH` and stores nothing. A full
  * quota is `E_QUOTA_EXCEEDED` and leaves the previous model whole. Works in
  * windows, workers and Node with an IndexedDB (e.g. `fake-indexeddb`). Also
  * reached through `indexeddb://` URLs. */
@@ -513,8 +519,8 @@ export function removeModel(url: string): Promise<ModelArtifactsInfo>;
  * to any URL with a save handler. Onto the same model, however spelled
  * (`file://` folders through their real path; IndexedDB and localStorage
  * keys are exact strings, as in tf.io), it rejects with `E_SAME_MODEL` and
- * changes nothing. Into `opfs://` and `file://` the weights are streamed, a
- * file at a time, whatever the model's size. */
+ * changes nothing. Into `opfs://`, `indexeddb://` and `file://` the weights
+ * are streamed, a file or chunk at a time, whatever the model's size. */
 export function copyModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
 /** Copies, checks the copy (read back: topology, specs, and the SHA-256 of
  * the weights), and only then removes the source (tf.io removes

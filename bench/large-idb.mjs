@@ -372,7 +372,7 @@ try {
       const u8 = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
       const whole = rest.length ? Uint8Array.from([...rest, ...u8.subarray(0, 4 - rest.length)]) : null;
       let from = 0;
-      if (whole) { sum = (sum + new DataView(whole.buffer).getUint32(0, true)) >>> 0; from = 4 - rest.length; rest = []; }
+      if (whole) { sum = (sum + new DataView(whole.buffer).getUint32(0, true)) >>> 0; from = 4 - rest.length; }
       const n = Math.floor((u8.length - from) / 4);
       const view = new DataView(u8.buffer, u8.byteOffset + from, n * 4);
       for (let j = 0; j < n; j++) sum = (sum + view.getUint32(j * 4, true)) >>> 0;

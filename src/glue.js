@@ -172,6 +172,9 @@ export function multipart(modelJson, parts) {
   }
   return form;
 }
+export function appendBlob(blob, parts) {
+  return new Blob(blob ? [blob, ...parts] : parts);
+}
 export function utf8(buffer) { return new TextDecoder().decode(buffer); }
 export function saveInit(requestInit, body, signal) {
   const init = Object.assign({ method: 'POST' }, requestInit, { body });

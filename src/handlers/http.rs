@@ -13,21 +13,27 @@ use wasm_bindgen_futures::JsFuture;
 use super::fetch::{describe, Progress, ShardReader, Transport};
 use super::limits::{Budget, DEFAULT_MAX_MODEL_JSON_BYTES};
 use super::options::Options as Common;
+use super::save_weights::SaveWeights;
 use super::shards::{self, Chunks, ShardSource, Shards};
 use crate::bindings::artifacts::{
     artifacts_for_model_json, binary_form_model, get_model_artifacts_info_for_json, get_model_json_for_model_artifacts,
     get_weight_specs, model_json_from_text,
 };
 use crate::bindings::error::{Error, Result};
-use crate::bindings::js::{byte_views, function_option, get, handler_paths, integer_option, json_text, present, set};
+use crate::bindings::js::{function_option, get, handler_paths, integer_option, json_text, present, set};
+use crate::format::codec::ByteSource;
 use crate::format::model_json::ModelJson;
 use crate::format::paths::weight_urls;
 use crate::format::plan::WeightPlan;
+use crate::format::shards::DEFAULT_SHARD_SIZE;
 use crate::format::spec::ManifestGroup;
 
 #[wasm_bindgen(module = "/src/glue.js")]
 extern "C" {
     fn multipart(model_json: &str, parts: &JsValue) -> JsValue;
+    /// `new Blob([blob, ...parts])` (just `parts` without a `blob`).
+    #[wasm_bindgen(js_name = appendBlob)]
+    fn append_blob(blob: &JsValue, parts: &Array) -> JsValue;
     #[wasm_bindgen(js_name = saveInit)]
     fn save_init(request_init: &JsValue, body: &JsValue, signal: &JsValue) -> JsValue;
     /// A body's bytes as a JS string, as `Response.text()` decodes them.
@@ -208,18 +214,25 @@ impl Inner {
     async fn save(&self, artifacts: JsValue) -> Result<JsValue> {
         let url = &self.path[0];
         let transport = self.options.transport(&self.fetch_func)?;
-        if get(&artifacts, "modelTopology").is_instance_of::<ArrayBuffer>() {
-            return Err(Error::new(Code::BinaryTopology, "http save does not support saving a binary model topology"));
-        }
+        let mut weights = SaveWeights::of(&artifacts, "http save")?;
         let group = Object::new();
         set(&group, "paths", &Array::of1(&"./model.weights.bin".into()));
         set(&group, "weights", &get(&artifacts, "weightSpecs"));
         let model_json = get_model_json_for_model_artifacts(artifacts.clone(), Array::of1(&group).into())?;
         let text = json_text(&model_json, "http save: the model's JSON (modelTopology, signature, metadata...)")?;
-        let data = get(&artifacts, "weightData");
         // Shards go into the Blob as they are: no joined copy, no 2 GiB cap.
-        let parts: JsValue = if present(&data) {
-            byte_views(&data, "weightData")?.into_iter().collect::<Array>().into()
+        // A stream goes in a piece at a time, and the browser may keep the
+        // Blob on disk; nothing is sent until every byte is in and counted.
+        let mut blob = JsValue::NULL;
+        while let Some(piece) = weights.next(DEFAULT_SHARD_SIZE).await? {
+            if transport.aborted() {
+                weights.cancel();
+                return Err(transport.abort_error(url));
+            }
+            blob = append_blob(&blob, &piece.views(0, piece.byte_length()));
+        }
+        let parts: JsValue = if present(&get(&artifacts, "weightData")) || !weights.in_memory() {
+            Array::of1(&append_blob(&blob, &Array::new())).into()
         } else {
             JsValue::NULL
         };
@@ -243,7 +256,9 @@ impl Inner {
             });
         }
         let result = Object::new();
-        set(&result, "modelArtifactsInfo", &get_model_artifacts_info_for_json(artifacts)?.into());
+        let info = get_model_artifacts_info_for_json(artifacts)?;
+        set(&info, "weightDataBytes", &(weights.given as f64).into());
+        set(&result, "modelArtifactsInfo", &info);
         set(&result, "responses", &Array::of1(&response));
         Ok(result.into())
     }

@@ -168,9 +168,9 @@ describe('page, models on another origin (CORS)', () => {
     assert.equal(e.code, 'E_NETWORK', e.message);
   });
 
-  it('save: multipart POST across origins, received and parsed by the server', async () => {
+  for (const streamWeights of [false, true]) it(`save${streamWeights ? ' of a model loaded with streamWeights' : ''}: multipart POST across origins, received and parsed by the server`, async () => {
     const name = 'synth-layers-tfjs-saved';
-    const r = await inPage('loadThenSave', fx(name), `${srv.url}/upload`);
+    const r = await inPage('loadThenSave', fx(name), `${srv.url}/upload`, undefined, streamWeights);
     assert.equal(r.status, 200);
     assert.equal(r.info.weightDataBytes, readExpected(name).artifactsInfo.weightDataBytes);
     assert.equal(srv.uploads.length, 1);

@@ -190,4 +190,33 @@ describe('saving over http: tfjs and us', () => {
     assert.equal(m.getWeights().length, artifacts.weightSpecs.length);
     m.dispose();
   });
+
+  it('a model loaded with streamWeights saves over http as tfjs saves it loaded whole; a stream of the wrong length sends nothing', async () => {
+    const name = 'synth-layers-f32-sharded';
+    const whole = await tf.io.http(fx(name)).load();
+    await tf.io.http(`${srv.url}/theirs-whole`).save(whole);
+    const streamed = await ma.load(fx(name), {streamWeights: true});
+    assert.equal(streamed.weightData, undefined);
+    const saved = await ma.http(`${srv.url}/ours-streamed`).save(streamed);
+    assert.equal(saved.modelArtifactsInfo.weightDataBytes, joinBytes(whole.weightData).byteLength);
+    const theirs = await parseUpload(srv.uploads.find(u => u.path === '/theirs-whole'));
+    const ours = await parseUpload(srv.uploads.find(u => u.path === '/ours-streamed'));
+    assert.deepEqual(Object.keys(ours).sort(), Object.keys(theirs).sort());
+    assert.deepEqual(JSON.parse(ours['model.json'].text()).weightsManifest, JSON.parse(theirs['model.json'].text()).weightsManifest);
+    assert.equal(sha256(ours['model.weights.bin'].bytes), sha256(theirs['model.weights.bin'].bytes));
+
+    const short = {...streamed, getWeightStream: () => {
+      const reader = streamed.getWeightStream().getReader();
+      let first = true;
+      return new ReadableStream({async pull(c) {
+        const {done, value} = await reader.read();
+        if (done) return c.close();
+        c.enqueue(first ? value.subarray(1) : value);   // one byte short
+        first = false;
+      }});
+    }};
+    await assert.rejects(ma.http(`${srv.url}/ours-short`).save(short),
+      e => e instanceof ma.ModelArtifactsError && e.code === 'E_SIZE_MISMATCH' && /http save: getWeightStream\(\) gave \d+ bytes; the weightSpecs need \d+/.test(e.message));
+    assert.equal(srv.uploads.some(u => u.path === '/ours-short'), false, 'nothing was sent');
+  });
 });

@@ -94,8 +94,9 @@ export async function abortedLoad(ma, modelUrl, afterMs, {stream = false} = {}) 
 }
 
 /** Loads `modelUrl` and saves it to `saveUrl` (multipart, cross-origin). */
-export async function loadThenSave(ma, modelUrl, saveUrl, requestInit) {
-  const a = await ma.http(modelUrl).load();
+export async function loadThenSave(ma, modelUrl, saveUrl, requestInit, streamWeights = false) {
+  const a = await ma.http(modelUrl, {streamWeights}).load();
+  if (streamWeights !== (a.weightData === undefined)) throw new Error(`streamWeights ${streamWeights}, weightData ${typeof a.weightData}`);
   const r = await ma.http(saveUrl, requestInit ? {requestInit} : undefined).save(a);
   return {status: r.responses?.[0]?.status, info: {...r.modelArtifactsInfo, dateSaved: String(r.modelArtifactsInfo.dateSaved)}};
 }
