@@ -337,26 +337,13 @@ impl StreamReader {
         Ok(())
     }
 
-    /// Stops the source (we have every byte we need) and releases the lock.
-    async fn finish(&mut self) {
-        if !self.done {
-            self.done = true;
-            let _ = self.call("cancel").await;
-        }
-        self.release();
-    }
-
-    /// Stops the source without waiting for it to stop (a save that failed
-    /// or got too many bytes), and releases the lock.
+    /// Stops the source (we have every byte we need, or a save failed)
+    /// without waiting for it to stop, and releases the lock.
     pub fn stop(&mut self) {
         if !self.done {
             self.done = true;
             cancel_reader(&self.reader);
         }
-        self.release();
-    }
-
-    fn release(&self) {
         if let Some(release) = get(&self.reader, "releaseLock").dyn_ref::<Function>() {
             let _ = release.call0(&self.reader);
         }
@@ -443,7 +430,7 @@ pub async fn decode_weights_stream(stream: JsValue, specs: JsValue, options: JsV
         reader.drain(TRAILING_BYTES_READ).await
     }
     .await;
-    reader.finish().await;
+    reader.stop();
     result?;
     Ok(out)
 }

@@ -257,7 +257,7 @@ impl Inner {
         }
         let result = Object::new();
         let info = get_model_artifacts_info_for_json(artifacts)?;
-        set(&info, "weightDataBytes", &(weights.given as f64).into());
+        weights.count_into(&info);
         set(&result, "modelArtifactsInfo", &info);
         set(&result, "responses", &Array::of1(&response));
         Ok(result.into())

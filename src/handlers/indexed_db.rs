@@ -347,7 +347,7 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         weights.next(0).await?; // the byte count checked
         let views: Vec<Uint8Array> = views.into_iter().filter(|v| v.length() > 0).collect();
         let total = weights.given;
-        set(&info, "weightDataBytes", &(total as f64).into());
+        weights.count_into(&info);
         let saved_at_ms = now();
         set(&record, "weightData", &stored_shards(views));
         let progress = options.progress(total, 1);
@@ -396,25 +396,35 @@ async fn save_chunked(
             ));
         }
     }
-    // The chunks, then the commit. A stream of unknown length counts them
-    // once it ends.
+    // A transaction per `chunkSize`, then the commit. A stream of unknown
+    // length counts them once it ends.
     let steps = weights.total.map_or(usize::MAX, |total| total.div_ceil(size) as usize + 1);
     let progress = options.progress(weights.total.unwrap_or(0), steps);
     let needed = |weights: &SaveWeights| weights.total.unwrap_or(weights.given);
     let mut lengths: Vec<u64> = Vec::new();
+    let mut transactions = 0;
     loop {
+        let given = weights.given;
         let written = match weights.next(size).await {
             Ok(None) => break,
             Ok(_) if options.aborted() => Err(None),
             Ok(Some(chunk)) => {
-                let buffer = match chunk.parts.as_slice() {
-                    [whole] => exact_buffer(whole),
-                    _ => chunk.slice(0, chunk.byte_length()),
+                // Weights in memory are stored as their own buffers (no
+                // copy), a transaction's worth at a time; a stream's chunks
+                // are joined into records of `chunkSize`.
+                let records = if weights.in_memory() || chunk.parts.len() == 1 {
+                    chunk.parts
+                } else {
+                    vec![Uint8Array::new(&chunk.slice(0, chunk.byte_length()))]
                 };
-                lengths.push(chunk.byte_length());
-                let first = (lengths.len() - 1) as u32;
-                let put = chunks_put(path, &save_id, first, Array::of1(&buffer), options.common.signal.js()).await;
-                put.map_err(Some)
+                let first = lengths.len() as u32;
+                let buffers: Array = (records.iter().filter(|r| r.length() > 0))
+                    .map(|r| {
+                        lengths.push(u64::from(r.length()));
+                        JsValue::from(exact_buffer(r))
+                    })
+                    .collect();
+                chunks_put(path, &save_id, first, buffers, options.common.signal.js()).await.map_err(Some)
             }
             Err(e) => {
                 let _ = save_delete(path, &save_id).await;
@@ -430,12 +440,13 @@ async fn save_chunked(
                 _ => options.save_aborted(path),
             });
         }
+        transactions += 1;
         let mut p = progress.borrow_mut();
-        p.add_bytes(lengths[lengths.len() - 1]);
+        p.add_bytes(weights.given - given);
         p.file_done();
     }
     let total = weights.given;
-    set(info, "weightDataBytes", &(total as f64).into());
+    weights.count_into(info);
     let stored = Object::new();
     set(&stored, "modelPath", &path.into());
     set(&stored, "modelArtifacts", &record);
@@ -460,7 +471,7 @@ async fn save_chunked(
         .with_path(path));
     }
     let mut p = progress.borrow_mut();
-    p.set_totals(total, lengths.len() + 1);
+    p.set_totals(total, transactions + 1);
     p.file_done();
     Ok(saved_at)
 }

@@ -652,7 +652,7 @@ impl Inner {
         fs.call("mkdirp", &[&tmp.as_str().into()], &tmp, "creating").await?;
         let written = async {
             let (files, hashes) = self.write_weights(&fs, &tmp, &dir, &mut weights).await?;
-            set(&info, "weightDataBytes", &(weights.given as f64).into());
+            weights.count_into(&info);
             let specs = get(&artifacts, "weightSpecs");
             let model_json = sharded_model_json(&artifacts, &specs, &files, hashes.as_deref())?;
             let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;

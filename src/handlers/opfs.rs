@@ -295,7 +295,7 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         if options.common.signal.aborted() {
             return Err(aborted());
         }
-        set(&info, "weightDataBytes", &(weights.given as f64).into());
+        weights.count_into(&info);
         let specs = get(artifacts, "weightSpecs");
         let model_json = sharded_model_json(artifacts, &specs, &ours, None)?;
         let stored_info = Object::assign(&Object::new(), info.unchecked_ref());

@@ -94,6 +94,12 @@ impl SaveWeights {
         }
     }
 
+    /// Sets `info.weightDataBytes` to the bytes given (a stream's count is
+    /// known only once it is read).
+    pub fn count_into(&self, info: &js_sys::Object) {
+        crate::bindings::js::set(info, "weightDataBytes", &(self.given as f64).into());
+    }
+
     /// Whether the weights are in memory (no reads wait on a stream).
     pub fn in_memory(&self) -> bool {
         self.reader.is_none()

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as ma from 'model-artifacts';
 import {LARGE_FIXTURE, fixtureNames, joinBytes, rejectsMa} from './support/common.mjs';
+import {streamOnly} from './support/page-helpers.mjs';
 import {tempDir, removeTempDirs, fileUrl, modelFileOf, copyFixtureModel, leftovers, snapshot} from './support/fs-helpers.mjs';
 
 const MiB = 1 << 20;
@@ -20,34 +21,6 @@ after(removeTempDirs);
 let n = 0;
 const fresh = () => path.join(root, `m${++n}`);
 
-/** The artifacts' weights as a stream of uneven chunks (1 B to 700 KiB),
- * with `extra` bytes more (negative: fewer), an error at half way, or no
- * end at all; `log` counts pulls past the end and notes a cancel. */
-function userStream(artifacts, {extra = 0, fail = false, endless = false, log = {}} = {}) {
-  const {weightData, ...rest} = artifacts;
-  const data = new Uint8Array(weightData);
-  const end = data.byteLength + extra;
-  return {
-    ...rest,
-    getWeightStream() {
-      let at = 0, size = 1;
-      return new ReadableStream({
-        pull(c) {
-          if (fail && at > end / 2) return c.error(new TypeError('the disk went away'));
-          if (at >= end && !endless) return c.close();
-          if (at >= end) log.pastEnd = (log.pastEnd ?? 0) + 1;
-          size = (size * 7919 + 13) % (700 * 1024) + 1;
-          const n = Math.min(size, Math.max(end - at, 0)) || size;
-          const chunk = new Uint8Array(n);   // past the data's end: zeros
-          chunk.set(data.subarray(at, at + n));
-          c.enqueue(chunk);
-          at += n;
-        },
-        cancel() { log.cancelled = true; },
-      }, {highWaterMark: 0});
-    },
-  };
-}
 
 /** Random bytes, like real weights. */
 function randomBytes(count, seed) {
@@ -102,7 +75,7 @@ describe('file:// saves of a stream', () => {
       {singleWeightsFile: true, hashes: true}]) {
       const [fromMemory, fromStream] = [fresh(), fresh()];
       await ma.fileSystem(fromMemory, options).save(a);
-      await ma.fileSystem(fromStream, options).save(userStream(a));
+      await ma.fileSystem(fromStream, options).save(streamOnly(a));
       assert.deepEqual(contents(fromStream), contents(fromMemory), JSON.stringify(options));
     }
   });
@@ -128,7 +101,7 @@ describe('file:// saves of a stream', () => {
     const [fromMemory, fromStream] = [fresh(), fresh()];
     await ma.fileSystem(fromMemory, {shardSizeBytes: 20_000}).save(a);
     const events = [];
-    await ma.fileSystem(fromStream, {shardSizeBytes: 20_000, onProgress: f => events.push(f)}).save(userStream(a));
+    await ma.fileSystem(fromStream, {shardSizeBytes: 20_000, onProgress: f => events.push(f)}).save(streamOnly(a));
     assert.deepEqual(contents(fromStream), contents(fromMemory));
     assert.ok(fs.readdirSync(fromStream).includes('group1-shard7of7.bin'), fs.readdirSync(fromStream).join());
     assert.equal(events.at(-1), 1);
@@ -142,17 +115,17 @@ describe('file:// saves of a stream', () => {
     const before = snapshot(dir);
     const b = floatModel(5 * MiB, 4);
     const log = {};
-    await rejectsMa(() => ma.save(userStream(b, {extra: -3}), fileUrl(dir)), 'E_SIZE_MISMATCH',
+    await rejectsMa(() => ma.save(streamOnly(b, {extra: -3}), fileUrl(dir)), 'E_SIZE_MISMATCH',
       ['getWeightStream() gave 5242877 bytes; the weightSpecs need 5242880']);
-    await rejectsMa(() => ma.save(userStream(b, {extra: 1}), fileUrl(dir)), 'E_SIZE_MISMATCH',
+    await rejectsMa(() => ma.save(streamOnly(b, {extra: 1}), fileUrl(dir)), 'E_SIZE_MISMATCH',
       ['gave more than 5242880 bytes; the weightSpecs need 5242880']);
-    await rejectsMa(() => ma.save(userStream(b, {endless: true, log}), fileUrl(dir)), 'E_SIZE_MISMATCH');
+    await rejectsMa(() => ma.save(streamOnly(b, {endless: true, log}), fileUrl(dir)), 'E_SIZE_MISMATCH');
     assert.equal(log.cancelled, true, 'the endless stream was cancelled');
     assert.ok((log.pastEnd ?? 0) <= 2, `pulled ${log.pastEnd} chunks past the end`);
-    const failed = await rejectsMa(() => ma.save(userStream(b, {fail: true}), fileUrl(dir)), 'E_STREAM',
+    const failed = await rejectsMa(() => ma.save(streamOnly(b, {fail: true}), fileUrl(dir)), 'E_STREAM',
       ['the disk went away']);
     assert.equal(failed.cause?.name, 'TypeError');
-    await rejectsMa(() => ma.save({...userStream(b), getWeightStream: () => 42}, fileUrl(dir)), 'E_INVALID_ARGUMENT',
+    await rejectsMa(() => ma.save({...streamOnly(b), getWeightStream: () => 42}, fileUrl(dir)), 'E_INVALID_ARGUMENT',
       ['ReadableStream']);
     assert.deepEqual(snapshot(dir), before);
     assert.deepEqual(leftovers(root, path.basename(dir)), []);

@@ -7,7 +7,7 @@
 // side to assert on. Raw IndexedDB reads here never create a database the
 // package has not created (an empty v1 database would lack its stores).
 
-import {joinParts, sameBytes} from './page-helpers.mjs';
+import {joinParts, sameBytes, streamOnly} from './page-helpers.mjs';
 
 export const KiB = 1 << 10;
 export const MiB = 1 << 20;
@@ -607,33 +607,8 @@ export async function workerJob(ma, {path, seed, bytes, chunkThreshold, chunkSiz
 
 // 7. Streamed saves: weights that exist only as getWeightStream().
 
-/** Model `seed`'s artifacts with their weights only as a user's stream of
- * odd-sized chunks; `extra` bytes more (or fewer), `endless`ly, or failing
- * halfway. `log.cancelled` is set when the save cancels it. */
-function streamedModel(seed, bytes, {extra = 0, fail = false, endless = false, log = {}} = {}) {
-  const {weightData, ...rest} = makeModel(seed, bytes);
-  const data = new Uint8Array(weightData);
-  const end = bytes + extra;
-  return {
-    ...rest,
-    getWeightStream() {
-      let at = 0, size = 1;
-      return new ReadableStream({
-        pull(c) {
-          if (fail && at > end / 2) return c.error(new TypeError('the disk went away'));
-          if (at >= end && !endless) return c.close();
-          size = (size * 7919 + 13) % (300 * KiB) + 1;
-          const n = Math.min(size, Math.max(end - at, 0)) || size;
-          const chunk = new Uint8Array(n); // past the data's end: zeros
-          chunk.set(data.subarray(at, at + n));
-          c.enqueue(chunk);
-          at += n;
-        },
-        cancel() { log.cancelled = true; },
-      }, {highWaterMark: 0});
-    },
-  };
-}
+/** Model `seed` with its weights only as a stream (see `streamOnly`). */
+const streamedModel = (seed, bytes, how) => streamOnly(makeModel(seed, bytes), how);
 
 /** A streamed save into the chunked layout and into tfjs's; then streams
  * that end short, run on, never end or fail, each against the chunked

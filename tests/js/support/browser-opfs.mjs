@@ -3,7 +3,7 @@
 // navigator.storage.getDirectory() as well. Each function returns plain
 // data (problems as strings, errors as {name, code, isMa, ...}).
 
-import {joinParts, sameBytes, usePackage, rejection} from './page-helpers.mjs';
+import {joinParts, sameBytes, usePackage, rejection, streamOnly} from './page-helpers.mjs';
 
 const ROOT = 'model-artifacts';
 const MiB = 2 ** 20;
@@ -241,34 +241,6 @@ export async function workerRoundTrip(ma) {
   }
 }
 
-/** `a`'s weights as a user's getWeightStream(): chunks of uneven sizes
- * (1 B to 700 KiB), with `extra` bytes more (negative: fewer), or an error
- * at half way; `log` records pulls past the end and a cancel. */
-function userStream(a, {extra = 0, fail = false, endless = false, log = {}} = {}) {
-  const {weightData, ...rest} = a;
-  const data = new Uint8Array(weightData);
-  const end = data.byteLength + extra;
-  return {
-    ...rest,
-    getWeightStream() {
-      let at = 0, size = 1;
-      return new ReadableStream({
-        pull(c) {
-          if (fail && at > end / 2) return c.error(new TypeError('the disk went away'));
-          if (at >= end && !endless) return c.close();
-          if (at >= end) log.pastEnd = (log.pastEnd ?? 0) + 1;
-          size = (size * 7919 + 13) % (700 * 1024) + 1;
-          const n = Math.min(size, Math.max(end - at, 0)) || size;
-          const chunk = new Uint8Array(n);   // past the data's end: zeros
-          chunk.set(data.subarray(at, at + n));
-          c.enqueue(chunk);
-          at += n;
-        },
-        cancel() { log.cancelled = true; },
-      }, {highWaterMark: 0});
-    },
-  };
-}
 
 /** Saves of weights that exist only as a stream: a user's stream, then
  * streams that end short, run on forever, or fail; every failure leaves the
@@ -277,15 +249,15 @@ export async function streamedSaves(ma) {
   usePackage(ma);
   const a = artifacts(9 * MiB + 8, 14);
   const events = [];
-  const saved = await ma.browserOPFS('st/m', {onProgress: (f, d) => events.push([f, d.loadedBytes])}).save(userStream(a));
+  const saved = await ma.browserOPFS('st/m', {onProgress: (f, d) => events.push([f, d.loadedBytes])}).save(streamOnly(a));
   const kept = await files('st/m');
   const b = artifacts(5 * MiB, 15);
   const endless = {}, short = {};
   const failures = {
-    short: await rejection(ma.save(userStream(b, {extra: -3, log: short}), 'opfs://st/m')),
-    long: await rejection(ma.save(userStream(b, {extra: 5}), 'opfs://st/m')),
-    endless: await rejection(ma.save(userStream(b, {endless: true, log: endless}), 'opfs://st/m')),
-    failing: await rejection(ma.save(userStream(b, {fail: true}), 'opfs://st/m')),
+    short: await rejection(ma.save(streamOnly(b, {extra: -3, log: short}), 'opfs://st/m')),
+    long: await rejection(ma.save(streamOnly(b, {extra: 5}), 'opfs://st/m')),
+    endless: await rejection(ma.save(streamOnly(b, {endless: true, log: endless}), 'opfs://st/m')),
+    failing: await rejection(ma.save(streamOnly(b, {fail: true}), 'opfs://st/m')),
   };
   return {
     info: saved.modelArtifactsInfo,

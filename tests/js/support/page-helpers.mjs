@@ -19,6 +19,36 @@ export function joinParts(data) {
 }
 
 /** Whether two WeightData hold the same bytes (word by word when aligned). */
+/** `artifacts` with their weights only as `getWeightStream()`: a stream of
+ * uneven chunks (1 B to 700 KiB), with `extra` bytes more (negative:
+ * fewer; past the data, zeros), an error half way (`fail`), or no end
+ * (`endless`); `log` counts pulls past the end and notes a cancel. */
+export function streamOnly(artifacts, {extra = 0, fail = false, endless = false, log = {}} = {}) {
+  const {weightData, ...rest} = artifacts;
+  const data = joinParts(weightData);
+  const end = data.byteLength + extra;
+  return {
+    ...rest,
+    getWeightStream() {
+      let at = 0, size = 1;
+      return new ReadableStream({
+        pull(c) {
+          if (fail && at > end / 2) return c.error(new TypeError('the disk went away'));
+          if (at >= end && !endless) return c.close();
+          if (at >= end) log.pastEnd = (log.pastEnd ?? 0) + 1;
+          size = (size * 7919 + 13) % (700 * 1024) + 1;
+          const n = Math.min(size, Math.max(end - at, 0)) || size;
+          const chunk = new Uint8Array(n);
+          chunk.set(data.subarray(at, at + n));
+          c.enqueue(chunk);
+          at += n;
+        },
+        cancel() { log.cancelled = true; },
+      }, {highWaterMark: 0});
+    },
+  };
+}
+
 export function sameBytes(a, b) {
   const x = joinParts(a), y = joinParts(b);
   if (x.byteLength !== y.byteLength) return false;
