@@ -382,6 +382,8 @@ export async function opfsFile(dir, name) {
 // Writes `parts` as file `name` of `dir`. The browser writes aside and
 // swaps the file in whole at close(), so nobody sees part of it; a failure
 // or `signal` discards what was written.
+// Chromium may report a write past the quota as the AbortError of its
+// broken data pipe; with no room left for the bytes, it is the quota's.
 export async function opfsWrite(dir, name, parts, signal) {
   const writable = await (await dir.getFileHandle(name, { create: true })).createWritable();
   try {
@@ -392,6 +394,11 @@ export async function opfsWrite(dir, name, parts, signal) {
     await writable.close();
   } catch (e) {
     await writable.abort().catch(() => {});
+    if (e && e.name === 'AbortError' && !(signal && signal.aborted)) {
+      const bytes = parts.reduce((n, p) => n + (p.byteLength ?? p.length ?? 0), 0);
+      const { quota, usage } = await navigator.storage.estimate().catch(() => ({}));
+      if (quota - usage < bytes) throw new DOMException(e.message, 'QuotaExceededError');
+    }
     throw e;
   }
 }
