@@ -722,7 +722,7 @@ impl Inner {
             if self.options.hashes {
                 part.hash_into(&mut hasher);
             }
-            let ends = weights.given % file_size == 0 || Some(weights.given) == weights.total;
+            let ends = weights.given.is_multiple_of(file_size) || Some(weights.given) == weights.total;
             let target = fs.join(tmp, &name(files));
             let (progress, bytes) = (progress.clone(), part.byte_length());
             writes.push(async move {

@@ -317,10 +317,11 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         }
         return Err(if options.common.signal.aborted() { aborted() } else { e }.with_path(path));
     }
-    let mut p = progress.borrow_mut();
-    p.set_totals(weights.given, ours.len() + 1);
-    p.file_done();
-    drop(p);
+    {
+        let mut p = progress.borrow_mut();
+        p.set_totals(weights.given, ours.len() + 1);
+        p.file_done();
+    }
     // The previous model's files, and leftovers of interrupted saves.
     let names = JsFuture::from(opfs_names(&dir)).await.map(|n| Array::from(&n)).unwrap_or_default();
     for name in names.iter().filter_map(|n| n.as_string()) {
