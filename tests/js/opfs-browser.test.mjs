@@ -143,7 +143,7 @@ it('files of saves that never committed: an hour-old one goes with the next save
   assert.deepEqual(r, {oldKept: false, freshKept: true, count: 3});
 });
 
-it('a dedicated module worker: save, load, stream, list and remove; the page loads what it saved', async () => {
+it('a dedicated module worker: save, load, stream, list, remove, streamed saves (OPFS, a copy into IndexedDB); the page loads what it saved', async () => {
   const r = await inPage('workerRoundTrip');
   assert.deepEqual(r.problems, []);
   assert.equal(r.scope, 'function');

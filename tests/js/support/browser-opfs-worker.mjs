@@ -1,7 +1,8 @@
 // A dedicated module worker for tests/js/opfs-browser.test.mjs: imports the
 // package by path (import maps do not reach workers), saves, loads (whole
-// and streamed), lists and removes in OPFS, and keeps one model for the
-// page to load. It says `ready` first: a message sent before its imports
+// and streamed), lists and removes in OPFS, saves streamed weights (into
+// OPFS, and copied into IndexedDB), and keeps one model for the page to
+// load. It says `ready` first: a message sent before its imports
 // are done would find no handler.
 import * as ma from '/index.browser.js';
 
@@ -32,6 +33,14 @@ self.onmessage = async e => {
     await ma.removeModel('opfs://wk/model');
     const afterRemove = Object.keys(await ma.listModels()).filter(k => k.startsWith('opfs://wk/'));
     await ma.save(artifacts, 'opfs://wk/kept');
+    // Streamed saves in a worker: a streamWeights load saved as it is, and
+    // copyModel streaming into IndexedDB.
+    await ma.save(await ma.load('opfs://wk/kept', {streamWeights: true}), 'opfs://wk/streamed');
+    if (!same(joined((await ma.load('opfs://wk/streamed')).weightData), want)) problems.push('streamed save: weight bytes differ');
+    await ma.copyModel('opfs://wk/kept', 'indexeddb://wk/idb');
+    if (!same(joined((await ma.load('indexeddb://wk/idb')).weightData), want)) problems.push('streamed copy into IndexedDB: weight bytes differ');
+    await ma.removeModel('opfs://wk/streamed');
+    await ma.removeModel('indexeddb://wk/idb');
     self.postMessage({scope: typeof WorkerGlobalScope, problems, listed, afterRemove});
   } catch (error) {
     self.postMessage({problems: [...problems, `${error?.code ?? error?.name}: ${error?.message}`]});
