@@ -382,15 +382,16 @@ export async function opfsFile(dir, name) {
 // Writes `parts` as file `name` of `dir`. The browser writes aside and
 // swaps the file in whole at close(), so nobody sees part of it; a failure
 // or `signal` discards what was written.
-// Chromium may report a write past the quota as the AbortError of its
-// broken data pipe; with no room left for the bytes, it is the quota's.
+// The parts go in one write, as one Blob: a write each (a stream's small
+// chunks) made Chromium 2.5x slower (256 MiB in 64 KiB chunks: 5.0 s, 2.0 s
+// as Blobs; Firefox the same either way). Chromium may report a write past
+// the quota as the AbortError of its broken data pipe; with no room left
+// for the bytes, it is the quota's.
 export async function opfsWrite(dir, name, parts, signal) {
   const writable = await (await dir.getFileHandle(name, { create: true })).createWritable();
   try {
-    for (const part of parts) {
-      if (signal && signal.aborted) throw signal.reason;
-      await writable.write(part);
-    }
+    if (signal && signal.aborted) throw signal.reason;
+    await writable.write(parts.length === 1 ? parts[0] : new Blob(parts));
     await writable.close();
   } catch (e) {
     await writable.abort().catch(() => {});

@@ -41,11 +41,12 @@ impl SaveWeights {
             SaveWeights { parts: Vec::new().into_iter(), reader: None, rest: None, total: None, given: 0, handler };
         match get_stream.dyn_ref::<Function>().filter(|_| !present(&data)) {
             Some(get_stream) => {
+                // The specs first: no stream is opened for specs that fail.
+                let specs = if present(&specs) { specs_from_js(&specs)? } else { Vec::new() };
+                weights.total = specs.iter().try_fold(0u64, |sum, spec| Some(sum.saturating_add(spec.stored_bytes()?)));
                 let stream = get_stream.call0(artifacts).map_err(|e| {
                     Error::new(Code::Stream, format!("{handler}: getWeightStream() threw")).with_cause(e)
                 })?;
-                let specs = if present(&specs) { specs_from_js(&specs)? } else { Vec::new() };
-                weights.total = specs.iter().try_fold(0u64, |sum, spec| Some(sum + spec.stored_bytes()?));
                 weights.reader = Some(StreamReader::new(&stream)?);
             }
             None => {
