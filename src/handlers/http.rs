@@ -223,8 +223,9 @@ impl Inner {
         // Shards go into the Blob as they are: no joined copy, no 2 GiB cap.
         // A stream goes in a piece at a time, and the browser may keep the
         // Blob on disk; nothing is sent until every byte is in and counted.
+        let piece_size = if weights.in_memory() { u64::MAX } else { DEFAULT_SHARD_SIZE };
         let mut blob = JsValue::NULL;
-        while let Some(piece) = weights.next(DEFAULT_SHARD_SIZE).await? {
+        while let Some(piece) = weights.next(piece_size).await? {
             if transport.aborted() {
                 weights.cancel();
                 return Err(transport.abort_error(url));

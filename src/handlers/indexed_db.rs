@@ -400,7 +400,6 @@ async fn save_chunked(
     // length counts them once it ends.
     let steps = weights.total.map_or(usize::MAX, |total| total.div_ceil(size) as usize + 1);
     let progress = options.progress(weights.total.unwrap_or(0), steps);
-    let needed = |weights: &SaveWeights| weights.total.unwrap_or(weights.given);
     let mut lengths: Vec<u64> = Vec::new();
     let mut transactions = 0;
     loop {
@@ -436,7 +435,7 @@ async fn save_chunked(
             weights.cancel();
             let _ = save_delete(path, &save_id).await;
             return Err(match e {
-                Some(e) if !options.aborted() => storage_error(e, STORE, path, "saving", needed(weights)).await,
+                Some(e) if !options.aborted() => storage_error(e, STORE, path, "saving", weights.needed()).await,
                 _ => options.save_aborted(path),
             });
         }

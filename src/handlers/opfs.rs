@@ -278,7 +278,6 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
     let save_id = new_save_id();
     let mut ours: Vec<ShardFile> = Vec::new();
     let written = async {
-        let needed = |weights: &SaveWeights| weights.total.unwrap_or(weights.given);
         while let Some(file) = weights.next(DEFAULT_SHARD_SIZE).await? {
             if options.common.signal.aborted() {
                 return Err(aborted());
@@ -287,7 +286,7 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
             let name = format!("{save_id}.shard{}.bin", ours.len() + 1);
             ours.push(ShardFile { path: name, start, end: weights.given });
             let write = opfs_write(&dir, &ours[ours.len() - 1].path, &file.views(0, bytes), signal);
-            settle(write, path, "saving", needed(&weights)).await?;
+            settle(write, path, "saving", weights.needed()).await?;
             let mut p = progress.borrow_mut();
             p.add_bytes(bytes);
             p.file_done();
@@ -307,7 +306,7 @@ async fn save(path: &str, artifacts: &JsValue, options: &Options) -> Result<JsVa
         let text = json_text(&model_json, "the model's JSON (modelTopology, signature, metadata...)")?;
         // The commit: model.json, swapped in whole.
         let write = opfs_write(&dir, MODEL_JSON, &Array::of1(&text.as_str().into()), signal);
-        settle(write, path, "saving", needed(&weights)).await
+        settle(write, path, "saving", weights.needed()).await
     }
     .await;
     if let Err(e) = written {

@@ -101,6 +101,12 @@ impl SaveWeights {
         crate::bindings::js::set(info, "weightDataBytes", &(self.given as f64).into());
     }
 
+    /// The bytes the save needs, as a quota error reports them: the total,
+    /// or what a stream of unknown length gave so far.
+    pub fn needed(&self) -> u64 {
+        self.total.unwrap_or(self.given)
+    }
+
     /// Whether the weights are in memory (no reads wait on a stream).
     pub fn in_memory(&self) -> bool {
         self.reader.is_none()
